@@ -145,3 +145,15 @@ class NoticeRecord:
 
 class ParseError(ValueError):
     """A payload that cannot be parsed; the caller quarantines it as a Reject with this message."""
+
+
+@dataclass(slots=True)
+class RejectRecord:
+    """A record that could not be used, quarantined with the reason; the run goes on without it."""
+
+    source: str
+    record_id: str | None
+    stage: str  # "fetch", "parse", "store", ...
+    reason: str
+    excerpt: str = ""
+    url: str | None = None

@@ -1,0 +1,3 @@
+from soustrace.cli import main
+
+main()

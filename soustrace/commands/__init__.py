@@ -1,0 +1,1 @@
+"""click command groups, one module each; only `soustrace.cli` imports them."""
