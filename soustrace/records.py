@@ -141,6 +141,8 @@ class NoticeRecord:
     websites: list[tuple[OrgRef, str]] = field(default_factory=list)  # (org, url) seen in the notice
     # Lots the parser could not read (e.g. a LotTender pointing at an undefined TenderingParty).
     lot_errors: list[tuple[str, str]] = field(default_factory=list)  # (lot, reason)
+    # Set by the parse stage when the payload could not be parsed: the raw payload is still stored.
+    parse_error: str | None = None
 
 
 class ParseError(ValueError):

@@ -1,0 +1,14 @@
+"""The data model: every answer traces back to a notice or document through Evidence rows."""
+
+from soustrace.models.base import Base
+from soustrace.models.contract import Contract, PartyRole
+from soustrace.models.crawl import CrawlWindow, Reject
+from soustrace.models.notice import Document, Notice, NoticeLinkRow, NoticeRevision
+from soustrace.models.organization import OrgAlias, Organization, Site
+from soustrace.models.provider import Provider
+from soustrace.models.relation import Evidence, Relation
+
+__all__ = [
+    "Base", "Contract", "CrawlWindow", "Document", "Evidence", "Notice", "NoticeLinkRow", "NoticeRevision",
+    "OrgAlias", "Organization", "PartyRole", "Provider", "Reject", "Relation", "Site",
+]

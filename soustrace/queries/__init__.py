@@ -1,0 +1,1 @@
+"""Read-only answers over the models (queries and exports never write)."""
