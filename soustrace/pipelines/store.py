@@ -133,7 +133,7 @@ class Store:
 
     def _write(self, session: Session, batch: list[NoticeRecord | RejectRecord]) -> StoreStats:
         stats = StoreStats()
-        writer = _Writer(session)
+        writer = Writer(session)
         for record in batch:
             if isinstance(record, RejectRecord):
                 self._upsert_reject(session, record)
@@ -179,7 +179,7 @@ class Store:
         session.flush()
 
 
-class _Writer:
+class Writer:
     """Writes one batch inside one session; caches resolved organisations for the batch."""
 
     def __init__(self, session: Session) -> None:

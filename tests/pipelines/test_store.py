@@ -32,19 +32,40 @@ RAW = (Path(__file__).parents[1] / "fixtures" / "store" / "boamp_xml_v230_17-102
 
 def notice_17_1028(raw: bytes = RAW, source_id: str = "17-1028", winner: str = "Moter") -> NoticeRecord:
     return NoticeRecord(
-        source="boamp", source_id=source_id, raw=raw, url=f"https://www.boamp.fr/pages/avis/?q=idweb:{source_id}",
-        publication_date=dt.date(2017, 1, 4), kind="award", schema_version="V230",
-        content_type="application/xml", buyer=OrgRef(name="Bordeaux Métropole"),
-        contracts=[ContractRecord(
-            lot="", title="Aménagement d'un parking de 116 places sur le site du parc cimetière rive gauche à Mérignac",
-            award_date=dt.date(2016, 11, 18), amount=Decimal("159691.6"), currency="EUR",
-            parties=[PartyRecord(role="winner", org=OrgRef(name=winner),
-                                 evidence=EvidenceRecord(text=winner, path="DONNEES/ATTRIBUTION/DECISION/TITULAIRE",
-                                                         extractor="test"))],
-        )],
-        relations=[RelationRecord(kind="uses-platform", target_url="http://www.demat-ampa.fr",
-                                  evidence=EvidenceRecord(text="http://www.demat-ampa.fr",
-                                                          path="DONNEES/IDENTITE/URL_PROFIL_ACHETEUR"))],
+        source="boamp",
+        source_id=source_id,
+        raw=raw,
+        url=f"https://www.boamp.fr/pages/avis/?q=idweb:{source_id}",
+        publication_date=dt.date(2017, 1, 4),
+        kind="award",
+        schema_version="V230",
+        content_type="application/xml",
+        buyer=OrgRef(name="Bordeaux Métropole"),
+        contracts=[
+            ContractRecord(
+                lot="",
+                title="Aménagement d'un parking de 116 places sur le site du parc cimetière rive gauche à Mérignac",
+                award_date=dt.date(2016, 11, 18),
+                amount=Decimal("159691.6"),
+                currency="EUR",
+                parties=[
+                    PartyRecord(
+                        role="winner",
+                        org=OrgRef(name=winner),
+                        evidence=EvidenceRecord(
+                            text=winner, path="DONNEES/ATTRIBUTION/DECISION/TITULAIRE", extractor="test"
+                        ),
+                    )
+                ],
+            )
+        ],
+        relations=[
+            RelationRecord(
+                kind="uses-platform",
+                target_url="http://www.demat-ampa.fr",
+                evidence=EvidenceRecord(text="http://www.demat-ampa.fr", path="DONNEES/IDENTITE/URL_PROFIL_ACHETEUR"),
+            )
+        ],
     )
 
 
@@ -101,7 +122,7 @@ def test_failed_batch_leaves_nothing_half_written(engine, monkeypatch: pytest.Mo
     from soustrace.pipelines import store as store_mod
 
     calls = {"n": 0}
-    original = store_mod._Writer._contract
+    original = store_mod.Writer._contract
 
     def crash_on_second(self, notice, crec, buyer):
         calls["n"] += 1
@@ -109,10 +130,10 @@ def test_failed_batch_leaves_nothing_half_written(engine, monkeypatch: pytest.Mo
             raise RuntimeError("simulated crash mid-batch")
         return original(self, notice, crec, buyer)
 
-    monkeypatch.setattr(store_mod._Writer, "_contract", crash_on_second)
+    monkeypatch.setattr(store_mod.Writer, "_contract", crash_on_second)
     try:
         with Session(engine) as s, s.begin():
-            writer = store_mod._Writer(s)
+            writer = store_mod.Writer(s)
             writer.notice(notice_17_1028())
             writer.notice(notice_17_1028(source_id="17-1028-bis"))
     except RuntimeError:
@@ -123,14 +144,14 @@ def test_failed_batch_leaves_nothing_half_written(engine, monkeypatch: pytest.Mo
 def test_bad_record_is_quarantined_and_the_rest_is_stored(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from soustrace.pipelines import store as store_mod
 
-    original = store_mod._Writer._contract
+    original = store_mod.Writer._contract
 
     def fail_for_bis(self, notice, crec, buyer):
         if notice.source_id == "17-1028-bis":
             raise ValueError("amount out of range")
         return original(self, notice, crec, buyer)
 
-    monkeypatch.setattr(store_mod._Writer, "_contract", fail_for_bis)
+    monkeypatch.setattr(store_mod.Writer, "_contract", fail_for_bis)
     stats = Store(engine, batch_size=10).add_all([notice_17_1028(), notice_17_1028(source_id="17-1028-bis")])
     assert stats.stored == 1 and stats.rejects == 1
     with Session(engine) as s:
@@ -166,7 +187,9 @@ def test_organisations_resolve_on_siret_across_spellings(engine) -> None:
         return r
 
     # EDITIONS KIRO's real SIRET, as written in TED notice 156-2025, once with spaces (as in other notices)
-    Store(engine).add_all([rec("a", "EDITIONS KIRO", "829 220 383 00022"), rec("b", "Editions Kiro SAS", "82922038300022")])
+    Store(engine).add_all(
+        [rec("a", "EDITIONS KIRO", "829 220 383 00022"), rec("b", "Editions Kiro SAS", "82922038300022")]
+    )
     with Session(engine) as s:
         org = s.scalars(select(Organization).where(Organization.org_key == "FR-SIREN:829220383")).one()
         assert org.name == "EDITIONS KIRO" and org.id_valid is True
