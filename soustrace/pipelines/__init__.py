@@ -1,0 +1,1 @@
+"""Pipelines: source parsers that turn raw payloads into `soustrace.records`, and the storage pipeline."""
