@@ -74,7 +74,7 @@ class StoreStats:
     duplicates: int = 0
     rejects: int = 0
     parse_errors: int = 0
-    stored_ids: list[str] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)  # every notice id present in the database afterwards
 
     def add(self, other: StoreStats) -> None:
         self.stored += other.stored
@@ -125,6 +125,31 @@ class Store:
                 stats.add(self.store_batch([record]))
             return stats
 
+    def reprocess(self, source: str | None = None) -> StoreStats:
+        """Re-parse the stored raw payloads (after a parser upgrade) and rebuild what derives from them.
+
+        No network: the latest revision of each notice is parsed again; raw payloads are never touched.
+        """
+        from soustrace.pipelines.parse import parse_payload
+
+        query = select(Notice.id).order_by(Notice.id)
+        if source:
+            query = query.where(Notice.source == source)
+        with Session(self.engine) as session:
+            ids = list(session.scalars(query))
+        stats = StoreStats()
+        for chunk in iter_batches(ids, self.batch_size):
+            with Session(self.engine) as session, session.begin():
+                writer = Writer(session)
+                for notice in session.scalars(select(Notice).where(Notice.id.in_(chunk))):
+                    rev = notice.revisions[-1]
+                    rec = parse_payload(notice.source, notice.source_id, rev.raw, url=notice.url,
+                                        content_type=rev.content_type)
+                    writer.rebuild(notice, rec)
+                    stats.revised += 1
+                    stats.parse_errors += bool(rec.parse_error)
+        return stats
+
     def add_reject(self, reject: RejectRecord) -> None:
         with Session(self.engine) as session, session.begin():
             self._upsert_reject(session, reject)
@@ -140,6 +165,7 @@ class Store:
                 stats.rejects += 1
                 continue
             outcome = writer.notice(record)
+            stats.stored_ids.append(record.source_id)
             if outcome == "duplicate":
                 stats.duplicates += 1
                 continue
@@ -147,7 +173,6 @@ class Store:
                 stats.stored += 1
             else:
                 stats.revised += 1
-            stats.stored_ids.append(record.source_id)
             if record.parse_error:
                 stats.parse_errors += 1
                 self._upsert_reject(session, RejectRecord(
@@ -222,6 +247,19 @@ class Writer:
         self._drop_unbacked(touched)
         self.s.flush()
         return outcome
+
+    def rebuild(self, notice: Notice, rec: NoticeRecord) -> None:
+        """Replace what derives from a notice with what `rec` says (its raw payload stays as stored)."""
+        touched = self._clear_derived(notice)
+        notice.kind = rec.kind
+        notice.schema_version = rec.schema_version
+        notice.publication_date = rec.publication_date or notice.publication_date
+        notice.parse_status = "error" if rec.parse_error else "ok"
+        notice.parse_error = rec.parse_error
+        if not rec.parse_error:
+            self.derive(notice, rec)
+        self._drop_unbacked(touched)
+        self.s.flush()
 
     def derive(self, notice: Notice, rec: NoticeRecord) -> None:
         """Contracts, roles, relations and links of one parsed notice (also used by `reprocess`)."""

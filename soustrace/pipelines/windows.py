@@ -1,0 +1,141 @@
+"""The crawl ledger: CrawlWindow rows that prove a crawl's completeness and drive `--resume`.
+
+A window is complete only when the number of distinct records stored reaches the total the API announced
+for it; otherwise it is `short` (or `failed` when a page could not be fetched) and the crawl says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from soustrace.models import CrawlWindow
+from soustrace.models.base import utcnow
+
+INCOMPLETE = ("pending", "running", "short", "failed")
+
+
+def date_chunks(start: dt.date, end: dt.date, days: int) -> Iterator[tuple[dt.date, dt.date]]:
+    """[start, end] cut in inclusive chunks of `days` days."""
+    cursor = start
+    while cursor <= end:
+        stop = min(end, cursor + dt.timedelta(days=days - 1))
+        yield cursor, stop
+        cursor = stop + dt.timedelta(days=1)
+
+
+@dataclass
+class WindowState:
+    """What one window's crawl has seen so far (kept in memory by the spider)."""
+
+    id: int
+    source: str
+    date_from: dt.date
+    date_until: dt.date
+    params: str = ""
+    expected: int | None = None
+    fetched: int = 0
+    ids: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+    pending: int = 0
+    passes: int = 1
+    split: bool = False
+
+    @property
+    def label(self) -> str:
+        suffix = f" [{self.params}]" if self.params else ""
+        return f"{self.source} {self.date_from}..{self.date_until}{suffix}"
+
+
+class WindowLedger:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def open(self, source: str, date_from: dt.date, date_until: dt.date, params: str = "") -> WindowState:
+        """Create or reset the window row and mark it running."""
+        with Session(self.engine) as s, s.begin():
+            row = s.scalar(select(CrawlWindow).where(
+                CrawlWindow.source == source, CrawlWindow.date_from == date_from,
+                CrawlWindow.date_until == date_until, CrawlWindow.params == params))
+            if row is None:
+                row = CrawlWindow(source=source, date_from=date_from, date_until=date_until, params=params)
+                s.add(row)
+            row.status, row.error, row.expected = "running", None, None
+            row.fetched = row.stored = row.duplicates = row.rejects = 0
+            row.started_at, row.finished_at = utcnow(), None
+            s.flush()
+            return WindowState(row.id, source, date_from, date_until, params)
+
+    def plan(self, source: str, date_from: dt.date, date_until: dt.date, params: str, days: int,
+             resume: bool) -> list[tuple[dt.date, dt.date]]:
+        """The windows to crawl: all chunks, or with `resume` only those not yet proven complete."""
+        chunks = list(date_chunks(date_from, date_until, days))
+        if not resume:
+            return chunks
+        with Session(self.engine) as s:
+            rows = s.scalars(select(CrawlWindow).where(
+                CrawlWindow.source == source, CrawlWindow.params == params,
+                CrawlWindow.date_from >= date_from, CrawlWindow.date_until <= date_until)).all()
+        todo = [(r.date_from, r.date_until) for r in rows if r.status in INCOMPLETE]
+        covered = [(r.date_from, r.date_until) for r in rows]
+        for start, stop in chunks:
+            if not any(a <= start and stop <= b for a, b in covered) and not any(
+                    start <= a and b <= stop for a, b in covered):
+                todo.append((start, stop))
+        return sorted(set(todo))
+
+    def mark_split(self, state: WindowState) -> None:
+        state.split = True
+        self._update(state, status="split", stored=0, rejects=0)
+
+    def finish(self, state: WindowState, rejected: set[str]) -> str:
+        if state.split:
+            return "split"
+        stored = len(state.ids - rejected)
+        if state.errors:
+            status = "failed"
+        elif state.expected is None or stored < state.expected:
+            status = "short"
+        else:
+            status = "complete"
+        self._update(state, status=status, stored=stored, rejects=len(state.ids & rejected))
+        return status
+
+    def _update(self, state: WindowState, *, status: str, stored: int, rejects: int) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = s.get(CrawlWindow, state.id)
+            assert row is not None
+            row.status = status
+            row.expected = state.expected
+            row.fetched = state.fetched
+            row.stored = stored
+            row.duplicates = max(0, state.fetched - len(state.ids))
+            row.rejects = rejects
+            short = "" if state.expected is None else f"{stored} of {state.expected} stored"
+            row.error = "; ".join(state.errors)[:4000] or (short if status == "short" else None)
+            row.finished_at = utcnow()
+
+
+def summarize(engine: Engine, source: str, date_from: dt.date, date_until: dt.date,
+              params: str = "") -> dict[str, object]:
+    """The crawl summary over the leaf windows of a range: totals and the windows that are not complete."""
+    with Session(engine) as s:
+        rows = s.scalars(select(CrawlWindow).where(
+            CrawlWindow.source == source, CrawlWindow.params == params,
+            CrawlWindow.date_from >= date_from, CrawlWindow.date_until <= date_until,
+            CrawlWindow.status != "split").order_by(CrawlWindow.date_from)).all()
+        bad = [f"{r.date_from}..{r.date_until}: {r.status} ({r.error or 'no total'})"
+               for r in rows if r.status != "complete"]
+        return {
+            "windows": len(rows),
+            "expected": sum(r.expected or 0 for r in rows),
+            "stored": sum(r.stored for r in rows),
+            "fetched": sum(r.fetched for r in rows),
+            "duplicates": sum(r.duplicates for r in rows),
+            "rejects": sum(r.rejects for r in rows),
+            "incomplete": bad,
+        }

@@ -1,0 +1,66 @@
+"""Scrapy settings for every soustrace spider (also used by `scrapy crawl` through scrapy.cfg).
+
+Each value says why it is what it is; any of them can be overridden with `-s NAME=VALUE`.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "soustrace"
+SPIDER_MODULES = ["soustrace.spiders"]
+NEWSPIDER_MODULE = "soustrace.spiders"
+
+PROJECT_URL = os.environ.get("SOUSTRACE_PROJECT_URL", "https://github.com/soustrace/soustrace")
+# Public APIs should know who calls them and where to complain.
+USER_AGENT = f"soustrace/0.1 (+{PROJECT_URL}; public-procurement research)"
+
+# Database the storage pipeline writes to (the CLI's --db sets it).
+SOUSTRACE_DB = os.environ.get("SOUSTRACE_DB")
+
+# API roots, overridable so tests can point spiders at the local replay server.
+BOAMP_API_URL = "https://boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/boamp"
+TED_API_URL = "https://api.ted.europa.eu"
+DECP_API_URL = "https://www.data.gouv.fr"
+
+# Politeness: a public API with undisclosed quotas. AutoThrottle adapts to the server's latency; a few
+# concurrent requests per domain at most.
+ROBOTSTXT_OBEY = False  # APIs have no robots.txt worth obeying; the disclosure spider turns it on
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DOWNLOAD_TIMEOUT = 180
+
+# Retries: Scrapy's RetryMiddleware does not honour Retry-After (scrapy#3849); ours does, and backs off
+# exponentially when the header is absent. 429 is retried like a 5xx.
+RETRY_ENABLED = True
+RETRY_TIMES = 6
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0  # seconds; doubled at every attempt
+RETRY_BACKOFF_MAX = 120.0  # cap for the computed backoff and for a server's Retry-After
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "soustrace.spiders.middlewares.RetryAfterMiddleware": 550,  # where Scrapy's RetryMiddleware sits
+}
+
+# Parse first (300), then store in batches (800): spiders only fetch.
+ITEM_PIPELINES = {
+    "soustrace.pipelines.scrapy_items.ParsePipeline": 300,
+    "soustrace.pipelines.scrapy_items.StorePipeline": 800,
+}
+STORE_BATCH_SIZE = 200
+
+# Days per initial crawl window; windows whose total exceeds what paging reaches are split further.
+CRAWL_WINDOW_DAYS = 7
+# How many times a window is paged again when records shifted while it was read.
+CRAWL_WINDOW_PASSES = 2
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

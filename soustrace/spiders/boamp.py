@@ -1,0 +1,151 @@
+"""BOAMP award notices from DILA's OpenDataSoft Explore v2.1 API.
+
+Domain: BOAMP (Bulletin officiel des annonces des marchés publics), French public procurement notices.
+Date field: ``dateparution`` (publication date), both ends inclusive, dates as the API gives them.
+API: ``{BOAMP_API_URL}/records`` (paged) and ``{BOAMP_API_URL}/exports/jsonl`` (streamed, uncapped).
+Caveats:
+  The records endpoint caps ``offset + limit`` at 10,000 and ``limit`` at 100 (HTTP 400 beyond): a window
+  whose total exceeds the cap is split in halves down to one day, and a single day over the cap is read
+  through the exports endpoint. Records are ordered by ``idweb`` so pages are stable; records that shift
+  between pages while the crawl runs are deduplicated on ``idweb`` and the window is paged again when
+  it comes up short. An error body sent with status 200 is retried like an HTTP error.
+Spider arguments:
+  from_date, until_date: YYYY-MM-DD (required). nature: restrict to one ``nature`` (e.g. ATTRIBUTION).
+  resume: re-run only the windows not yet proven complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.http import Request, Response
+
+from soustrace.pipelines.windows import WindowState
+from soustrace.spiders.base import WindowedSpider
+
+
+class BoampSpider(WindowedSpider):
+    name = "boamp"
+    source = "boamp"
+    page_size = 100  # the API's maximum `limit`
+    paging_cap = 10_000  # offset + limit must stay at or under this
+
+    def __init__(self, *args: Any, nature: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nature = nature.upper() if nature else None
+
+    @property
+    def params(self) -> str:
+        return f"nature={self.nature}" if self.nature else ""
+
+    @property
+    def api(self) -> str:
+        return self.settings.get("BOAMP_API_URL").rstrip("/")
+
+    def where(self, state: WindowState) -> str:
+        clause = (f"dateparution >= date'{state.date_from.isoformat()}' AND "
+                  f"dateparution <= date'{state.date_until.isoformat()}'")
+        if self.nature:
+            clause += f" AND nature='{self.nature}'"
+        return clause
+
+    def page_request(self, state: WindowState, offset: int) -> Request:
+        query = {"where": self.where(state), "order_by": "idweb", "limit": self.page_size, "offset": offset}
+        state.pending += 1
+        return Request(f"{self.api}/records?{urlencode(query)}", callback=self.parse_page, errback=self.errback,
+                       meta={"window_id": state.id, "offset": offset, "pass": state.passes}, dont_filter=True)
+
+    def start_window(self, state: WindowState) -> Iterator[Request]:
+        yield self.page_request(state, 0)
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        state = self.windows[response.meta["window_id"]]
+        payload = self.payload(response)
+        if payload is None:
+            retry = get_retry_request(response.request, spider=self, reason="error body with status 200")
+            if retry is not None:  # the page stays pending until its retry answers
+                yield retry
+                return
+            self.page_failed(state, f"error body with status 200 on {response.url}: {response.text[:200]!r}")
+            yield from self.page_done(state)
+            return
+        total = int(payload["total_count"])
+        if response.meta["offset"] == 0 and response.meta["pass"] == state.passes:
+            if state.expected is None:
+                state.expected = total
+            if total > self.paging_cap:
+                state.pending -= 1
+                yield from self.beyond_cap(state)
+                return
+            if response.meta["pass"] == 1:
+                for offset in range(self.page_size, total, self.page_size):
+                    yield self.page_request(state, offset)
+        for record in payload["results"]:
+            yield from self.item_for(state, record)
+        yield from self.page_done(state)
+
+    def item_for(self, state: WindowState, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        idweb = record.get("idweb")
+        raw = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+        if not idweb:
+            yield self.reject(state, None, "record without idweb", excerpt=raw[:300].decode())
+            return
+        item = self.record(state, str(idweb), raw, url=record.get("url_avis"), record=record)
+        if item is not None:
+            yield item
+
+    @staticmethod
+    def payload(response: Response) -> dict[str, Any] | None:
+        """The JSON page, or None when the body is an error (HTML page, `error_code` object...)."""
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or "error_code" in data or "results" not in data:
+            return None
+        return data
+
+    def beyond_cap(self, state: WindowState) -> Iterator[Request]:
+        """Too many records for paging: split the window, or read a single day through the exports."""
+        days = (state.date_until - state.date_from).days + 1
+        if days > 1:
+            self.ledger.mark_split(state)
+            middle = state.date_from + dt.timedelta(days=days // 2 - 1)
+            yield from self.open_window(state.date_from, middle)
+            yield from self.open_window(middle + dt.timedelta(days=1), state.date_until)
+            return
+        query = {"where": self.where(state), "order_by": "idweb"}
+        state.pending += 1
+        yield Request(f"{self.api}/exports/jsonl?{urlencode(query)}", callback=self.parse_export,
+                      errback=self.errback, meta={"window_id": state.id}, dont_filter=True)
+
+    def parse_export(self, response: Response) -> Iterator[Any]:
+        state = self.windows[response.meta["window_id"]]
+        for number, line in enumerate(response.body.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                yield self.reject(state, None, f"exports line {number}: invalid JSON ({exc})", url=response.url,
+                                  excerpt=line[:300].decode("utf-8", "replace"))
+                continue
+            yield from self.item_for(state, record)
+        yield from self.page_done(state)
+
+    def page_done(self, state: WindowState) -> Iterator[Request]:
+        """When the window's last page is in: page it again if records shifted and it came up short."""
+        state.pending -= 1
+        if state.pending > 0 or state.split or state.errors or state.expected is None:
+            return
+        if len(state.ids) < state.expected and state.passes < self.settings.getint("CRAWL_WINDOW_PASSES", 2):
+            state.passes += 1
+            self.logger.warning("%s: %d of %d after pass %d; paging again", state.label, len(state.ids),
+                                state.expected, state.passes - 1)
+            for offset in range(0, min(state.expected, self.paging_cap), self.page_size):
+                yield self.page_request(state, offset)

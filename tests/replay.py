@@ -1,0 +1,208 @@
+"""A local HTTP server on 127.0.0.1 that replays recorded records with each source's API semantics.
+
+Spiders run their real code paths against it: paging and its caps, date filters, error codes, Retry-After,
+error bodies sent with status 200. Handlers are plain callables `(ReplayRequest) -> Reply`, mounted under a
+path prefix, so each source's API lives in its own small class (BOAMP's is below).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class ReplayRequest:
+    method: str
+    path: str  # below the mount prefix
+    query: dict[str, str]
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Reply:
+        return cls(status, json.dumps(data, ensure_ascii=False).encode())
+
+
+@dataclass
+class Fault:
+    """Answer `times` matching requests with this reply instead of the real one (then behave normally)."""
+
+    reply: Reply
+    times: int = 1
+    path_contains: str = ""
+    every: int = 0  # when > 0: hit every Nth matching request (until `times` is used up)
+    _seen: int = 0
+
+    def take(self, req: ReplayRequest) -> Reply | None:
+        if self.times <= 0 or self.path_contains not in req.path + "?" + "&".join(
+            f"{k}={v}" for k, v in req.query.items()
+        ):
+            return None
+        self._seen += 1
+        if self.every and self._seen % self.every:
+            return None
+        self.times -= 1
+        return self.reply
+
+
+Handler = Callable[[ReplayRequest], Reply]
+
+
+class ReplayServer:
+    """`with ReplayServer() as server: server.mount("/boamp", BoampAPI(records))` then use `server.url`."""
+
+    def __init__(self) -> None:
+        self.mounts: dict[str, Handler] = {}
+        self.faults: list[Fault] = []
+        self.log: list[tuple[str, str, int]] = []  # (method, path?query, status)
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer._serve(self, "GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                outer._serve(self, "POST")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def mount(self, prefix: str, handler: Handler) -> str:
+        self.mounts[prefix.rstrip("/")] = handler
+        return self.url + prefix.rstrip("/")
+
+    def __enter__(self) -> ReplayServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _serve(self, http: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(http.path)
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        reply = Reply(404, b'{"error": "not found"}')
+        for prefix, handler in sorted(self.mounts.items(), key=lambda kv: -len(kv[0])):
+            if parts.path == prefix or parts.path.startswith(prefix + "/"):
+                req = ReplayRequest(method, parts.path[len(prefix) :] or "/", query, body, dict(http.headers))
+                reply = next((r for f in self.faults if (r := f.take(req)) is not None), None) or handler(req)
+                break
+        self.log.append((method, http.path, reply.status))
+        http.send_response(reply.status)
+        for name, value in reply.headers.items():
+            http.send_header(name, value)
+        http.send_header("Content-Length", str(len(reply.body)))
+        http.end_headers()
+        http.wfile.write(reply.body)
+
+
+class BoampAPI:
+    """OpenDataSoft Explore v2.1 `records` and `exports/jsonl` over a list of BOAMP flat records.
+
+    Semantics replayed (sources.md §1): `limit` ≤ 100 and `offset + limit` ≤ 10,000 else HTTP 400 with an
+    ODS error object; `where` with `dateparution >= date'…' AND dateparution <= date'…'` and `nature='…'`;
+    `order_by` on one field; `total_count` of the filtered set; the exports endpoint has no cap.
+    """
+
+    MAX_LIMIT = 100
+    CAP = 10_000
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.on_request: Callable[[ReplayRequest], None] | None = None  # e.g. to insert records mid-crawl
+
+    def filtered(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        where = query.get("where", "")
+        low = re.search(r"dateparution\s*>=\s*date'(\d{4}-\d{2}-\d{2})'", where)
+        high = re.search(r"dateparution\s*<=\s*date'(\d{4}-\d{2}-\d{2})'", where)
+        nature = re.search(r"nature\s*=\s*'([A-Z_-]+)'", where)
+        rows = [
+            r
+            for r in self.records
+            if (not low or str(r["dateparution"]) >= low.group(1))
+            and (not high or str(r["dateparution"]) <= high.group(1))
+            and (not nature or r.get("nature") == nature.group(1))
+        ]
+        key = query.get("order_by", "").split()[0] if query.get("order_by") else None
+        return sorted(rows, key=lambda r: str(r.get(key) or "")) if key else rows
+
+    def __call__(self, req: ReplayRequest) -> Reply:
+        if self.on_request:
+            self.on_request(req)
+        if req.path == "/records":
+            limit, offset = int(req.query.get("limit", 10)), int(req.query.get("offset", 0))
+            if limit > self.MAX_LIMIT:
+                return Reply.json(
+                    {
+                        "error_code": "InvalidRESTParameterError",
+                        "message": f"Invalid value for limit API parameter: {limit} > 100",
+                    },
+                    400,
+                )
+            if offset + limit > self.CAP:
+                return Reply.json(
+                    {
+                        "error_code": "InvalidRESTParameterError",
+                        "message": "Invalid value for offset+limit API parameter: must be ≤ 10000",
+                    },
+                    400,
+                )
+            rows = self.filtered(req.query)
+            return Reply.json({"total_count": len(rows), "results": rows[offset : offset + limit]})
+        if req.path == "/exports/jsonl":
+            body = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in self.filtered(req.query))
+            return Reply(200, body, {"Content-Type": "application/jsonl"})
+        return Reply.json({"error_code": "NotFound", "message": req.path}, 404)
+
+
+def clone_records(records: list[dict[str, Any]], count: int, start: dt.date, days: int) -> list[dict[str, Any]]:
+    """Volume for paging tests: copies of real records with new ids and dates spread over `days` days."""
+    out = []
+    for i in range(count):
+        rec = dict(records[i % len(records)])
+        rec["idweb"] = rec["id"] = f"T{i:07d}"
+        rec["dateparution"] = (start + dt.timedelta(days=i % days)).isoformat()
+        rec["url_avis"] = f"https://www.boamp.fr/pages/avis/?q=idweb:{rec['idweb']}"
+        out.append(rec)
+    return out
+
+
+def run_soustrace(db_url: str, *args: str, timeout: float = 600) -> Any:
+    """Run the CLI in a subprocess: Scrapy's reactor starts once per process, so each crawl gets its own."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOUSTRACE_DB": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "soustrace", "--db", db_url, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
