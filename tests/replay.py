@@ -206,3 +206,73 @@ def run_soustrace(db_url: str, *args: str, timeout: float = 600) -> Any:
         timeout=timeout,
         env=env,
     )
+
+
+class TedAPI:
+    """TED Search API v3 in ITERATION mode over a list of (publication-number, date, country, xml) notices.
+
+    Semantics replayed (sources.md §2): `limit` ≤ 250 else 400; `publication-date>=YYYYMMDD AND
+    publication-date<=YYYYMMDD` and `buyer-country IN (...)` filters; `totalNoticeCount`;
+    `iterationNextToken` until null; an unknown token answers HTTP 500 (as reported by API users);
+    `PAGE_NUMBER` mode refuses to go beyond 15,000 results. Full notices at `/en/notice/<pubno>/xml`.
+    """
+
+    def __init__(self, notices: list[tuple[str, str, str, bytes]], base_url: str) -> None:
+        self.notices = sorted(notices)
+        self.base_url = base_url
+        self.tokens: dict[str, int] = {}
+        self.by_number = {n[0]: n for n in notices}
+
+    def filtered(self, query: str) -> list[tuple[str, str, str, bytes]]:
+        low = re.search(r"publication-date\s*>=\s*(\d{8})", query)
+        high = re.search(r"publication-date\s*<=\s*(\d{8})", query)
+        countries = re.search(r"buyer-country IN \(([A-Z ]+)\)", query)
+        wanted = set(countries.group(1).split()) if countries else None
+        return [
+            n
+            for n in self.notices
+            if (not low or n[1].replace("-", "") >= low.group(1))
+            and (not high or n[1].replace("-", "") <= high.group(1))
+            and (wanted is None or n[2] in wanted)
+        ]
+
+    def __call__(self, req: ReplayRequest) -> Reply:
+        if req.path.startswith("/en/notice/") and req.path.endswith("/xml"):
+            notice = self.by_number.get(req.path.split("/")[3])
+            if notice is None:
+                return Reply(404, b"not found", {"Content-Type": "text/plain"})
+            return Reply(200, notice[3], {"Content-Type": "application/xml"})
+        if req.path != "/v3/notices/search" or req.method != "POST":
+            return Reply.json({"message": "not found"}, 404)
+        body = json.loads(req.body)
+        limit = int(body.get("limit", 10))
+        if limit > 250:
+            return Reply.json({"message": "limit must be at most 250"}, 400)
+        rows = self.filtered(body.get("query", ""))
+        if body.get("paginationMode") != "ITERATION":
+            page = int(body.get("page", 1))
+            if page * limit > 15_000:
+                return Reply.json({"message": "PAGE_NUMBER mode is limited to 15000 results"}, 400)
+            start = (page - 1) * limit
+        else:
+            token = body.get("iterationNextToken")
+            if token is not None and token not in self.tokens:
+                return Reply.json({"message": "Invalid or expired iteration token"}, 500)
+            start = self.tokens.pop(token) if token else 0
+        chunk = rows[start : start + limit]
+        next_token = None
+        if start + limit < len(rows):
+            next_token = f"tok-{len(self.tokens)}-{start + limit}-{id(self)}"
+            self.tokens[next_token] = start + limit
+        hits = [
+            {
+                "publication-number": n[0],
+                "publication-date": f"{n[1]}+01:00",
+                "buyer-country": [n[2]],
+                "links": {"xml": {"MUL": f"{self.base_url}/en/notice/{n[0]}/xml"}},
+            }
+            for n in chunk
+        ]
+        return Reply.json(
+            {"notices": hits, "totalNoticeCount": len(rows), "iterationNextToken": next_token, "timedOut": False}
+        )

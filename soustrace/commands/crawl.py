@@ -80,3 +80,22 @@ def crawl_boamp(ctx: click.Context, date_from: dt.datetime, date_until: dt.datet
     start, end = date_from.date(), date_until.date()
     run_spider(ctx, "boamp", overrides, from_date=str(start), until_date=str(end), resume=resume, nature=nature)
     report(ctx, "boamp", start, end, f"nature={nature.upper()}" if nature else "")
+
+
+@crawl.command("ted")
+@date_options
+@click.option("--country", default="FRA", show_default=True, help="Buyer country: FRA, ALL or ISO3 list FRA,BEL.")
+@SETTING
+@click.pass_context
+def crawl_ted(ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool, country: str,
+              overrides: tuple[str, ...]) -> None:
+    """TED result notices (awards, modifications, VEAT) published between two dates.
+
+    \b
+    Example:
+      soustrace crawl ted --from 2025-01-06 --to 2025-01-10 --country FRA
+    """
+    start, end = date_from.date(), date_until.date()
+    run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country)
+    codes = country.upper().replace(" ", "")
+    report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
