@@ -11,8 +11,14 @@ import click
 
 from soustrace.commands.common import engine_from_ctx, is_quiet
 
-SETTING = click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
-                       help="Override a Scrapy setting, e.g. -s BOAMP_API_URL=http://127.0.0.1:8000/boamp")
+SETTING = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. -s BOAMP_API_URL=http://127.0.0.1:8000/boamp",
+)
 
 
 def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kwargs: Any) -> None:
@@ -52,10 +58,16 @@ def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.d
 
 def date_options(func: Any) -> Any:
     func = click.option("--resume", is_flag=True, help="Re-run only the windows not yet proven complete.")(func)
-    func = click.option("--to", "date_until", type=click.DateTime(["%Y-%m-%d"]), required=True,
-                        help="Last publication date, inclusive.")(func)
-    func = click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), required=True,
-                        help="First publication date, inclusive.")(func)
+    func = click.option(
+        "--to", "date_until", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last publication date, inclusive."
+    )(func)
+    func = click.option(
+        "--from",
+        "date_from",
+        type=click.DateTime(["%Y-%m-%d"]),
+        required=True,
+        help="First publication date, inclusive.",
+    )(func)
     return func
 
 
@@ -69,8 +81,14 @@ def crawl() -> None:
 @click.option("--nature", help="Only this BOAMP nature, e.g. ATTRIBUTION.")
 @SETTING
 @click.pass_context
-def crawl_boamp(ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool,
-                nature: str | None, overrides: tuple[str, ...]) -> None:
+def crawl_boamp(
+    ctx: click.Context,
+    date_from: dt.datetime,
+    date_until: dt.datetime,
+    resume: bool,
+    nature: str | None,
+    overrides: tuple[str, ...],
+) -> None:
     """BOAMP notices published between two dates (dateparution), every nature unless --nature.
 
     \b
@@ -87,8 +105,14 @@ def crawl_boamp(ctx: click.Context, date_from: dt.datetime, date_until: dt.datet
 @click.option("--country", default="FRA", show_default=True, help="Buyer country: FRA, ALL or ISO3 list FRA,BEL.")
 @SETTING
 @click.pass_context
-def crawl_ted(ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool, country: str,
-              overrides: tuple[str, ...]) -> None:
+def crawl_ted(
+    ctx: click.Context,
+    date_from: dt.datetime,
+    date_until: dt.datetime,
+    resume: bool,
+    country: str,
+    overrides: tuple[str, ...],
+) -> None:
     """TED result notices (awards, modifications, VEAT) published between two dates.
 
     \b
@@ -96,6 +120,10 @@ def crawl_ted(ctx: click.Context, date_from: dt.datetime, date_until: dt.datetim
       soustrace crawl ted --from 2025-01-06 --to 2025-01-10 --country FRA
     """
     start, end = date_from.date(), date_until.date()
-    run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country)
     codes = country.upper().replace(" ", "")
+    if codes != "ALL" and not all(len(c) == 3 and c.isalpha() for c in codes.split(",")):
+        raise click.BadParameter(
+            f"{country!r}: use FRA, ALL or ISO 3166 alpha-3 codes like FRA,BEL", param_hint="--country"
+        )
+    run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country)
     report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
