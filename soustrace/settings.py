@@ -22,6 +22,8 @@ SOUSTRACE_DB = os.environ.get("SOUSTRACE_DB")
 BOAMP_API_URL = "https://boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/boamp"
 TED_API_URL = "https://api.ted.europa.eu"
 DECP_API_URL = "https://www.data.gouv.fr"
+DECP_DATASET = "5cd57bf68b4c4179299eb0e9"
+DECP_CACHE_DIR = os.environ.get("SOUSTRACE_CACHE_DIR")  # default ~/.cache/soustrace/decp
 
 # Politeness: a public API with undisclosed quotas. AutoThrottle adapts to the server's latency; a few
 # concurrent requests per domain at most.
@@ -51,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
 
 # Parse first (300), then store in batches (800): spiders only fetch.
 ITEM_PIPELINES = {
+    "soustrace.pipelines.decp_files.DecpFilePipeline": 200,  # DECP files: download, stream-parse, store
     "soustrace.pipelines.scrapy_items.ParsePipeline": 300,
     "soustrace.pipelines.scrapy_items.StorePipeline": 800,
 }

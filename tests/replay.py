@@ -276,3 +276,47 @@ class TedAPI:
         return Reply.json(
             {"notices": hits, "totalNoticeCount": len(rows), "iterationNextToken": next_token, "timedOut": False}
         )
+
+
+class DataGouvAPI:
+    """data.gouv.fr's udata API for one dataset: the resource listing and the files behind it.
+
+    `truncate` names resources whose download is cut short (the announced size is not what is sent).
+    """
+
+    def __init__(self, dataset: str, resources: list[tuple[str, str, bytes]], base_url: str) -> None:
+        self.dataset = dataset
+        self.files = {rid: (title, body) for rid, title, body in resources}
+        self.base_url = base_url
+        self.truncate: set[str] = set()
+
+    def __call__(self, req: ReplayRequest) -> Reply:
+        if req.path.rstrip("/") == f"/api/1/datasets/{self.dataset}":
+            return Reply.json(
+                {
+                    "id": self.dataset,
+                    "resources": [
+                        {
+                            "id": rid,
+                            "title": title,
+                            "format": "json",
+                            "filesize": len(body),
+                            "url": f"{self.base_url}/datasets/r/{rid}",
+                        }
+                        for rid, (title, body) in self.files.items()
+                    ],
+                }
+            )
+        if req.path.startswith("/datasets/r/"):
+            rid = req.path.rsplit("/", 1)[1]
+            if rid not in self.files:
+                return Reply(404, b"")
+            body = self.files[rid][1]
+            if rid in self.truncate:
+                return Reply(
+                    200,
+                    body[: len(body) // 2],
+                    {"Content-Type": "application/json", "X-Announced-Length": str(len(body))},
+                )
+            return Reply(200, body, {"Content-Type": "application/json"})
+        return Reply.json({"message": "not found"}, 404)

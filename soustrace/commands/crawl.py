@@ -127,3 +127,21 @@ def crawl_ted(
         )
     run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country)
     report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
+
+
+@crawl.command("decp")
+@date_options
+@SETTING
+@click.pass_context
+def crawl_decp(
+    ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool, overrides: tuple[str, ...]
+) -> None:
+    """DECP consolidated files from data.gouv.fr for a period (records kept by dateNotification).
+
+    \b
+    Example:
+      soustrace crawl decp --from 2024-01-01 --to 2024-03-31
+    """
+    start, end = date_from.date(), date_until.date()
+    run_spider(ctx, "decp", overrides, from_date=str(start), until_date=str(end), resume=resume)
+    report(ctx, "decp", start, end, "")

@@ -41,6 +41,7 @@ class WindowState:
     fetched: int = 0
     ids: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    lost: set[str] = field(default_factory=set)  # ids read but not stored (quarantined at the store)
     pending: int = 0
     passes: int = 1
     split: bool = False
@@ -95,6 +96,7 @@ class WindowLedger:
     def finish(self, state: WindowState, rejected: set[str]) -> str:
         if state.split:
             return "split"
+        rejected = rejected | state.lost
         stored = len(state.ids - rejected)
         if state.errors:
             status = "failed"
