@@ -1,0 +1,281 @@
+"""The supply-chain graph as a networkx MultiDiGraph, and its files (GEXF, GraphML, JSON, CSV, HTML).
+
+Nodes: buyers and organisations (`org:<id>`, with SIREN and country), contracts (`contract:<id>`, with
+notice, lot, amount, currency, award date), providers (`provider:<catalog id>`, or `provider-name:<as
+written>` outside the catalog, with jurisdiction, CLOUD Act exposure and SecNumCloud status) and delivered
+sites (`site:<id>`). Edges: `awards` (buyer → contract), `party` (contract → organisation, role winner /
+lead / member / subcontractor), `declared-subcontract` (contractor → subcontractor), `hosting`
+(organisation or site → provider, role host / cdn / ...), `delivers-site` and `runs-on`. Every edge has
+kind, role, status, method, confidence and `evidence_count`; hosting-type edges also carry their best
+evidence (URL, quoted text) so a reader of the file can cite it.
+
+Rows are streamed from SQL (`yield_per`), never loaded as ORM objects, so memory grows with the graph
+written, not with the database. Attributes are scalars and never None, because GEXF and GraphML readers
+(and Gephi) reject anything else; an unknown value is simply absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy.orm import aliased
+
+from soustrace.models import Contract, Evidence, Notice, Organization, PartyRole, Relation, Site
+from soustrace.queries.catalog import load_catalog, resolve_provider, runs_on_sources
+from soustrace.queries.evidence import best_evidence
+from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
+from soustrace.queries.hosting import contractor_id, contractor_ids, dst_org, edge_conditions, matched_relation_ids
+
+GRAPH_FORMATS = ("gexf", "graphml", "json", "csv", "html")
+YIELD = 5000
+EVIDENCE_TEXT_MAX = 500
+
+
+def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Scalars only, None dropped: dates to ISO strings, decimals to floats."""
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, Decimal):
+            value = float(value)
+        elif isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        elif not isinstance(value, str | int | float):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def _stream(conn: Connection, stmt: Select) -> Iterator[Any]:
+    yield from conn.execution_options(stream_results=True, yield_per=YIELD).execute(stmt)
+
+
+def _org_type(kind: str | None) -> str:
+    return "buyer" if kind == "public-buyer" else "organization"
+
+
+class _GraphBuilder:
+    def __init__(self, conn: Connection, graph: nx.MultiDiGraph) -> None:
+        self.conn = conn
+        self.g = graph
+        self.catalog = load_catalog(conn)
+
+    def org(self, org_id: int, name: str | None, siren: str | None, country: str | None, kind: str | None) -> str:
+        node = f"org:{org_id}"
+        if node not in self.g:
+            self.g.add_node(node, **_clean({"type": _org_type(kind), "label": name or node, "siren": siren,
+                                            "country": country, "org_id": org_id}))
+        return node
+
+    def provider(self, provider_id: str | None, name: str | None) -> str:
+        if provider_id:
+            node = f"provider:{provider_id}"
+            facts = self.catalog.get(provider_id, {})
+            attrs = {"type": "provider", "label": facts.get("name") or provider_id, "provider_id": provider_id,
+                     "jurisdiction": facts.get("jurisdiction", "unknown"),
+                     "cloud_act": facts.get("cloud_act", "unknown"),
+                     "secnumcloud": facts.get("secnumcloud", "unknown"), "hq_country": facts.get("hq_country")}
+        else:
+            node = f"provider-name:{(name or '?').strip()}"
+            attrs = {"type": "provider", "label": (name or "?").strip(), "jurisdiction": "unknown",
+                     "cloud_act": "unknown", "secnumcloud": "unknown", "in_catalog": "false"}
+        if node not in self.g:
+            self.g.add_node(node, **_clean(attrs))
+        return node
+
+    def contracts(self, contract_sel: Select) -> None:
+        buyer = aliased(Organization, name="buyer")
+        stmt = (select(Contract.id, Contract.lot, Contract.title, Contract.cpv, Contract.award_date, Contract.amount,
+                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url,
+                       buyer.name.label("buyer_name"), buyer.siren.label("buyer_siren"),
+                       buyer.country.label("buyer_country"))
+                .join(Notice, Notice.id == Contract.notice_id).outerjoin(buyer, buyer.id == Contract.buyer_id)
+                .where(Contract.id.in_(contract_sel)))
+        for r in _stream(self.conn, stmt):
+            node = f"contract:{r.id}"
+            notice = f"{r.source}:{r.source_id}"
+            self.g.add_node(node, **_clean({
+                "type": "contract", "label": notice + (f" {r.lot}" if r.lot else ""), "notice": notice,
+                "lot": r.lot, "title": (r.title or "")[:300], "cpv": r.cpv, "award_date": r.award_date,
+                "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id}))
+            if r.buyer_id is not None:
+                b = self.org(r.buyer_id, r.buyer_name, r.buyer_siren, r.buyer_country, "public-buyer")
+                self.g.nodes[b]["type"] = "buyer"
+                self.g.add_edge(b, node, key=f"awards:{r.id}", **_clean({
+                    "kind": "awards", "role": "buyer", "status": "current", "method": "structured",
+                    "confidence": 1.0, "evidence_count": 1, "evidence_url": r.url, "evidence_ref": notice}))
+
+    def parties(self, contract_sel: Select) -> None:
+        n_ev = (select(func.count()).where(Evidence.party_role_id == PartyRole.id)
+                .correlate(PartyRole).scalar_subquery())
+        stmt = (select(PartyRole.id, PartyRole.contract_id, PartyRole.org_id, PartyRole.role,
+                       PartyRole.name_as_written, Organization.name, Organization.siren, Organization.country,
+                       Organization.kind, n_ev.label("n_ev"))
+                .join(Organization, Organization.id == PartyRole.org_id)
+                .where(PartyRole.contract_id.in_(contract_sel), PartyRole.role.in_(CONTRACTOR_ROLES)))
+        for r in _stream(self.conn, stmt):
+            org = self.org(r.org_id, r.name, r.siren, r.country, r.kind)
+            self.g.add_edge(f"contract:{r.contract_id}", org, key=f"party:{r.id}", **_clean({
+                "kind": "party", "role": r.role, "status": "current", "method": "structured", "confidence": 1.0,
+                "evidence_count": int(r.n_ev), "name_as_written": r.name_as_written}))
+
+    def relations(self, stmt: Select, *, with_evidence: bool) -> None:
+        """Edges from relation rows (src org or site → provider / org / site), with their best evidence."""
+        rows = list(_stream(self.conn, stmt))
+        evidence = best_evidence(self.conn, [r.id for r in rows]) if with_evidence else {}
+        counts = {} if with_evidence else self._evidence_counts([r.id for r in rows])
+        for r in rows:
+            src = self._endpoint_src(r)
+            dst = self._endpoint_dst(r)
+            if src is None or dst is None or src not in self.g:
+                continue
+            ev = evidence.get(r.id)
+            text = (ev.text or "")[:EVIDENCE_TEXT_MAX] if ev else None
+            self.g.add_edge(src, dst, key=f"relation:{r.id}", **_clean({
+                "kind": r.kind, "role": r.role, "status": r.status, "method": r.method,
+                "confidence": float(r.confidence), "evidence_count": ev.count if ev else counts.get(r.id, 0),
+                "evidence_url": ev.url if ev else None, "evidence_ref": ev.ref if ev else None,
+                "evidence_text": text, "relation_id": r.id,
+                "contract_id": r.contract_id, "first_seen": r.first_seen, "last_seen": r.last_seen}))
+
+    def _evidence_counts(self, ids: list[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for i in range(0, len(ids), YIELD):
+            stmt = (select(Evidence.relation_id, func.count()).where(Evidence.relation_id.in_(ids[i:i + YIELD]))
+                    .group_by(Evidence.relation_id))
+            out.update({k: int(v) for k, v in self.conn.execute(stmt)})
+        return out
+
+    def _endpoint_src(self, r: Any) -> str | None:
+        if r.kind == "runs-on":
+            return self.provider(r.src_provider_id, None) if r.src_provider_id else None
+        if r.src_org_id is not None:
+            return f"org:{r.src_org_id}"
+        if r.site_id is not None:
+            return f"site:{r.site_id}" if f"site:{r.site_id}" in self.g else None
+        return None
+
+    def _endpoint_dst(self, r: Any) -> str | None:
+        if r.kind == "delivers-site":
+            node = f"site:{r.site_id}"
+            if node not in self.g:
+                self.g.add_node(node, **_clean({"type": "site", "label": r.site_url, "url": r.site_url,
+                                                "domain": r.site_domain, "site_id": r.site_id}))
+            return node
+        if r.kind == "declared-subcontract":
+            return f"org:{r.dst_org_id}" if f"org:{r.dst_org_id}" in self.g else None
+        if r.provider_id or r.provider_name:
+            return self.provider(r.provider_id, r.provider_name)
+        if r.dst_provider_id:
+            return self.provider(r.dst_provider_id, None)
+        return None
+
+
+def _relation_select(*kinds: str) -> Select:
+    src_org = aliased(Organization, name="src_org")
+    return (select(Relation.id, Relation.kind, Relation.role, Relation.status, Relation.method, Relation.confidence,
+                   Relation.src_org_id, Relation.dst_org_id, Relation.provider_id, Relation.provider_name,
+                   Relation.site_id, Relation.contract_id, Relation.first_seen, Relation.last_seen,
+                   Site.url.label("site_url"), Site.domain.label("site_domain"),
+                   dst_org.provider_id.label("dst_provider_id"), src_org.provider_id.label("src_provider_id"))
+            .outerjoin(Site, Site.id == Relation.site_id)
+            .outerjoin(dst_org, dst_org.id == Relation.dst_org_id)
+            .outerjoin(src_org, src_org.id == Relation.src_org_id)
+            .where(Relation.kind.in_(kinds)))
+
+
+def build_graph(engine: Engine, *, provider: str | None = None, date_from: str | dt.date | None = None,
+                date_to: str | dt.date | None = None, buyer: str | None = None, cpv: str | None = None,
+                current_only: bool = False, min_confidence: float = 0.0) -> nx.MultiDiGraph:
+    """The graph of contracts matching the filters; with `provider`, only chains that reach it.
+
+    With a provider, the contracts kept are those on which an organisation hosted by the provider holds a
+    contractor role, and only hosting edges to that provider (or to a provider running on it) are drawn;
+    the co-contractors of those contracts stay as context.
+    """
+    flt = ContractFilter.of(date_from, date_to, buyer, cpv)
+    conds = {"current_only": current_only, "min_confidence": min_confidence}
+    g = nx.MultiDiGraph(name="soustrace supply-chain graph", provider=provider or "",
+                        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    with engine.connect() as conn:
+        b = _GraphBuilder(conn, g)
+        contract_sel = flt.apply(select(Contract.id))
+        hosting = _relation_select("hosting").where(*edge_conditions(**conds))  # type: ignore[arg-type]
+        if provider:
+            match = resolve_provider(conn, provider)
+            upper = list(runs_on_sources(conn, match.id)) if match.id else []
+            orgs = contractor_ids(match, upper, **conds)
+            contract_sel = contract_sel.where(Contract.id.in_(
+                select(PartyRole.contract_id).where(PartyRole.org_id.in_(orgs),
+                                                    PartyRole.role.in_(CONTRACTOR_ROLES))))
+            hosting = hosting.where(Relation.id.in_(matched_relation_ids(match, upper)))
+            g.graph["provider_id"] = match.id or match.name
+        else:
+            party_orgs = select(PartyRole.org_id).where(PartyRole.contract_id.in_(contract_sel),
+                                                        PartyRole.role.in_(CONTRACTOR_ROLES))
+            # edges on sites with no owner (delivered sites) are kept when the site's deliverer is drawn
+            hosting = hosting.where(contractor_id.in_(party_orgs)
+                                    | (Relation.src_org_id.is_(None) & Relation.site_id.is_not(None)))
+        b.contracts(contract_sel)
+        b.parties(contract_sel)
+        b.relations(_relation_select("declared-subcontract").where(Relation.contract_id.in_(contract_sel)),
+                    with_evidence=False)
+        b.relations(_relation_select("delivers-site").where(
+            Relation.contract_id.is_(None) | Relation.contract_id.in_(contract_sel)), with_evidence=True)
+        b.relations(hosting, with_evidence=True)
+        providers = sorted(n.split(":", 1)[1] for n in g if n.startswith("provider:"))
+        b.relations(_relation_select("runs-on").where(Relation.provider_id.in_(providers)), with_evidence=True)
+    return g
+
+
+# ---- writers ------------------------------------------------------------------------------------------------
+
+def write_graph(graph: nx.MultiDiGraph, out: Path, fmt: str | None = None) -> list[Path]:
+    """Write `graph` as gexf|graphml|json|csv|html (from `out`'s suffix when `fmt` is None); returns the files."""
+    fmt = fmt or out.suffix.lstrip(".").lower()
+    if fmt not in GRAPH_FORMATS:
+        raise ValueError(f"unknown graph format {fmt!r}: use one of {', '.join(GRAPH_FORMATS)}")
+    if fmt == "gexf":
+        nx.write_gexf(graph, out)
+    elif fmt == "graphml":
+        nx.write_graphml(graph, out)
+    elif fmt == "json":
+        data = nx.node_link_data(graph, edges="edges")
+        out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    elif fmt == "csv":
+        return write_csv(graph, out)
+    else:
+        from soustrace.exports.html import write_html
+
+        write_html(graph, out)
+    return [out]
+
+
+def write_csv(graph: nx.MultiDiGraph, out: Path) -> list[Path]:
+    """Two files next to `out`: `<stem>.nodes.csv` (id + attributes) and `<stem>.edges.csv`."""
+    stem = out.with_suffix("") if out.suffix == ".csv" else out
+    nodes_path, edges_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
+    node_cols = sorted({k for _, d in graph.nodes(data=True) for k in d} - {"type", "label"})
+    with nodes_path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "type", "label", *node_cols])
+        for node, d in graph.nodes(data=True):
+            w.writerow([node, d.get("type"), d.get("label"), *(d.get(c, "") for c in node_cols)])
+    edge_cols = sorted({k for _, _, d in graph.edges(data=True) for k in d} - {"kind"})
+    with edges_path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["source", "target", "key", "kind", *edge_cols])
+        for src, dst, key, d in graph.edges(keys=True, data=True):
+            w.writerow([src, dst, key, d.get("kind"), *(d.get(c, "") for c in edge_cols)])
+    return [nodes_path, edges_path]

@@ -1,0 +1,90 @@
+"""Contract filters shared by every answer (--from/--to/--buyer/--cpv), as SQL conditions.
+
+They are built as SQL (not applied in pandas) so that a filter narrows what the database reads: with a
+million contracts, filtering after loading would cost the memory and time the indexes are there to save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+
+from soustrace.identity import normalize_name
+from soustrace.models import Contract, Organization
+
+WON_ROLES = ("winner", "lead", "member")
+CONTRACTOR_ROLES = (*WON_ROLES, "subcontractor")
+
+
+def parse_date(value: str | dt.date | None, *, end: bool = False) -> dt.date | None:
+    """`2024`, `2024-03` or `2024-03-01`; a year or month means its first day, or its last with `end=True`.
+
+    `--to 2024` must include December 2024, so the upper bound of a partial date is the end of the period.
+    """
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if end and fmt == "%Y":
+            return day.replace(month=12, day=31)
+        if end and fmt == "%Y-%m":
+            nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return nxt - dt.timedelta(days=1)
+        return day
+    raise ValueError(f"not a date: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def buyer_condition(buyer: str) -> ColumnElement[bool]:
+    """A buyer given as SIREN/SIRET, `org:ID`, or a piece of its name (accents and case ignored)."""
+    text = buyer.strip()
+    digits = re.sub(r"\s", "", text)
+    if re.fullmatch(r"\d{9}", digits) or re.fullmatch(r"\d{14}", digits):
+        ids = select(Organization.id).where(Organization.siren == digits[:9])
+        return Contract.buyer_id.in_(ids)
+    if m := re.fullmatch(r"org:(\d+)", text):
+        return Contract.buyer_id == int(m.group(1))
+    norm = normalize_name(text) or text.upper()
+    ids = select(Organization.id).where(or_(Organization.normalized_name.contains(norm, autoescape=True),
+                                            func.upper(Organization.name).contains(text.upper(), autoescape=True)))
+    return Contract.buyer_id.in_(ids)
+
+
+@dataclass(slots=True)
+class ContractFilter:
+    """--from/--to (award date, inclusive), --buyer, --cpv (a CPV code prefix, e.g. `72` for IT services)."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    buyer: str | None = None
+    cpv: str | None = None
+
+    @classmethod
+    def of(cls, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
+           buyer: str | None = None, cpv: str | None = None) -> ContractFilter:
+        return cls(parse_date(date_from), parse_date(date_to, end=True), buyer or None, (cpv or "").strip() or None)
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.date_from, self.date_to, self.buyer, self.cpv))
+
+    def condition(self) -> ColumnElement[bool]:
+        conds: list[ColumnElement[bool]] = []
+        if self.date_from:
+            conds.append(Contract.award_date >= self.date_from)
+        if self.date_to:
+            conds.append(Contract.award_date <= self.date_to)
+        if self.buyer:
+            conds.append(buyer_condition(self.buyer))
+        if self.cpv:
+            conds.append(Contract.cpv.startswith(self.cpv.replace("-", "")[:12], autoescape=True))
+        return and_(*conds) if conds else true()
+
+    def apply(self, stmt: Select) -> Select:
+        return stmt.where(self.condition()) if self.active else stmt

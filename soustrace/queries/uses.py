@@ -1,0 +1,174 @@
+"""`uses`: which contractors are hosted by a provider, with the evidence and the public money involved.
+
+One row per hosting edge (not per evidence row, not per contract): the edge is the claim a journalist
+makes ("X hosts on AWS, says its legal notice"), so it is the unit of the table. Each row carries:
+
+* the edge: role, status, method, confidence, first/last seen;
+* its best evidence (URL or notice id, quoted text, when seen) and `evidence_count`, the number of
+  evidence rows behind it (see `soustrace.queries.evidence`);
+* `disagreement`: providers that *other methods* found for the same organisation and role (NLP says
+  OVH, DNS says AWS), so a conflicting signal is never hidden by the query that asked for one provider;
+* `via`: the runs-on hop when the edge points at a provider that runs on the one asked for;
+* the contracts of the organisation, filtered by --from/--to/--buyer/--cpv: `contracts_won` (roles
+  winner, lead, member) with their `total_amount` (the contract's amount, so a group's members each show
+  the whole amount; amounts in different currencies are never added: `total_amount` is empty and
+  `currency` lists them), `subcontracts` (declared subcontractor), and buyers and first/last award
+  dates over both.
+
+Only organisations with at least one contract role (winner, lead, member, subcontractor) matching the
+filters are listed, unless `include_without_contracts`: the question is about public contractors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, func, select, union_all
+
+from soustrace.models import Contract, Organization, PartyRole, Relation, Site
+from soustrace.queries.catalog import ProviderMatch, resolve_provider, runs_on_sources
+from soustrace.queries.evidence import best_evidence
+from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
+from soustrace.queries.hosting import contractor_ids, hosting_edges
+
+USES_COLUMNS = [
+    "contractor", "siren", "org_id", "provider_id", "provider", "via", "relation_id", "role", "status", "method",
+    "confidence", "first_seen", "last_seen", "evidence_url", "evidence_ref", "evidence_text", "evidence_seen_at",
+    "evidence_count", "disagreement", "contracts_won", "subcontracts", "total_amount", "currency", "n_buyers",
+    "buyers", "first_award", "last_award",
+]
+MAX_BUYERS_LISTED = 10
+
+
+def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = None,
+         date_to: str | dt.date | None = None, buyer: str | None = None, role: str | None = None,
+         cpv: str | None = None, current_only: bool = False, min_confidence: float = 0.0,
+         include_without_contracts: bool = False) -> pd.DataFrame:
+    """Contractors hosted by `provider` (catalog id, name or alias), one row per hosting edge."""
+    flt = ContractFilter.of(date_from, date_to, buyer, cpv)
+    with engine.connect() as conn:
+        match = resolve_provider(conn, provider)
+        via = runs_on_sources(conn, match.id) if match.id else {}
+        conds = {"role": role, "current_only": current_only, "min_confidence": min_confidence}
+        edges = [dict(r) for r in conn.execute(hosting_edges(match, list(via), **conds)).mappings()]
+        if not edges:
+            return pd.DataFrame(columns=USES_COLUMNS)
+        orgs_sel = contractor_ids(match, list(via), **conds)
+        contracts = _contract_aggregates(conn, orgs_sel, flt)
+        buyers = _buyers(conn, orgs_sel, flt)
+        names = {r.id: (r.name, r.siren) for r in conn.execute(
+            select(Organization.id, Organization.name, Organization.siren).where(Organization.id.in_(orgs_sel)))}
+        others = _other_findings(conn, orgs_sel)
+        evidence = best_evidence(conn, [e["relation_id"] for e in edges])
+        via_evidence = best_evidence(conn, [i for ids in via.values() for i in ids]) if via else {}
+    rows = []
+    for edge in edges:
+        agg = contracts.get(edge["org_id"])
+        if agg is None and not include_without_contracts:
+            continue
+        rows.append(_row(edge, match, via, via_evidence, names, agg or {}, buyers.get(edge["org_id"], []),
+                         evidence.get(edge["relation_id"]), others))
+    frame = pd.DataFrame(rows, columns=USES_COLUMNS)
+    return frame.sort_values(["total_amount", "contractor", "relation_id"], ascending=[False, True, True],
+                             na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _row(edge: dict, match: ProviderMatch, via: dict[str, list[int]], via_evidence: dict, names: dict,
+         agg: dict, buyers: list[str], ev: object, others: dict) -> dict[str, object]:
+    name, siren = names.get(edge["org_id"], (None, None))
+    pid = edge["provider_id"]
+    via_text = ""
+    if pid and pid in via:
+        urls = [via_evidence[i].url for i in via[pid] if i in via_evidence and via_evidence[i].url]
+        via_text = f"{pid} runs on {match.id}" + (f" ({urls[0]})" if urls else "")
+    role = edge["role"] or "host"
+    same = {k.lower() for k in (match.id, *via) if k} | match.names
+    disagreement = sorted({
+        f"{prov} ({method})" for prov, method, orole in others.get(edge["org_id"], [])
+        if orole == role and method != edge["method"] and prov.lower() not in same
+    })
+    currencies = agg.get("currencies") or []
+    return {
+        "contractor": name, "siren": siren, "org_id": edge["org_id"], "provider_id": pid or None,
+        "provider": match.name if pid in (match.id, None) else pid, "via": via_text,
+        "relation_id": edge["relation_id"], "role": role, "status": edge["status"], "method": edge["method"],
+        "confidence": float(edge["confidence"]), "first_seen": edge["first_seen"], "last_seen": edge["last_seen"],
+        "evidence_url": getattr(ev, "url", None), "evidence_ref": getattr(ev, "ref", None),
+        "evidence_text": getattr(ev, "text", None), "evidence_seen_at": getattr(ev, "seen_at", None),
+        "evidence_count": getattr(ev, "count", 0), "disagreement": "; ".join(disagreement),
+        "contracts_won": int(agg.get("contracts_won") or 0), "subcontracts": int(agg.get("subcontracts") or 0),
+        "total_amount": agg.get("total_amount") if len(currencies) <= 1 else None,
+        "currency": ", ".join(currencies) or None, "n_buyers": len(buyers),
+        "buyers": _list_text(buyers), "first_award": agg.get("first_award"), "last_award": agg.get("last_award"),
+    }
+
+
+def _list_text(items: list[str]) -> str:
+    shown = "; ".join(items[:MAX_BUYERS_LISTED])
+    return shown + (f" (+{len(items) - MAX_BUYERS_LISTED} more)" if len(items) > MAX_BUYERS_LISTED else "")
+
+
+def _role_pairs(orgs_sel: object):  # type: ignore[no-untyped-def]
+    """Distinct (org, contract, won?) so an org that is both winner and lead is counted once."""
+    won = case((PartyRole.role == "subcontractor", 0), else_=1).label("won")
+    return (select(PartyRole.org_id, PartyRole.contract_id, won)
+            .where(PartyRole.org_id.in_(orgs_sel), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct().subquery())
+
+
+def _contract_aggregates(conn: Connection, orgs_sel: object, flt: ContractFilter) -> dict[int, dict]:
+    pairs = _role_pairs(orgs_sel)
+    is_won = pairs.c.won == 1
+    stmt = flt.apply(
+        select(
+            pairs.c.org_id,
+            func.count(case((is_won, 1))).label("contracts_won"),
+            func.count(case((pairs.c.won == 0, 1))).label("subcontracts"),
+            func.sum(case((is_won, Contract.amount))).label("total_amount"),
+            func.min(Contract.award_date).label("first_award"),
+            func.max(Contract.award_date).label("last_award"),
+        ).join(Contract, Contract.id == pairs.c.contract_id)
+    ).group_by(pairs.c.org_id)
+    out = {r.org_id: {**r._asdict(), "currencies": []} for r in conn.execute(stmt)}
+    for r in out.values():
+        r["total_amount"] = float(r["total_amount"]) if r["total_amount"] is not None else None
+    cur = flt.apply(
+        select(pairs.c.org_id, Contract.currency).join(Contract, Contract.id == pairs.c.contract_id)
+        .where(pairs.c.won == 1, Contract.currency.is_not(None), Contract.amount.is_not(None))
+    ).distinct()
+    for org_id, currency in conn.execute(cur):
+        out[org_id]["currencies"].append(currency)
+    for r in out.values():
+        r["currencies"].sort()
+    return out
+
+
+def _buyers(conn: Connection, orgs_sel: object, flt: ContractFilter) -> dict[int, list[str]]:
+    pairs = _role_pairs(orgs_sel)
+    stmt = flt.apply(
+        select(pairs.c.org_id, func.coalesce(Organization.name, Organization.org_key))
+        .join(Contract, Contract.id == pairs.c.contract_id)
+        .join(Organization, Organization.id == Contract.buyer_id)
+    ).distinct()
+    out: dict[int, list[str]] = defaultdict(list)
+    for org_id, name in conn.execute(stmt):
+        out[org_id].append(name)
+    for names in out.values():
+        names.sort()
+    return out
+
+
+def _other_findings(conn: Connection, orgs_sel: object) -> dict[int, list[tuple[str, str, str]]]:
+    """Every current hosting finding of the listed organisations: (provider, method, role)."""
+    cols = (func.coalesce(Relation.provider_id, Relation.provider_name, "?"), Relation.method,
+            func.coalesce(Relation.role, "host"))
+    direct = select(Relation.src_org_id.label("org_id"), *cols).where(
+        Relation.src_org_id.in_(orgs_sel), Relation.kind == "hosting", Relation.status == "current")
+    by_site = (select(Site.org_id.label("org_id"), *cols).join(Site, Site.id == Relation.site_id)
+               .where(Relation.src_org_id.is_(None), Site.org_id.in_(orgs_sel), Relation.kind == "hosting",
+                      Relation.status == "current"))
+    out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for org_id, prov, method, role in conn.execute(union_all(direct, by_site)):
+        out[org_id].append((prov, method, role))
+    return out
