@@ -11,7 +11,6 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 log = logging.getLogger(__name__)
@@ -31,6 +30,13 @@ def retry_after_seconds(value: str | bytes | None, now: dt.datetime | None = Non
         return None
     now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+async def sleep(seconds: float) -> None:
+    """Wait without blocking the reactor (imported late: importing it early would install the wrong one)."""
+    from twisted.internet import reactor
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
 class RetryAfterMiddleware:
@@ -65,7 +71,7 @@ class RetryAfterMiddleware:
         delay = self.delay_for(request, response)
         log.info("HTTP %s on %s: retrying in %.1fs", response.status, request.url, delay)
         if delay > 0:
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+            await sleep(delay)
         return retry
 
     async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Request | None:
@@ -77,5 +83,5 @@ class RetryAfterMiddleware:
             return None
         delay = self.delay_for(request, None)
         if delay > 0:
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+            await sleep(delay)
         return retry
