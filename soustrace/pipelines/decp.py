@@ -3,7 +3,7 @@
 Entry points:
 * `iter_decp(path, date_from=, date_until=)`: every contract of a DECP file, whatever its flavour (2019
   JSON `{"marches": [...]}`, 2024 JSON `{"marches": {"marche": [...], "contrat-concession": [...]}}`,
-  the XML flavour, flat CSV exports, Parquet from decp-processing), one NoticeRecord per contract or a
+  the XML flavour, flat CSV exports and their JSON/Parquet twins), one NoticeRecord per contract or a
   RejectRecord for a record that cannot be used; the rest of the file goes on;
 * `parse_decp_raw(raw, schema_version)`: the same NoticeRecord again from a stored raw payload (reprocess);
 * `iter_sirene_names(path)`: (siren, name) from SIRENE StockUniteLegale, to name 2024 DECP parties.
@@ -20,7 +20,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from soustrace.pipelines.decp_csv import FLAT_CSV, FLAT_PARQUET, Columns, group_item, iter_flat_items
+from soustrace.pipelines.decp_csv import (
+    FLAT_CSV,
+    FLAT_JSON,
+    FLAT_PARQUET,
+    Columns,
+    group_item,
+    iter_flat_items,
+    regroup_flat_json,
+)
 from soustrace.pipelines.decp_json import iter_json_items
 from soustrace.pipelines.decp_record import PARSER_VERSION, FileContext, SourceItem, build_notice
 from soustrace.pipelines.decp_sirene import iter_sirene_names
@@ -81,7 +89,7 @@ def iter_decp(
 
 def _items(path: Path, kind: str) -> Iterator[SourceItem]:
     if kind == "json":
-        return iter_json_items(path)
+        return regroup_flat_json(iter_json_items(path))
     if kind == "xml":
         return iter_xml_items(path)
     return iter_flat_items(path, parquet=kind == "parquet")
@@ -100,7 +108,7 @@ def parse_decp_raw(raw: bytes, schema_version: str | None = None, *, url: str = 
         raise ParseError(f"stored DECP payload is not JSON: {exc}") from exc
     ctx = FileContext(url=url, name=source_file)
     version = schema_version or "decp"
-    if version in (FLAT_CSV, FLAT_PARQUET):
+    if version in (FLAT_CSV, FLAT_PARQUET, FLAT_JSON):
         if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
             raise ParseError("stored flat DECP payload is not a list of rows")
         header = list(dict.fromkeys(k for row in payload for k in row))

@@ -1,4 +1,4 @@
-"""Flat DECP exports (CSV, or Parquet from the same consolidations) → one record per uid.
+"""Flat DECP exports (CSV, or the same rows as Parquet or as a JSON array) → one record per uid.
 
 Two shapes exist:
 * data.economie.gouv.fr exports: one row per marché, `;`-separated, UTF-8 BOM, "CDL" for empty cells,
@@ -42,6 +42,7 @@ MAX_GROUP_ROWS = 5000
 EMPTY_CELLS = frozenset({"", "CDL"})  # "CDL" is data.economie's empty placeholder
 FLAT_CSV = "decp-flat-csv"
 FLAT_PARQUET = "decp-flat-parquet"
+FLAT_JSON = "decp-flat-json"  # the same rows exported as a JSON array (OpenDataSoft)
 
 Row = dict[str, str]
 
@@ -214,6 +215,7 @@ def iter_parquet_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
 
 
 def _text(value: object) -> str:
+    """A typed value (Parquet, JSON export) as the CSV would have written it."""
     if value is None:
         return ""
     if isinstance(value, dt.date | dt.datetime):
@@ -230,18 +232,60 @@ def iter_flat_items(path: Path, *, parquet: bool = False) -> Iterator[SourceItem
     """One SourceItem per contiguous run of rows sharing a uid."""
     header, rows = iter_parquet_rows(path) if parquet else iter_csv_rows(path)
     cols = Columns.from_header(header)
-    version = FLAT_PARQUET if parquet else FLAT_CSV
+    yield from group_rows(enumerate(rows), cols, FLAT_PARQUET if parquet else FLAT_CSV)
+
+
+def group_rows(rows: Iterable[tuple[int, Row]], cols: Columns, version: str,
+               label: str = "rows") -> Iterator[SourceItem]:
+    """Contiguous rows with the same uid become one item; a row without a uid stays alone."""
     group: list[tuple[int, Row]] = []
     group_key: str | None = None
-    for index, row in enumerate(rows):
+    for index, row in rows:
         key = _group_key(row, cols)
         if group and (key != group_key or key is None or len(group) >= MAX_GROUP_ROWS):
-            yield group_item(group, cols, version)
+            yield group_item(group, cols, version, label)
             group = []
         group.append((index, row))
         group_key = key
     if group:
-        yield group_item(group, cols, version)
+        yield group_item(group, cols, version, label)
+
+
+def is_flat_record(record: object) -> bool:
+    """A flat export row inside JSON (OpenDataSoft JSON export): `acheteur.id`-style keys, no nested buyer."""
+    if not isinstance(record, dict) or any(isinstance(record.get(k), dict) for k in ("acheteur", "autoriteConcedante")):
+        return False
+    return any(_NESTED.get(_norm(str(k)), ("", ""))[1] == "id" for k in record)
+
+
+def regroup_flat_json(items: Iterable[SourceItem]) -> Iterator[SourceItem]:
+    """Pass nested records through; group runs of flat JSON rows by uid exactly like CSV rows."""
+    run: list[tuple[int, Row]] = []
+    run_label = ""
+    for item in items:
+        if not is_flat_record(item.record):
+            if run:
+                yield from _flat_json_run(run, run_label)
+                run = []
+            yield item
+            continue
+        label, _, index = item.path.rpartition("[")
+        if run and label != run_label:
+            yield from _flat_json_run(run, run_label)
+            run = []
+        run_label = label
+        record = item.record if isinstance(item.record, dict) else {}
+        run.append((int(index.rstrip("]") or 0), {str(k): _text(v) for k, v in record.items()}))
+        if len(run) >= MAX_GROUP_ROWS:  # bound memory; a uid split here is emitted twice (see module doc)
+            yield from _flat_json_run(run, run_label)
+            run = []
+    if run:
+        yield from _flat_json_run(run, run_label)
+
+
+def _flat_json_run(run: list[tuple[int, Row]], label: str) -> Iterator[SourceItem]:
+    header = list(dict.fromkeys(k for _, row in run for k in row))
+    return group_rows(run, Columns.from_header(header), FLAT_JSON, label)
 
 
 def _group_key(row: Row, cols: Columns) -> str | None:
@@ -253,17 +297,17 @@ def _group_key(row: Row, cols: Columns) -> str | None:
     return buyer + contract if buyer and contract else None
 
 
-def group_item(group: list[tuple[int, Row]], cols: Columns, version: str) -> SourceItem:
+def group_item(group: list[tuple[int, Row]], cols: Columns, version: str, label: str = "rows") -> SourceItem:
     """The rows of one uid merged into a 2024-shaped record, with per-party evidence pointing at rows."""
     first, last = group[0][0], group[-1][0]
-    path = f"rows[{first}]" if first == last else f"rows[{first}-{last}]"
+    path = f"{label}[{first}]" if first == last else f"{label}[{first}-{last}]"
     base = [(i, r) for i, r in group if _is_initial(r, cols)] or group
     record = _simple_fields(base[0][1], cols)
     _first_notification(record, group, cols)
     item = SourceItem(record=record, path=path, schema_version=version,
                       raw=canonical_json([row for _, row in group]))
-    _merge_parties(record, item, base, cols)
-    _merge_acts(record, item, group, cols)
+    _merge_parties(record, item, base, cols, label)
+    _merge_acts(record, item, group, cols, label)
     _merge_modifications(record, group, cols)
     return item
 
@@ -310,7 +354,7 @@ def _party_text(row: Row, columns: dict[str, str]) -> str:
 
 
 def _merge_parties(record: dict[str, object], item: SourceItem, base: list[tuple[int, Row]],
-                   cols: Columns) -> None:
+                   cols: Columns, label: str) -> None:
     """Titulaires (or concessionnaires) of the initial rows, each once, with the row they came from."""
     lists: dict[str, list[dict[str, str]]] = {}
     seen: set[tuple[str, str | None, str | None]] = set()
@@ -323,7 +367,7 @@ def _merge_parties(record: dict[str, object], item: SourceItem, base: list[tuple
             seen.add(key)
             target = lists.setdefault(f"{kind}s", [])
             column = columns.get("id") or next(iter(columns.values()))
-            item.evidence[f"{kind}s[{len(target)}]"] = (f"rows[{index}].{column}", _party_text(row, columns))
+            item.evidence[f"{kind}s[{len(target)}]"] = (f"{label}[{index}].{column}", _party_text(row, columns))
             target.append(obj)
     record.update(lists)
 
@@ -346,7 +390,8 @@ def _nested_obj(row: Row, mapping: dict[str, str], position: int) -> dict[str, o
     return obj
 
 
-def _merge_acts(record: dict[str, object], item: SourceItem, group: list[tuple[int, Row]], cols: Columns) -> None:
+def _merge_acts(record: dict[str, object], item: SourceItem, group: list[tuple[int, Row]], cols: Columns,
+                label: str) -> None:
     """Flattened subcontract acts (one per row, or Python-repr lists of them), each once."""
     if not cols.act:
         return
@@ -364,7 +409,7 @@ def _merge_acts(record: dict[str, object], item: SourceItem, group: list[tuple[i
             seen.add(key)
             column = cols.act.get("sousTraitant.id", next(iter(cols.act.values())))
             item.evidence[f"actesSousTraitance[{len(acts)}]"] = (
-                f"rows[{index}].{column}" + (f"[{position}]" if width > 1 else ""),
+                f"{label}[{index}].{column}" + (f"[{position}]" if width > 1 else ""),
                 _party_text(row, cols.act))
             acts.append(act)
     if acts:

@@ -5,8 +5,11 @@ a field means lives here, so a record gives the same result whether it came from
 JSON, the XML flavour or a flat CSV export, and `reprocess` can rebuild it from the stored raw bytes.
 
 Choices made here (see also `decp_values`):
-* source_id = uid = buyer SIRET + contract id (the national key used by every DECP consolidation); the
-  record's own `uid` is used when it agrees, and kept in extra["uid_given"] when it does not;
+* source_id = uid = buyer SIRET + contract id (the national key used by every DECP consolidation; a
+  SIRET written with spaces is compacted); the record's own `uid` is used when it agrees, and kept in
+  extra["uid_given"] when it does not. Different lots published under one id share a uid: the store keeps
+  one notice per uid, so they become revisions of each other (seen in real files);
+* the CPV code is the 8 digits without check digit (extra["cpv_check_digit"]), see `normalize_cpv`;
 * award_date = dateNotification (dateSignature for concessions), the first notification; a record whose
   award date is present but unreadable is rejected, because the date filter and every time series
   depend on it; other unreadable dates are kept as written in extra;
@@ -189,7 +192,8 @@ def _identity(rec: dict, concession: bool) -> tuple[str, dict, str | None]:
                         "no uid can be built", clean_id(rec.get("uid")))
     if buyer_id is None:
         raise _Rejected(f"missing field '{keys[0]}.id' (buyer SIRET): no uid can be built", contract_id)
-    uid = buyer_id + contract_id
+    compact = _ID_SEPARATORS.sub("", buyer_id)
+    uid = (compact if len(compact) == 14 and compact.isdigit() else buyer_id) + contract_id  # "217 500 016 00019"
     if len(uid) > SOURCE_ID_MAX:
         raise _Rejected(f"field 'id' is {len(contract_id)} characters long: uid over {SOURCE_ID_MAX}", uid[:300])
     given = clean_id(rec.get("uid"))
@@ -231,8 +235,7 @@ def _contract(rec: dict, item: SourceItem, ctx: FileContext, concession: bool,
     if declared is not None:
         contract.subcontracting["declared"] = declared
     if concession:
-        for key in ("dateDebutExecution",):
-            _date_text_into(rec.get(key), key, contract.extra)
+        _date_text_into(rec.get("dateDebutExecution"), "dateDebutExecution", contract.extra)
     winners = _winners(rec, item, ctx, concession, contract)
     contract.parties.extend(winners)
     contract.parties.extend(_subcontractors(rec, item, ctx, [w.org for w in winners], contract))

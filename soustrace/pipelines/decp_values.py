@@ -327,11 +327,17 @@ def string_list(value: object, inner: str) -> list[str]:
 
 def python_list(text: str) -> list[object] | str:
     """`['Sans objet']` → ['Sans objet'] (data.economie writes lists as Python repr); the text if not a list."""
+    parsed = _literal_list(text)
+    return text if parsed is None else list(parsed)
+
+
+@functools.lru_cache(maxsize=1024)  # a few dozen distinct label lists repeat on every row
+def _literal_list(text: str) -> tuple[object, ...] | None:
     try:
         parsed = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return text
-    return list(parsed) if isinstance(parsed, list | tuple) else text
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return tuple(parsed) if isinstance(parsed, list | tuple) else None
 
 
 def canonical_json(obj: object) -> bytes:

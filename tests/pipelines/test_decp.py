@@ -218,6 +218,23 @@ def test_real_data_economie_csv_row_by_row() -> None:
         assert "CDL" not in json.dumps(c.extra) and "CDL" not in str(c.subcontracting)
 
 
+def test_flat_rows_exported_as_json_read_like_the_csv(tmp_path: Path) -> None:
+    """SYNTHETIC conversion of the real CSV extract to a JSON array (the OpenDataSoft JSON export shape),
+    with typed numbers: the contracts must be those of the CSV."""
+    with ECO_CSV.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [dict(r, montant=float(r["montant"]), dureeMois=int(r["dureeMois"]))
+                for r in csv.DictReader(handle, delimiter=";")]
+    from_json = notices(list(iter_decp(write_json(tmp_path / "export.json", rows))))
+    from_csv = notices(list(iter_decp(ECO_CSV)))
+    assert [n.source_id for n in from_json] == [n.source_id for n in from_csv]
+    assert from_json[0].schema_version == "decp-flat-json"
+    for a, b in zip(from_json, from_csv, strict=True):
+        ca, cb = contract(a), contract(b)
+        assert (ca.amount, ca.award_date, ca.cpv, ca.flags) == (cb.amount, cb.award_date, cb.cpv, cb.flags)
+        assert [p.org for p in ca.parties] == [p.org for p in cb.parties]
+    assert parties(from_json[2], "winner")[0].evidence.path == "[2].titulaire_id_1"
+
+
 def test_real_data_economie_csv_details() -> None:
     got = notices(list(iter_decp(ECO_CSV)))
     assert contract(got[4]).title is not None and "D’INFRASTRUCTURES" in contract(got[4]).title  # &#8217;
@@ -478,8 +495,8 @@ def test_flat_subcontract_columns_become_subcontractors(tmp_path: Path) -> None:
 # ---- reprocess from raw -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [EMP, ECO_CSV, OFFICIAL / "marches_concessions.json", OFFICIAL / "Marche.xml"],
-                         ids=["v1-json", "flat-csv", "2024-json-fictitious", "xml-fictitious"])
+@pytest.mark.parametrize("path", [EMP, AIFE, ECO_CSV, OFFICIAL / "marches_concessions.json", OFFICIAL / "Marche.xml"],
+                         ids=["v1-json", "v1-json-aife", "flat-csv", "2024-json-fictitious", "xml-fictitious"])
 def test_parse_decp_raw_rebuilds_the_same_notice(path: Path) -> None:
     for notice in notices(list(iter_decp(path))):
         again = parse_decp_raw(notice.raw, notice.schema_version)
