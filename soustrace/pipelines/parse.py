@@ -13,7 +13,7 @@ from typing import Any
 from soustrace.records import NoticeRecord, ParseError
 
 
-def parse_boamp(raw: bytes, record: dict[str, Any] | None = None) -> NoticeRecord:
+def parse_boamp(raw: bytes, record: dict[str, Any] | None = None, schema_version: str | None = None) -> NoticeRecord:
     from soustrace.pipelines.boamp import parse_boamp_record, parse_boamp_xml
 
     if raw.lstrip()[:1] == b"<":
@@ -23,24 +23,48 @@ def parse_boamp(raw: bytes, record: dict[str, Any] | None = None) -> NoticeRecor
     return parse_boamp_record(record, raw)
 
 
-def parse_ted(raw: bytes, record: dict[str, Any] | None = None) -> NoticeRecord:
+def parse_ted(raw: bytes, record: dict[str, Any] | None = None, schema_version: str | None = None) -> NoticeRecord:
     from soustrace.pipelines.ted import parse_ted_notice
 
     return parse_ted_notice(raw)
 
 
-PARSERS = {"boamp": parse_boamp, "ted": parse_ted}
+def parse_decp(raw: bytes, record: dict[str, Any] | None = None, schema_version: str | None = None) -> NoticeRecord:
+    from soustrace.pipelines.decp import parse_decp_raw
+
+    result = parse_decp_raw(raw, schema_version)
+    if not isinstance(result, NoticeRecord):
+        raise ParseError(result.reason)
+    return result
 
 
-def parse_payload(source: str, source_id: str, raw: bytes, *, record: dict[str, Any] | None = None,
-                  url: str | None = None, content_type: str = "application/json") -> NoticeRecord:
+PARSERS = {"boamp": parse_boamp, "ted": parse_ted, "decp": parse_decp}
+
+
+def parse_payload(
+    source: str,
+    source_id: str,
+    raw: bytes,
+    *,
+    record: dict[str, Any] | None = None,
+    url: str | None = None,
+    content_type: str = "application/json",
+    schema_version: str | None = None,
+) -> NoticeRecord:
     """Parse, or return a raw-only record carrying the reason the parse failed."""
     try:
-        parsed = PARSERS[source](raw, record)
+        parsed = PARSERS[source](raw, record, schema_version)
     except (ParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
-        return NoticeRecord(source=source, source_id=source_id, raw=raw, url=url, content_type=content_type,
-                            publication_date=_flat_date(record), parse_error=reason[:2000])
+        return NoticeRecord(
+            source=source,
+            source_id=source_id,
+            raw=raw,
+            url=url,
+            content_type=content_type,
+            publication_date=_flat_date(record),
+            parse_error=reason[:2000],
+        )
     parsed.source = source  # type: ignore[assignment]
     parsed.source_id = source_id or parsed.source_id
     parsed.raw = raw

@@ -85,8 +85,30 @@ class StoreStats:
         self.stored_ids.extend(other.stored_ids)
 
     def as_dict(self) -> dict[str, int]:
-        return {"stored": self.stored, "revised": self.revised, "duplicates": self.duplicates,
-                "rejects": self.rejects, "parse_errors": self.parse_errors}
+        return {
+            "stored": self.stored,
+            "revised": self.revised,
+            "duplicates": self.duplicates,
+            "rejects": self.rejects,
+            "parse_errors": self.parse_errors,
+        }
+
+
+@dataclass
+class StoreCaches:
+    """What a Store remembers across its batches: organisation ids by key and the aliases known.
+
+    Cleared whenever a batch rolls back, since ids created in that batch no longer exist.
+    """
+
+    org_ids: dict[str, int] = field(default_factory=dict)
+    aliases: set[tuple[int, str]] = field(default_factory=set)
+    alias_loaded: set[int] = field(default_factory=set)
+
+    def clear(self) -> None:
+        self.org_ids.clear()
+        self.aliases.clear()
+        self.alias_loaded.clear()
 
 
 class Store:
@@ -95,6 +117,7 @@ class Store:
     def __init__(self, engine: Engine, *, batch_size: int = 200) -> None:
         self.engine = engine
         self.batch_size = batch_size
+        self.caches = StoreCaches()
 
     # ---- public API -------------------------------------------------------------------------------------
 
@@ -114,9 +137,10 @@ class Store:
     def store_batch(self, batch: list[NoticeRecord | RejectRecord]) -> StoreStats:
         """One transaction for the whole batch; on failure, one transaction per record."""
         try:
-            with Session(self.engine) as session, session.begin():
+            with Session(self.engine, autoflush=False) as session, session.begin():
                 return self._write(session, batch)
         except Exception as exc:
+            self.caches.clear()
             if len(batch) == 1:
                 return self._quarantine(batch[0], exc)
             log.warning("batch of %d failed (%s); retrying record by record", len(batch), exc)
@@ -139,12 +163,18 @@ class Store:
             ids = list(session.scalars(query))
         stats = StoreStats()
         for chunk in iter_batches(ids, self.batch_size):
-            with Session(self.engine) as session, session.begin():
-                writer = Writer(session)
+            with Session(self.engine, autoflush=False) as session, session.begin():
+                writer = Writer(session, self.caches)
                 for notice in session.scalars(select(Notice).where(Notice.id.in_(chunk))):
                     rev = notice.revisions[-1]
-                    rec = parse_payload(notice.source, notice.source_id, rev.raw, url=notice.url,
-                                        content_type=rev.content_type)
+                    rec = parse_payload(
+                        notice.source,
+                        notice.source_id,
+                        rev.raw,
+                        url=notice.url,
+                        content_type=rev.content_type,
+                        schema_version=notice.schema_version,
+                    )
                     writer.rebuild(notice, rec)
                     stats.revised += 1
                     stats.parse_errors += bool(rec.parse_error)
@@ -158,7 +188,7 @@ class Store:
 
     def _write(self, session: Session, batch: list[NoticeRecord | RejectRecord]) -> StoreStats:
         stats = StoreStats()
-        writer = Writer(session)
+        writer = Writer(session, self.caches)
         for record in batch:
             if isinstance(record, RejectRecord):
                 self._upsert_reject(session, record)
@@ -175,9 +205,17 @@ class Store:
                 stats.revised += 1
             if record.parse_error:
                 stats.parse_errors += 1
-                self._upsert_reject(session, RejectRecord(
-                    source=record.source, record_id=record.source_id, stage="parse", reason=record.parse_error,
-                    excerpt=record.raw[:300].decode("utf-8", "replace"), url=record.url))
+                self._upsert_reject(
+                    session,
+                    RejectRecord(
+                        source=record.source,
+                        record_id=record.source_id,
+                        stage="parse",
+                        reason=record.parse_error,
+                        excerpt=record.raw[:300].decode("utf-8", "replace"),
+                        url=record.url,
+                    ),
+                )
                 stats.rejects += 1
         return stats
 
@@ -186,9 +224,16 @@ class Store:
             raise exc
         reason = f"could not be stored: {type(exc).__name__}: {exc}"[:2000]
         log.error("%s %s %s", record.source, record.source_id, reason)
-        self.add_reject(RejectRecord(source=record.source, record_id=record.source_id, stage="store",
-                                     reason=reason, excerpt=record.raw[:300].decode("utf-8", "replace"),
-                                     url=record.url))
+        self.add_reject(
+            RejectRecord(
+                source=record.source,
+                record_id=record.source_id,
+                stage="store",
+                reason=reason,
+                excerpt=record.raw[:300].decode("utf-8", "replace"),
+                url=record.url,
+            )
+        )
         return StoreStats(rejects=1)
 
     @staticmethod
@@ -196,9 +241,17 @@ class Store:
         key = sha256(_key(reject.source, reject.record_id, reject.url, reject.stage, reject.reason))
         row = session.scalar(select(Reject).where(Reject.reject_key == key))
         if row is None:
-            session.add(Reject(reject_key=key, source=reject.source, record_id=reject.record_id,
-                               url=reject.url, stage=reject.stage, reason=reject.reason,
-                               excerpt=reject.excerpt[:1000]))
+            session.add(
+                Reject(
+                    reject_key=key,
+                    source=reject.source,
+                    record_id=reject.record_id,
+                    url=reject.url,
+                    stage=reject.stage,
+                    reason=reject.reason,
+                    excerpt=reject.excerpt[:1000],
+                )
+            )
         else:
             row.last_seen = utcnow()
         session.flush()
@@ -207,20 +260,24 @@ class Store:
 class Writer:
     """Writes one batch inside one session; caches resolved organisations for the batch."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, caches: StoreCaches | None = None) -> None:
         self.s = session
+        self.caches = caches or StoreCaches()
         self.orgs: dict[str, Organization] = {}
         self.providers: set[str] | None = None
+        # Notices whose evidence cannot exist yet (new, or just cleared): no lookup needed before inserting.
+        self.fresh_notices: set[int] = set()
+        self.new_evidence: dict[str, Evidence] = {}
 
     # ---- notices ----------------------------------------------------------------------------------------
 
     def notice(self, rec: NoticeRecord) -> str:
         digest = sha256(rec.raw)
-        notice = self.s.scalar(select(Notice).where(Notice.source == rec.source,
-                                                    Notice.source_id == rec.source_id))
+        notice = self.s.scalar(select(Notice).where(Notice.source == rec.source, Notice.source_id == rec.source_id))
         if notice is not None:
-            known = self.s.scalar(select(NoticeRevision.id).where(NoticeRevision.notice_id == notice.id,
-                                                                 NoticeRevision.sha256 == digest))
+            known = self.s.scalar(
+                select(NoticeRevision.id).where(NoticeRevision.notice_id == notice.id, NoticeRevision.sha256 == digest)
+            )
             if known is not None:
                 return "duplicate"
             outcome = "revised"
@@ -231,17 +288,22 @@ class Writer:
             outcome = "new"
             notice = Notice(source=rec.source, source_id=rec.source_id, revision=1, sha256=digest)
             self.s.add(notice)
+            self.s.flush()
         notice.url = rec.url
         notice.publication_date = rec.publication_date
         notice.kind = rec.kind
-        notice.schema_version = rec.schema_version
+        notice.schema_version = rec.schema_version or notice.schema_version
         notice.sha256 = digest
         notice.fetched_at = utcnow()
         notice.parse_status = "error" if rec.parse_error else "ok"
         notice.parse_error = rec.parse_error
         self.s.flush()
-        self.s.add(NoticeRevision(notice_id=notice.id, revision=notice.revision, sha256=digest,
-                                  content_type=rec.content_type, raw=rec.raw))
+        self.fresh_notices.add(notice.id)
+        self.s.add(
+            NoticeRevision(
+                notice_id=notice.id, revision=notice.revision, sha256=digest, content_type=rec.content_type, raw=rec.raw
+            )
+        )
         if not rec.parse_error:
             self.derive(notice, rec)
         self._drop_unbacked(touched)
@@ -251,8 +313,9 @@ class Writer:
     def rebuild(self, notice: Notice, rec: NoticeRecord) -> None:
         """Replace what derives from a notice with what `rec` says (its raw payload stays as stored)."""
         touched = self._clear_derived(notice)
+        self.fresh_notices.add(notice.id)
         notice.kind = rec.kind
-        notice.schema_version = rec.schema_version
+        notice.schema_version = rec.schema_version or notice.schema_version
         notice.publication_date = rec.publication_date or notice.publication_date
         notice.parse_status = "error" if rec.parse_error else "ok"
         notice.parse_error = rec.parse_error
@@ -272,19 +335,29 @@ class Writer:
         for rel in rec.relations:
             self._relation(notice, rec, rel, buyer, contracts)
         for link in rec.links:
-            self.s.add(NoticeLinkRow(notice_id=notice.id, kind=link.kind, target_source=link.source,
-                                     target_source_id=link.source_id))
+            self.s.add(
+                NoticeLinkRow(
+                    notice_id=notice.id, kind=link.kind, target_source=link.source, target_source_id=link.source_id
+                )
+            )
         for org_ref, url in rec.websites:
             org = self.org(org_ref, source=rec.source)
             if org is not None:
-                self.site(url, kind="vendor-site" if org is not buyer else "buyer-site", org=org,
-                          found_by=f"{rec.source}-notice")
+                self.site(
+                    url,
+                    kind="vendor-site" if org is not buyer else "buyer-site",
+                    org=org,
+                    found_by=f"{rec.source}-notice",
+                )
         self.s.flush()
 
     def _clear_derived(self, notice: Notice) -> set[int]:
         """Drop what was derived from the previous revision; edges left with no evidence go too."""
-        touched = set(self.s.scalars(select(Evidence.relation_id).where(
-            Evidence.notice_id == notice.id, Evidence.relation_id.is_not(None))))
+        touched = set(
+            self.s.scalars(
+                select(Evidence.relation_id).where(Evidence.notice_id == notice.id, Evidence.relation_id.is_not(None))
+            )
+        )
         self.s.execute(delete(Evidence).where(Evidence.notice_id == notice.id))
         self.s.execute(delete(Contract).where(Contract.notice_id == notice.id))
         self.s.execute(delete(NoticeLinkRow).where(NoticeLinkRow.notice_id == notice.id))
@@ -295,6 +368,7 @@ class Writer:
         """No edge without evidence: edges the new revision no longer supports are removed."""
         if not relation_ids:
             return
+        self.s.flush()
         backed = set(self.s.scalars(select(Evidence.relation_id).where(Evidence.relation_id.in_(relation_ids))))
         if relation_ids - backed:
             self.s.execute(delete(Relation).where(Relation.id.in_(relation_ids - backed)))
@@ -303,13 +377,24 @@ class Writer:
 
     def _contract(self, notice: Notice, crec: ContractRecord, buyer: Organization | None) -> Contract:
         contract = Contract(
-            notice_id=notice.id, lot=crec.lot or "", buyer_id=buyer.id if buyer else None, title=crec.title,
-            cpv=crec.cpv, procedure=(crec.procedure or None) and crec.procedure[:120],
-            award_date=crec.award_date, amount=crec.amount, amount_min=crec.amount_min,
-            amount_max=crec.amount_max, currency=crec.currency, offers_received=crec.offers_received,
-            framework_agreement_id=crec.framework_agreement_id, duration_months=crec.duration_months,
-            place=crec.place, subcontracting=_jsonable(crec.subcontracting) or None,
-            flags=list(crec.flags) or None, extra=_jsonable(crec.extra) or None,
+            notice_id=notice.id,
+            lot=crec.lot or "",
+            buyer_id=buyer.id if buyer else None,
+            title=crec.title,
+            cpv=crec.cpv,
+            procedure=(crec.procedure or None) and crec.procedure[:120],
+            award_date=crec.award_date,
+            amount=crec.amount,
+            amount_min=crec.amount_min,
+            amount_max=crec.amount_max,
+            currency=crec.currency,
+            offers_received=crec.offers_received,
+            framework_agreement_id=crec.framework_agreement_id,
+            duration_months=crec.duration_months,
+            place=crec.place,
+            subcontracting=_jsonable(crec.subcontracting) or None,
+            flags=list(crec.flags) or None,
+            extra=_jsonable(crec.extra) or None,
         )
         self.s.add(contract)
         self.s.flush()
@@ -325,9 +410,15 @@ class Writer:
                 continue
             role_row = seen.get((org.id, party.role))
             if role_row is None:
-                role_row = PartyRole(contract_id=contract.id, org_id=org.id, role=party.role,
-                                     name_as_written=party.org.name, national_id=party.org.national_id,
-                                     amount=party.amount, extra=_jsonable(party.extra) or None)
+                role_row = PartyRole(
+                    contract_id=contract.id,
+                    org_id=org.id,
+                    role=party.role,
+                    name_as_written=party.org.name,
+                    national_id=party.org.national_id,
+                    amount=party.amount,
+                    extra=_jsonable(party.extra) or None,
+                )
                 self.s.add(role_row)
                 self.s.flush()
                 seen[(org.id, party.role)] = role_row
@@ -339,18 +430,38 @@ class Writer:
         for party, sub in subcontracts:
             mains = [m for m in (self.org(ref, source=rec.source) for ref in party.main_contractors) if m]
             for main in mains or contractors:
-                relation = self.relation(kind="declared-subcontract", method="structured", src=main, dst=sub,
-                                         contract_id=contract.id, status="current", confidence=1.0)
+                relation = self.relation(
+                    kind="declared-subcontract",
+                    method="structured",
+                    src=main,
+                    dst=sub,
+                    contract_id=contract.id,
+                    status="current",
+                    confidence=1.0,
+                )
                 self.evidence(party.evidence, notice=notice, relation_id=relation.id, kind="structured")
 
-    def _relation(self, notice: Notice, rec: NoticeRecord, rel: RelationRecord, buyer: Organization | None,
-                  contracts: dict[str, Contract]) -> None:
+    def _relation(
+        self,
+        notice: Notice,
+        rec: NoticeRecord,
+        rel: RelationRecord,
+        buyer: Organization | None,
+        contracts: dict[str, Contract],
+    ) -> None:
         src = self.org(rel.src, source=rec.source) if rel.src else buyer
         contract = contracts.get(rel.lot) if rel.lot is not None else None
         relation = self.relation(
-            kind=rel.kind, method=rel.method, src=src, provider_id=self.provider_id(rel.provider_id),
-            provider_name=rel.provider_name, target_url=rel.target_url, role=rel.role, status=rel.status,
-            confidence=rel.confidence, contract_id=contract.id if contract else None,
+            kind=rel.kind,
+            method=rel.method,
+            src=src,
+            provider_id=self.provider_id(rel.provider_id),
+            provider_name=rel.provider_name,
+            target_url=rel.target_url,
+            role=rel.role,
+            status=rel.status,
+            confidence=rel.confidence,
+            contract_id=contract.id if contract else None,
         )
         self.evidence(rel.evidence, notice=notice, relation_id=relation.id, kind=rel.method)
 
@@ -365,12 +476,27 @@ class Writer:
             return None
         org = self.orgs.get(ident.org_key)
         if org is None:
-            org = self.s.scalar(select(Organization).where(Organization.org_key == ident.org_key))
+            known_id = self.caches.org_ids.get(ident.org_key)
+            if known_id is not None:
+                org = self.s.get(Organization, known_id)
+            else:
+                org = self.s.scalar(select(Organization).where(Organization.org_key == ident.org_key))
+        created = org is None
         if org is None:
-            org = Organization(org_key=ident.org_key, kind=kind, siren=ident.siren, siret=ident.siret,
-                               vat=ident.vat, foreign_id=ident.foreign_id, foreign_scheme=ident.foreign_scheme,
-                               country=ident.country or ref.country, id_valid=ident.valid, id_issue=ident.issue)
+            org = Organization(
+                org_key=ident.org_key,
+                kind=kind,
+                siren=ident.siren,
+                siret=ident.siret,
+                vat=ident.vat,
+                foreign_id=ident.foreign_id,
+                foreign_scheme=ident.foreign_scheme,
+                country=ident.country or ref.country,
+                id_valid=ident.valid,
+                id_issue=ident.issue,
+            )
             self.s.add(org)
+            self.s.flush()
         else:
             org.siret = org.siret or ident.siret
             org.vat = org.vat or ident.vat
@@ -380,17 +506,22 @@ class Writer:
         if ref.name and not org.name:
             org.name = ref.name.strip()
             org.normalized_name = normalize_name(ref.name)
-        self.s.flush()
         self.orgs[ident.org_key] = org
+        self.caches.org_ids[ident.org_key] = org.id
         if ref.name:
-            self._alias(org, ref.name.strip(), source)
+            self._alias(org, ref.name.strip(), source, created)
         return org
 
-    def _alias(self, org: Organization, name: str, source: str | None) -> None:
+    def _alias(self, org: Organization, name: str, source: str | None, created: bool) -> None:
         name = name[:500]
-        exists = self.s.scalar(select(OrgAlias.id).where(OrgAlias.org_id == org.id, OrgAlias.name == name))
-        if exists is None:
+        if org.id not in self.caches.alias_loaded:
+            if not created:
+                known = self.s.scalars(select(OrgAlias.name).where(OrgAlias.org_id == org.id))
+                self.caches.aliases.update((org.id, n) for n in known)
+            self.caches.alias_loaded.add(org.id)
+        if (org.id, name) not in self.caches.aliases:
             self.s.add(OrgAlias(org_id=org.id, name=name, source=source))
+            self.caches.aliases.add((org.id, name))
 
     def provider_id(self, provider_id: str | None) -> str | None:
         """Only catalog ids that are loaded become foreign keys; unknown ones are kept as names by callers."""
@@ -400,24 +531,58 @@ class Writer:
             self.providers = set(self.s.scalars(select(Provider.id)))
         return provider_id if provider_id in self.providers else None
 
-    def relation(self, *, kind: str, method: str, src: Organization | None = None,
-                 dst: Organization | None = None, provider_id: str | None = None,
-                 provider_name: str | None = None, target_url: str | None = None, role: str | None = None,
-                 status: str = "current", confidence: float = 1.0, contract_id: int | None = None,
-                 site_id: int | None = None) -> Relation:
+    def relation(
+        self,
+        *,
+        kind: str,
+        method: str,
+        src: Organization | None = None,
+        dst: Organization | None = None,
+        provider_id: str | None = None,
+        provider_name: str | None = None,
+        target_url: str | None = None,
+        role: str | None = None,
+        status: str = "current",
+        confidence: float = 1.0,
+        contract_id: int | None = None,
+        site_id: int | None = None,
+    ) -> Relation:
         """Upsert an edge on its natural key; a re-seen edge only moves `last_seen` (and keeps max confidence)."""
         name_key = None if provider_id else (normalize_name(provider_name) if provider_name else None)
-        edge_key = _key(kind, role, status, method, src.id if src else None, dst.id if dst else None,
-                        provider_id, name_key, contract_id, site_id, target_url)
+        edge_key = _key(
+            kind,
+            role,
+            status,
+            method,
+            src.id if src else None,
+            dst.id if dst else None,
+            provider_id,
+            name_key,
+            contract_id,
+            site_id,
+            target_url,
+        )
         edge_key = edge_key if len(edge_key) <= 200 else edge_key[:120] + "#" + sha256(edge_key)
         row = self.s.scalar(select(Relation).where(Relation.edge_key == edge_key))
         now = utcnow()
         if row is None:
-            row = Relation(edge_key=edge_key, kind=kind, role=role, status=status, method=method,
-                           confidence=confidence, src_org_id=src.id if src else None,
-                           dst_org_id=dst.id if dst else None, provider_id=provider_id,
-                           provider_name=provider_name, contract_id=contract_id, site_id=site_id,
-                           target_url=target_url, first_seen=now, last_seen=now)
+            row = Relation(
+                edge_key=edge_key,
+                kind=kind,
+                role=role,
+                status=status,
+                method=method,
+                confidence=confidence,
+                src_org_id=src.id if src else None,
+                dst_org_id=dst.id if dst else None,
+                provider_id=provider_id,
+                provider_name=provider_name,
+                contract_id=contract_id,
+                site_id=site_id,
+                target_url=target_url,
+                first_seen=now,
+                last_seen=now,
+            )
             self.s.add(row)
         else:
             row.last_seen = now
@@ -425,36 +590,78 @@ class Writer:
         self.s.flush()
         return row
 
-    def evidence(self, ev: EvidenceRecord, *, kind: str, notice: Notice | None = None,
-                 document: Document | None = None, relation_id: int | None = None,
-                 party_role_id: int | None = None, source_url: str | None = None) -> Evidence:
+    def evidence(
+        self,
+        ev: EvidenceRecord,
+        *,
+        kind: str,
+        notice: Notice | None = None,
+        document: Document | None = None,
+        relation_id: int | None = None,
+        party_role_id: int | None = None,
+        source_url: str | None = None,
+    ) -> Evidence:
         notice_id = notice.id if notice else None
         document_id = document.id if document else None
         url = source_url or (notice.url if notice else None) or (document.url if document else None)
-        key = sha256(_key(relation_id, party_role_id, notice_id, document_id, ev.path, ev.start, ev.end,
-                          ev.text, ev.extractor))
-        row = self.s.scalar(select(Evidence).where(Evidence.evidence_key == key))
+        key = sha256(
+            _key(relation_id, party_role_id, notice_id, document_id, ev.path, ev.start, ev.end, ev.text, ev.extractor)
+        )
+        fresh = notice is not None and document is None and notice.id in self.fresh_notices
+        row = self.new_evidence.get(key)
+        if row is None and not fresh:
+            row = self.s.scalar(select(Evidence).where(Evidence.evidence_key == key))
         if row is None:
-            row = Evidence(evidence_key=key, relation_id=relation_id, party_role_id=party_role_id,
-                           notice_id=notice_id, document_id=document_id, kind=kind, source_url=url,
-                           path=ev.path or None, text=ev.text or None, start=ev.start, end=ev.end,
-                           extractor=ev.extractor or None, extractor_version=ev.extractor_version or None)
+            row = Evidence(
+                evidence_key=key,
+                relation_id=relation_id,
+                party_role_id=party_role_id,
+                notice_id=notice_id,
+                document_id=document_id,
+                kind=kind,
+                source_url=url,
+                path=ev.path or None,
+                text=ev.text or None,
+                start=ev.start,
+                end=ev.end,
+                extractor=ev.extractor or None,
+                extractor_version=ev.extractor_version or None,
+            )
             self.s.add(row)
+            self.new_evidence[key] = row
         else:
             row.seen_at = utcnow()
-        self.s.flush()
+        if not fresh:  # other writers may need the id at once; the notice path flushes in bulk later
+            self.s.flush()
         return row
 
-    def site(self, url: str, *, kind: str, org: Organization | None = None, contract_id: int | None = None,
-             found_by: str | None = None) -> Site:
+    def site(
+        self,
+        url: str,
+        *,
+        kind: str,
+        org: Organization | None = None,
+        contract_id: int | None = None,
+        found_by: str | None = None,
+    ) -> Site:
         url = normalize_site_url(url)
-        row = self.s.scalar(select(Site).where(
-            Site.url == url, Site.kind == kind,
-            Site.org_id.is_(None) if org is None else Site.org_id == org.id,
-            Site.contract_id.is_(None) if contract_id is None else Site.contract_id == contract_id))
+        row = self.s.scalar(
+            select(Site).where(
+                Site.url == url,
+                Site.kind == kind,
+                Site.org_id.is_(None) if org is None else Site.org_id == org.id,
+                Site.contract_id.is_(None) if contract_id is None else Site.contract_id == contract_id,
+            )
+        )
         if row is None:
-            row = Site(url=url, domain=urlsplit(url).hostname or url, kind=kind,
-                       org_id=org.id if org else None, contract_id=contract_id, found_by=found_by)
+            row = Site(
+                url=url,
+                domain=urlsplit(url).hostname or url,
+                kind=kind,
+                org_id=org.id if org else None,
+                contract_id=contract_id,
+                found_by=found_by,
+            )
             self.s.add(row)
             self.s.flush()
         return row
