@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
 from soustrace.models import Contract, Evidence, Notice, Organization, PartyRole, Relation, Site
-from soustrace.queries.catalog import load_catalog, resolve_provider, runs_on_sources
+from soustrace.queries.catalog import catalog_runs_on, load_catalog, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
 from soustrace.queries.hosting import contractor_id, contractor_ids, dst_org, edge_conditions, matched_relation_ids
@@ -137,8 +137,10 @@ class _GraphBuilder:
         counts = {} if with_evidence else self._evidence_counts([r.id for r in rows])
         for r in rows:
             src = self._endpoint_src(r)
+            if src is None or src not in self.g:  # checked first: an unreachable edge must add no node
+                continue
             dst = self._endpoint_dst(r)
-            if src is None or dst is None or src not in self.g:
+            if dst is None:
                 continue
             ev = evidence.get(r.id)
             text = (ev.text or "")[:EVIDENCE_TEXT_MAX] if ev else None
@@ -149,6 +151,16 @@ class _GraphBuilder:
                 "evidence_text": text, "relation_id": r.id,
                 "contract_id": r.contract_id, "first_seen": r.first_seen, "last_seen": r.last_seen}))
 
+    def catalog_runs_on(self, providers: set[str]) -> None:
+        """What a drawn provider runs on, per the catalog (unambiguous entries; method "catalog")."""
+        for upper, facts in catalog_runs_on(self.conn).items():
+            for lower, stated_in in facts:
+                if upper in providers:
+                    src, dst = self.provider(upper, None), self.provider(lower, None)
+                    self.g.add_edge(src, dst, key=f"catalog-runs-on:{upper}:{lower}", **_clean({
+                        "kind": "runs-on", "status": "current", "method": "catalog", "confidence": 1.0,
+                        "evidence_count": 1, "evidence_ref": "provider catalog", "evidence_text": stated_in}))
+
     def _evidence_counts(self, ids: list[int]) -> dict[int, int]:
         out: dict[int, int] = {}
         for i in range(0, len(ids), YIELD):
@@ -158,8 +170,9 @@ class _GraphBuilder:
         return out
 
     def _endpoint_src(self, r: Any) -> str | None:
-        if r.kind == "runs-on":
-            return self.provider(r.src_provider_id, None) if r.src_provider_id else None
+        if r.kind == "runs-on":  # drawn from a provider already reached, like the catalog's statements
+            node = f"provider:{r.src_provider_id}"
+            return node if r.src_provider_id and node in self.g else None
         if r.src_org_id is not None:
             return f"org:{r.src_org_id}"
         if r.site_id is not None:
@@ -235,7 +248,8 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
             Relation.contract_id.is_(None) | Relation.contract_id.in_(contract_sel)), with_evidence=True)
         b.relations(hosting, with_evidence=True)
         providers = sorted(n.split(":", 1)[1] for n in g if n.startswith("provider:"))
-        b.relations(_relation_select("runs-on").where(Relation.provider_id.in_(providers)), with_evidence=True)
+        b.relations(_relation_select("runs-on"), with_evidence=True)
+        b.catalog_runs_on(set(providers))
     return g
 
 

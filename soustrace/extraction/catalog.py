@@ -24,15 +24,47 @@ CATALOG_PATH = DATA_DIR / "providers.json"
 
 # Legal-form suffixes folded away by `normalise` so that "Scaleway SAS" and "Scaleway" share a key.
 LEGAL_FORMS = (
-    "sas", "sasu", "sarl", "sa", "se", "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "uab",
-    "bv", "nv", "plc", "corp", "corporation", "co", "company", "sl", "spa", "ab", "oy", "succursale francaise",
+    "sas",
+    "sasu",
+    "sarl",
+    "sa",
+    "se",
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "ag",
+    "uab",
+    "bv",
+    "nv",
+    "plc",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "sl",
+    "spa",
+    "ab",
+    "oy",
+    "succursale francaise",
 )
 _LEGAL_RE = re.compile(r"(?:[\s,]+(?:" + "|".join(re.escape(f) for f in LEGAL_FORMS) + r")\b\.?)+\s*$")
 
 
 def strip_accents(text: str) -> str:
     """Drop combining marks: 'Hébergé' -> 'Heberge' (catalog keys and cue regexes are accent-blind)."""
+    if text.isascii():
+        return text
+    return _strip_cached(text) if len(text) < 200 else _strip(text)
+
+
+def _strip(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_strip_cached = lru_cache(maxsize=16384)(_strip)
 
 
 def fold(surface: str) -> str:
@@ -50,7 +82,7 @@ def normalise(surface: str) -> str:
     'SAS' from 'Online SAS' would make the common word 'online' resolve to Scaleway.
     """
     s = strip_accents(surface).casefold().replace("’", "'")
-    s = re.sub(r"\s+", " ", s).strip(" ,.;:-–—()[]\"“”«»*_`")
+    s = re.sub(r"\s+", " ", s).strip(' ,.;:-–—()[]"“”«»*_`')
     prev = None
     while prev != s:
         prev = s
@@ -185,20 +217,44 @@ class Catalog:
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}-)?(\d{4,5})\b")
 _STREET = re.compile(
     r"\b(\d{1,4})(?:\s*(?:-\s*\d{1,4}|bis|ter))?[\s,]+((?:rue|avenue|av\.?|boulevard|bd|place|chemin|route|"
-    r"all[ée]e|quai|impasse|cours|street|st\.?|ave|road)\b[^,\n]{2,40})", re.I)
+    r"all[ée]e|quai|impasse|cours|street|st\.?|ave|road)\b[^,\n]{2,40})",
+    re.I,
+)
 
 
 def _address_key(text: str) -> tuple[str, str] | None:
     """(postcode, first significant street word) — tolerant to 'BP', 'Cedex', case and accents."""
     flat = strip_accents(text)
     street = _STREET.search(flat)
-    post = [m.group(1) for m in _POSTCODE.finditer(flat)
-            if not street or m.start() > street.start(1) + len(street.group(1))]
+    post = [
+        m.group(1) for m in _POSTCODE.finditer(flat) if not street or m.start() > street.start(1) + len(street.group(1))
+    ]
     if not street or not post:
         return None
-    words = [w for w in re.findall(r"[a-z]{3,}", street.group(2).casefold())
-             if w not in {"rue", "avenue", "boulevard", "place", "chemin", "route", "allee", "quai", "des", "del",
-                          "street", "road", "ave", "impasse", "cours", "the", "faubourg"}]
+    words = [
+        w
+        for w in re.findall(r"[a-z]{3,}", street.group(2).casefold())
+        if w
+        not in {
+            "rue",
+            "avenue",
+            "boulevard",
+            "place",
+            "chemin",
+            "route",
+            "allee",
+            "quai",
+            "des",
+            "del",
+            "street",
+            "road",
+            "ave",
+            "impasse",
+            "cours",
+            "the",
+            "faubourg",
+        }
+    ]
     if not words:
         return None
     return (post[0][:2], words[0])

@@ -14,51 +14,108 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-HOST_VERB = (r"^(?:h[ée]berg(?:e|é|ée|és|ées|ent|eait|eaient|eant|er|era|erait|eront|eraient|eons|ez|ée?s?)|"
-             r"hosted|hosts|gehostet|gehosted|hosten|hostet|g[ăa]zduit[ăae]?|g[ăa]zduie[sș]te|"
-             r"d[ée]ploy[ée]e?s?|deployed|tourne|tournent|runs|served|servi|servie|servis|"
-             r"herberg[te]n?|beherbergt)$")
-STORE_VERB = (r"^(?:stock[ée]e?s?|stockent|stocke|stockons|conserv[ée]e?s?|sauvegard[ée]e?s?|stored|store|"
-              r"kept|gespeichert|speichern|archiv[ée]e?s?|r[ée]pliqu[ée]e?s?|replicated)$")
+HOST_VERB = (
+    r"^(?:h[ée]berg(?:e|é|ée|és|ées|ent|eait|eaient|eant|er|era|erait|eront|eraient|eons|ez|ée?s?)|"
+    r"hosted|hosts|gehostet|gehosted|hosten|hostet|g[ăa]zduit[ăae]?|g[ăa]zduie[sș]te|"
+    r"d[ée]ploy[ée]e?s?|deployed|tourne|tournent|runs|served|servi|servie|servis|"
+    r"herberg[te]n?|beherbergt)$"
+)
+STORE_VERB = (
+    r"^(?:stock[ée]e?s?|stockent|stocke|stockons|conserv[ée]e?s?|sauvegard[ée]e?s?|stored|store|"
+    r"kept|gespeichert|speichern|archiv[ée]e?s?|r[ée]pliqu[ée]e?s?|replicated)$"
+)
 HOST_NOUN = r"^(?:h[ée]bergement|hosting|webhosting|h[ée]bergeurs?|hoster|webhoster|hosting-anbieter|host)$"
-SERVERS = (r"^(?:serveurs?|servers?|datacenters?|data-?centers?|clusters?|infrastructures?|rechenzentren|"
-           r"centres?|cloud|nuage)$")
-NONHOST_VERB = (r"^(?:r[ée]alis[ée]e?s?|con[çc]ue?s?|d[ée]velopp[ée]e?s?|cr[ée][ée]e?s?|propuls[ée]e?s?|"
-                r"[ée]dit[ée]e?s?|designed|developed|created|built|made|powered|published|maintenu|maintained|"
-                r"enregistr[ée]e?s?|d[ée]pos[ée]e?s?|achet[ée]e?s?|registered|purchased|entwickelt|erstellt|"
-                r"gestaltet|r[ée]dig[ée]e?s?|[ée]crit|written|financ[ée]e?s?|fund[ée]d|incub[ée]e?s?|"
-                r"accompagn[ée]e?s?|soutenu|sponsoris[ée]e?s?|pilot[ée]e?s?)$")
+SERVERS = (
+    r"^(?:serveurs?|servers?|datacenters?|data-?centers?|clusters?|infrastructures?|rechenzentren|"
+    r"centres?|cloud|nuage)$"
+)
+NONHOST_VERB = (
+    r"^(?:r[ée]alis[ée]e?s?|con[çc]ue?s?|d[ée]velopp[ée]e?s?|cr[ée][ée]e?s?|propuls[ée]e?s?|"
+    r"[ée]dit[ée]e?s?|designed|developed|created|built|made|powered|published|maintenu|maintained|"
+    r"enregistr[ée]e?s?|d[ée]pos[ée]e?s?|achet[ée]e?s?|registered|purchased|entwickelt|erstellt|"
+    r"gestaltet|r[ée]dig[ée]e?s?|[ée]crit|written|financ[ée]e?s?|fund[ée]d|incub[ée]e?s?|"
+    r"accompagn[ée]e?s?|soutenu|sponsoris[ée]e?s?|pilot[ée]e?s?)$"
+)
 CDN_WORD = r"^(?:cdn|cdns|waf|anti-ddos|ddos|reverse-proxy|proxy)$"
 CDN_VERB = r"^(?:prot[ée]g[ée]e?s?|protected|proxied|proxifi[ée]e?s?|cach[ée]e?s?|distribu[ée]e?s?|delivered)$"
-PREPS = frozenset("par chez sur dans auprès aupres by on with at in bei von über pe".split())
+PREPS = frozenset(
+    ["par", "chez", "sur", "dans", "auprès", "aupres", "by", "on", "with", "at", "in", "bei", "von", "über", "pe"]
+)
 SERVERS_OF = frozenset(["de", "d'", "d’", "du", "des", "of", "von", "der"])
 FRAME_LABELS = ("HOST_VERB", "STORE_VERB", "HOST_NOUN", "SERVERS", "NONHOST_VERB", "CDN_WORD", "CDN_VERB")
 
 
+_SINGLE = [
+    (label, re.compile(rx))
+    for label, rx in [
+        ("HOST_VERB", HOST_VERB),
+        ("STORE_VERB", STORE_VERB),
+        ("HOST_NOUN", HOST_NOUN),
+        ("SERVERS", SERVERS),
+        ("NONHOST_VERB", NONHOST_VERB),
+        ("CDN_WORD", CDN_WORD),
+        ("CDN_VERB", CDN_VERB),
+    ]
+]
+
+
+@lru_cache(maxsize=65536)
+def word_label(lower: str) -> str | None:
+    """Cue label of one lower-cased word (cached: a page repeats the same few hundred words)."""
+    for label, rx in _SINGLE:
+        if rx.match(lower):
+            return label
+    return None
+
+
 @lru_cache(maxsize=8)
 def _matcher(vocab_id: int, nlp: Language) -> Matcher:
+    """Multi-token frames; single-word cues go through `word_label` (a cached dict lookup per word).
+
+    Why not REGEX predicates in the Matcher: they are re-evaluated on every token of every document and
+    were half the cost of a legal-notice page; the word cache gives the same labels for a fraction.
+    """
     matcher = Matcher(nlp.vocab)
-    for label, rx in [("HOST_VERB", HOST_VERB), ("STORE_VERB", STORE_VERB), ("HOST_NOUN", HOST_NOUN),
-                      ("SERVERS", SERVERS), ("NONHOST_VERB", NONHOST_VERB), ("CDN_WORD", CDN_WORD),
-                      ("CDN_VERB", CDN_VERB)]:
-        matcher.add(label, [[{"LOWER": {"REGEX": rx}}]])
-    # multi-token frames
-    matcher.add("HOST_NOUN", [[{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
-                              [{"LOWER": "provide"}, {"LOWER": "hosting"}], [{"LOWER": "provides"}, {"LOWER": "hosting"}]])
-    matcher.add("CDN_WORD", [[{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}},
-                              {"LOWER": {"IN": ["network", "networks"]}}],
-                             [{"LOWER": {"IN": ["diffusion", "distribution"]}}, {"LOWER": "et"},
-                              {"LOWER": "protection"}]])
+    matcher.add(
+        "HOST_NOUN",
+        [
+            [{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
+            [{"LOWER": {"IN": ["provide", "provides"]}}, {"LOWER": "hosting"}],
+            [
+                {"LOWER": {"IN": ["nom", "name"]}},
+                {"LOWER": {"IN": ["de", "of"]}},
+                {"LOWER": {"IN": ["l'", "l’", "the"]}},
+                {"LOWER": {"IN": ["hébergeur", "hebergeur", "host"]}},
+            ],
+        ],
+    )
+    matcher.add(
+        "CDN_WORD",
+        [
+            [
+                {"LOWER": {"IN": ["content", "contenu"]}},
+                {"LOWER": {"IN": ["delivery", "distribution"]}},
+                {"LOWER": {"IN": ["network", "networks"]}},
+            ],
+            [{"LOWER": {"IN": ["diffusion", "distribution"]}}, {"LOWER": "et"}, {"LOWER": "protection"}],
+        ],
+    )
     return matcher
 
 
 def frame_cues(doc: Doc, nlp: Language) -> dict[int, str]:
-    """token index -> frame label for every cue token of the document (first label wins)."""
+    """token index -> frame label for every cue token of the document (multi-token frames first)."""
     out: dict[int, str] = {}
     for match_id, start, end in _matcher(id(nlp.vocab), nlp)(doc):
         label = doc.vocab.strings[match_id]
         for i in range(start, end):
             out.setdefault(i, label)
+    strings = doc.vocab.strings
+    for i, h in enumerate(doc.to_array("LOWER").tolist()):
+        if i not in out:
+            label = word_label(strings[h])
+            if label:
+                out[i] = label
     return out
 
 
@@ -67,39 +124,66 @@ OPTION_SENT = re.compile(
     r"\b(?:vous pouvez|vous pourrez|vous pourriez|pouvez|si vous|you can|you could|you may|if you|au choix|"
     r"alternatives?|instead of|rather than|plutot que|au lieu de|concurrents?|competitors?|versus|"
     r"recommand|conseill|tutori|comparati|exemples? de|pourrait|could be hosted|peut etre heberge|"
-    r"consider|envisager de)\b")
-EXAMPLE_LOCAL = re.compile(r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"
-                           r"\bou\b|\bor\b|\boder\b)\s*[:(]?\s*(?:\S+\s*){0,2}$")
-NEGATION = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,3}?(?:pas|jamais|aucun|point)\b|\bnot\b|n't\b|\bnever\b|"
-                      r"\bnicht\b|\bkein|\bnu (?:este|sunt)\b|\bnon\s+h[e]berg|\bsans\b)")
+    r"consider|envisager de)\b"
+)
+EXAMPLE_LOCAL = re.compile(
+    r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"
+    r"\bou\b|\bor\b|\boder\b)\s*[:(]?\s*(?:\S+\s*){0,2}$"
+)
+NEGATION = re.compile(
+    r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,3}?(?:pas|jamais|aucun|point)\b|\bnot\b|n't\b|\bnever\b|"
+    r"\bnicht\b|\bkein|\bnu (?:este|sunt)\b|\bnon\s+h[e]berg|\bsans\b)"
+)
 NO_LONGER = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,2}?plus\b|\bno longer\b|\bnicht mehr\b)")
 PAST_LEX = re.compile(
-    r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'(?:en|a|au)|formerly|previously|used to|"
+    r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'en|formerly|previously|used to|"
     r"until|fruher|frueher|ehemals|ancien(?:ne)? (?:hebergeur|site|version|serveur)|old (?:host|site|server)|"
-    r"a quitte|ont quitte|left|avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b")
-FROM_CUE = re.compile(r"(?:\b(?:migre|migree|migres|migrees|migration|demenage|demenagee|passe|passee|transfere|"
-                      r"transferee|bascule|basculee|migrated|moved|switched|quitte|quittant|leaving|left)\b)"
-                      r"(?:\s+\S+){0,4}?\s+(?:de|depuis|d'|du|from|away from)\s*$")
+    r"a quitte|ont quitte|left|avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b"
+)
+FROM_CUE = re.compile(
+    r"(?:\b(?:migre|migree|migres|migrees|migration|demenage|demenagee|passe|passee|transfere|"
+    r"transferee|bascule|basculee|migrated|moved|switched|quitte|quittant|leaving|left)\b)"
+    r"(?:\s+\S+){0,4}?\s+(?:de|depuis|d'|du|from|away from)\s*$"
+)
 QUIT_CUE = re.compile(r"\b(?:quitte|quitter|quittant|left|leaving|leave|abandonne)\s*(?:l'|le|la)?\s*$")
 PLANNED_LEX = re.compile(
-    r"\b(?:propose|proposee|a confirmer|envisage|envisagee|prevu|prevue|projet de migr\w*|migrera|migreront|"
+    r"\b(?:a confirmer|envisage|envisagee|prevu|prevue|projet de migr\w*|migrera|migreront|"
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
-    r"plans? to|planning to|proposed|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
-    r"devraient|a terme|d'ici|wird .* gehostet|geplant)\b")
-UNCONFIRMED = re.compile(r"\b(?:a confirmer|to be confirmed|propose|proposee|proposed|a valider|en cours de choix|"
-                         r"sous reserve)\b")
-CURRENT_LEX = re.compile(r"\b(?:toujours|desormais|maintenant|actuellement|aujourd'hui|now|currently|still|"
-                         r"nouvel hebergeur|new host|a present|dorenavant)\b")
-SPEECH_VERB = re.compile(r"^(?:dire|dit|disent|indiqu|inform|annonc|pr[ée]cis|expliqu|affirm|confirm|d[ée]clar|"
-                         r"assur|rappel|signal|r[ée]pond|[ée]cri|affich|mentionn|soulign|reconn|estim)")
+    r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
+    r"devraient|a terme|d'ici|wird .* gehostet|geplant)\b"
+)
+UNCONFIRMED = re.compile(
+    r"\b(?:a confirmer|to be confirmed|a valider|en cours de choix|sous reserve|a l'etude|"
+    r"under consideration)\b"
+)
+PROPOSED_AFTER = re.compile(r"^\W*(?:propose|proposee|proposes|proposed|envisage|envisagee|pressenti|candidate?)\b")
+CURRENT_LEX = re.compile(
+    r"\b(?:toujours|desormais|maintenant|actuellement|aujourd'hui|now|currently|still|"
+    r"nouvel hebergeur|new host|a present|dorenavant)\b"
+)
+SPEECH_VERB = re.compile(
+    r"^(?:dire|dit|disent|indiqu|inform|annonc|pr[ée]cis|expliqu|affirm|confirm|d[ée]clar|"
+    r"assur|rappel|signal|r[ée]pond|[ée]cri|affich|mentionn|soulign|reconn|estim)"
+)
 
+REPORTED = re.compile(
+    r"\b(?:dit|disent|indique\w*|informe\w*|annonce\w*|precise\w*|explique\w*|affirme\w*|"
+    r"confirme\w*|declare\w*|assure\w*|rappele?\w*|signale\w*|repondu|ecrit|appris|su|"
+    r"revele\w*|estime\w*)\b.*\bqu(?:e\b|'|’)"
+)
 OBJ_CODE = re.compile(r"^(?:d[ée]p[ôo]ts?|repository|repositories|repo|repos|code|sources?|git|codebase)$", re.I)
-OBJ_DATA = re.compile(r"^(?:donn[ée]es|data|bases?|database|databases|bdd|sauvegardes?|backups?|fichiers|files|"
-                      r"logs|comptes|documents|m[ée]dias?|images|photos|archives|daten)$", re.I)
+OBJ_DATA = re.compile(
+    r"^(?:donn[ée]es|data|bases?|database|databases|bdd|sauvegardes?|backups?|fichiers|files|"
+    r"logs|comptes|documents|m[ée]dias?|images|photos|archives|daten)$",
+    re.I,
+)
 OBJ_VIDEO = re.compile(r"^(?:vid[ée]os?|videos?|films?|podcasts?)$", re.I)
 OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?)$", re.I)
 OBJ_DOMAIN = re.compile(r"^(?:dns|zone|registrar)$", re.I)
-OBJ_SITE = re.compile(r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"
-                      r"apps|services?|pages?|api|backend|frontend|serveurs?|instances?|d[ée]ploiement|projets?|"
-                      r"blog|boutique|dispositif|outil|portail|portal|webseite|website|plattform|domaine|"
-                      r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace)$", re.I)
+OBJ_SITE = re.compile(
+    r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"
+    r"apps|services?|pages?|api|backend|frontend|serveurs?|instances?|d[ée]ploiement|projets?|"
+    r"blog|boutique|dispositif|outil|portail|portal|webseite|website|plattform|domaine|"
+    r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace)$",
+    re.I,
+)

@@ -24,19 +24,34 @@ ID_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("SIRET", re.compile(rf"\bSIRET\b[^\d\n]{{0,25}}({_D3}[\s.\u00a0]?\d{{5}})", re.I)),
     ("SIREN", re.compile(rf"\bSIREN\b[^\d\n]{{0,25}}({_D3})(?![\s.\u00a0]?\d)", re.I)),
     ("RCS", re.compile(rf"\bR\.?C\.?S\.?\b[^\d\n]{{0,40}}?(?:[AB]\s*)?({_D3})(?:[\s\u00a0]?\d{{5}})?", re.I)),
-    ("RCS", re.compile(rf"(?:trade (?:and companies )?register|registre du commerce)[^\d\n]{{0,60}}?"
-                       rf"(?:[AB]\s*)?({_D3})", re.I)),
-    ("VAT", re.compile(r"\b(?:TVA|VAT|USt-?IdNr)\b[^\n:]{0,30}?[:\s]\s*([A-Z]{2}[\s\u00a0]?[0-9A-Z]{2}[\s\u00a0]?"
-                       r"\d{3}[\s\u00a0]?\d{3}[\s\u00a0]?\d{3})", re.I)),
+    (
+        "RCS",
+        re.compile(
+            rf"(?:trade (?:and companies )?register|registre du commerce)[^\d\n]{{0,60}}?"
+            rf"(?:[AB]\s*)?({_D3})",
+            re.I,
+        ),
+    ),
+    (
+        "VAT",
+        re.compile(
+            r"\b(?:TVA|VAT|USt-?IdNr)\b[^\n:]{0,30}?[:\s]\s*([A-Z]{2}[\s\u00a0]?[0-9A-Z]{2}[\s\u00a0]?"
+            r"\d{3}[\s\u00a0]?\d{3}[\s\u00a0]?\d{3})",
+            re.I,
+        ),
+    ),
     ("BCE", re.compile(r"\b(?:BCE|KBO|n° d'entreprise)\b\s*:?\s*(0?\d{3}\.?\d{3}\.?\d{3})", re.I)),
 ]
 EDITOR_LABEL = re.compile(
     r"^(?:[ée]diteur(?: du site)?|[ée]dit[ée] par|propri[ée]taire(?: du site)?|raison sociale|d[ée]nomination"
     r"(?: sociale)?|nom de (?:la soci[ée]t[ée]|l.entreprise|l.association|la structure)|soci[ée]t[ée]|"
-    r"l.entreprise|entreprise|publisher|company name|site owner|owner|anbieter)\s*$", re.I)
+    r"l.entreprise|entreprise|publisher|company name|site owner|owner|anbieter)\s*$",
+    re.I,
+)
 EDITOR_PROSE = re.compile(
-    r"(?:published by|(?:est )?[ée]dit[ée] par|is operated by|site (?:de|of))\s+(?:the company,?\s+|la soci[ée]t[ée]\s+|"
-    r"l.association\s+)?([A-Z0-9«\"][^,\n.;()]{1,60})")
+    r"(?:published by|(?:est )?[ée]dit[ée] par|is operated by)\s+(?:the company,?\s+|la soci[ée]t[ée]\s+|"
+    r"l.association\s+)?([A-Z0-9«\"][^,\n.;()]{1,60})"
+)
 
 
 def _validate(scheme: str, value: str) -> bool:
@@ -63,8 +78,13 @@ def _clean_name(value: str) -> str | None:
     return v
 
 
-def extract_editor(text: str, lines: list[Line], line_sections: list[tuple[str | None, int | None]],
-                   catalog: Catalog, provider_lines: set[int]) -> dict[str, Any] | None:
+def extract_editor(
+    text: str,
+    lines: list[Line],
+    line_sections: list[tuple[str | None, int | None]],
+    catalog: Catalog,
+    provider_lines: set[int],
+) -> dict[str, Any] | None:
     """{name, ids[{scheme, value, raw, valid, start, end}]} for the page's editor, or None if nothing found.
 
     `provider_lines` are line indices holding a provider relation: ids on them or in hosting sections
@@ -92,8 +112,16 @@ def extract_editor(text: str, lines: list[Line], line_sections: list[tuple[str |
             if key in seen:
                 continue
             seen.add(key)
-            ids.append({"scheme": scheme, "value": value, "raw": raw, "valid": _validate(scheme, value),
-                        "start": m.start(1), "end": m.end(1)})
+            ids.append(
+                {
+                    "scheme": scheme,
+                    "value": value,
+                    "raw": raw,
+                    "valid": _validate(scheme, value),
+                    "start": m.start(1),
+                    "end": m.end(1),
+                }
+            )
     name = _editor_name(text, lines, line_sections)
     if not ids and not name:
         return None
@@ -105,11 +133,11 @@ def _editor_name(text: str, lines: list[Line], line_sections: list[tuple[str | N
         if line.kind == "label" and line.value_start is not None:
             label = line.core.split(":")[0].split("=")[0].strip(" *")
             if EDITOR_LABEL.match(strip_accents(label)) or EDITOR_LABEL.match(label):
-                name = _clean_name(text[line.value_start:line.end])
+                name = _clean_name(text[line.value_start : line.end])
                 if name:
                     return name
         if line.kind == "heading" and line.section == "editor":
-            for nxt in lines[i + 1:i + 4]:
+            for nxt in lines[i + 1 : i + 4]:
                 if nxt.kind == "blank":
                     continue
                 if nxt.kind == "text" and len(nxt.core.split()) <= 8 and not re.search(r"\d{3}", nxt.core):

@@ -24,7 +24,8 @@ from soustrace.extraction.catalog import Catalog, get_catalog, normalise, strip_
 from soustrace.extraction.editor import extract_editor
 from soustrace.extraction.lang import detect_language
 from soustrace.extraction.layout import Line, analyse, sections
-from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, prepass
+from soustrace.extraction.markup import mask_markup
+from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.rules import (
     Candidate,
     Context,
@@ -41,13 +42,39 @@ from soustrace.extraction.status import english_tense, french_tense, lexical_sta
 
 EXTRACTOR_VERSION = "1"
 CONFIDENCE = {
-    "label": 0.9, "table-kv": 0.9, "verb-prep": 0.85, "active": 0.85, "noun-prep": 0.8, "apposition": 0.8,
-    "table-row": 0.8, "dash-list": 0.8, "paren-role": 0.8, "for-hosting": 0.75, "cdn-before": 0.8,
-    "cdn-after": 0.8, "cdn-verb": 0.8, "coordination": 0.8, "enumeration": 0.75, "block": 0.7,
-    "servers-of": 0.65, "still-at": 0.6, "transfer": 0.6, "entity-address": 0.5, "address-only": 0.4,
+    "label": 0.9,
+    "table-kv": 0.9,
+    "verb-prep": 0.85,
+    "active": 0.85,
+    "noun-prep": 0.8,
+    "apposition": 0.8,
+    "table-row": 0.8,
+    "dash-list": 0.8,
+    "paren-role": 0.8,
+    "for-hosting": 0.75,
+    "cdn-before": 0.8,
+    "cdn-after": 0.8,
+    "cdn-verb": 0.8,
+    "coordination": 0.8,
+    "enumeration": 0.75,
+    "block": 0.7,
+    "servers-of": 0.65,
+    "still-at": 0.6,
+    "transfer": 0.6,
+    "entity-address": 0.5,
+    "address-only": 0.4,
 }
-TENSE_RULES = {"verb-prep", "active", "noun-prep", "for-hosting", "servers-of", "coordination", "enumeration",
-               "cdn-verb"}
+TENSE_RULES = {
+    "verb-prep",
+    "active",
+    "noun-prep",
+    "for-hosting",
+    "servers-of",
+    "coordination",
+    "enumeration",
+    "cdn-verb",
+}
+BACKWARD_RULES = {"for-hosting", "active", "paren-role", "cdn-after"}
 ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
 
 
@@ -98,16 +125,17 @@ def _run_batch(batch: list[tuple[Any, str, str | None]]) -> list[Extraction]:
     catalog = get_catalog()
     works = []
     for doc_id, text, lang in batch:
-        text = text or ""
+        text = mask_markup(text or "")
         works.append(_Work(doc_id, text, (lang or detect_language(text)).lower()[:2]))
     # rule pipeline, grouped by language, only for documents passing the pre-pass
-    by_lang: dict[str, list[_Work]] = {}
+    by_lang: dict[str, list[tuple[_Work, str]]] = {}
     for w in works:
-        if prepass(w.text):
-            by_lang.setdefault(w.lang, []).append(w)
+        view = relevant_view(w.text)
+        if view is not None:
+            by_lang.setdefault(w.lang, []).append((w, view))
     for lang, group in by_lang.items():
         nlp = get_rule_nlp(lang)
-        for w, doc in zip(group, nlp.pipe([w.text for w in group]), strict=True):
+        for (w, _view), doc in zip(group, nlp.pipe([v for _, v in group]), strict=True):
             w.doc = doc
             _link(w, catalog, nlp)
     _apply_status(works)
@@ -120,23 +148,34 @@ def _link(w: _Work, catalog: Catalog, nlp: Any) -> None:
     doc = w.doc
     assert doc is not None
     lines = analyse(w.text)
-    ctx = Context(doc, w.text, lines, sections(lines), catalog, frame_cues(doc, nlp),
-                  [strip_accents(t.lower_) for t in doc])
+    ctx = Context(doc, w.text, lines, sections(lines), catalog, frame_cues(doc, nlp))
     w.ctx = ctx
     mentions = find_mentions(doc, w.text, catalog)
     decided: dict[int, Candidate | str] = {}
     for k, m in enumerate(mentions):
         decided[k] = _decide(ctx, m, mentions, k, decided)
+    # frames that follow the names ("X et Y pour l'hébergement", "X, Y hosts"): share them backwards
+    for k in range(len(mentions) - 2, -1, -1):
+        nxt = decided.get(k + 1)
+        if (
+            decided.get(k) == "undecided"
+            and isinstance(nxt, Candidate)
+            and nxt.rule in BACKWARD_RULES
+            and ctx.sent_of(mentions[k].start) == ctx.sent_of(nxt.mention.start)
+            and _coord(ctx, mentions[k], nxt.mention)
+        ):
+            decided[k] = Candidate(mentions[k], nxt.role, "coordination", CONFIDENCE["coordination"], nxt.cue, nxt.line)
     _block_rules(ctx, mentions, decided, w)
     _unknown_names(ctx, mentions, w)
     w.candidates = [c for c in decided.values() if isinstance(c, Candidate)]
 
 
-def _decide(ctx: Context, m: Mention, mentions: list[Mention], k: int,
-            decided: dict[int, Candidate | str]) -> Candidate | str:
+def _decide(
+    ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
+) -> Candidate | str:
     doc = ctx.doc
     span = m.span(doc)
-    sent = doc[m.start].sent
+    sent = ctx.sent_of(m.start)
     li = ctx.line_of(span.start_char)
     line = ctx.lines[li]
     section = ctx.line_sections[li][0]
@@ -161,14 +200,18 @@ def _decide(ctx: Context, m: Mention, mentions: list[Mention], k: int,
         if verdict.startswith("reject"):
             return verdict
         role = verdict
-        if rule in {"verb-prep", "active", "noun-prep", "servers-of"}:
+        if rule in {"verb-prep", "active", "noun-prep"}:
             obj = hosted_object_role(ctx, cue, m, sent)
             if obj and obj.startswith("reject"):
                 return obj
             if obj and verdict != "data-storage":
                 role = obj
-        if rule == "servers-of" and not re.search(r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|"
-                                                  r"website|contenus?|ip)\b", sent.text, re.I):
+        if rule == "servers-of" and not re.search(
+            r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|"
+            r"website|contenus?|ip)\b",
+            sent.text,
+            re.I,
+        ):
             return "reject:servers-without-object"
         return cand(rule, role, cue)
     hit = dash_decision(ctx, m, li)
@@ -177,8 +220,12 @@ def _decide(ctx: Context, m: Mention, mentions: list[Mention], k: int,
     # coordination with an accepted neighbour: "GitHub et Netlify", "Heroku - AWS Frankfurt", "X (Y)"
     if k > 0:
         prev = decided.get(k - 1)
-        if isinstance(prev, Candidate) and doc[prev.mention.start].sent == sent and \
-                _coord(ctx, prev.mention, m) and prev.rule not in {"block", "entity-address"}:
+        if (
+            isinstance(prev, Candidate)
+            and ctx.sent_of(prev.mention.start) == sent
+            and _coord(ctx, prev.mention, m)
+            and prev.rule not in {"block", "entity-address"}
+        ):
             if sentence_veto(ctx, m, sent, prev.cue):
                 return "reject:coordination-veto"
             c = cand("coordination", prev.role, prev.cue)
@@ -204,8 +251,11 @@ def _table_is_processors(ctx: Context, li: int) -> bool:
         if line.kind != "table":
             return False
         head = strip_accents(line.text).casefold()
-        if re.search(r"sub-?processor|sub-?contractor|sous-?traitant|prestataire|provider|fournisseur|entity|"
-                     r"processor|vendor|supplier", head):
+        if re.search(
+            r"sub-?processor|sub-?contractor|sous-?traitant|prestataire|provider|fournisseur|entity|"
+            r"processor|vendor|supplier",
+            head,
+        ):
             return True
     return False
 
@@ -217,7 +267,7 @@ def _enumeration(ctx: Context, m: Mention, sent: Any) -> tuple[str, str, int] | 
     if i < sent.start or doc[i].lower_ not in {"dont", "including", "notamment", "namely", "among"}:
         return None
     j = i - 1
-    while j >= sent.start and doc[j].text in {",", "»", "\"", "”", ")", "'"}:
+    while j >= sent.start and doc[j].text in {",", "»", '"', "”", ")", "'"}:
         j -= 1
     pseudo = Mention(j + 1, j + 1, None, "pseudo")
     from soustrace.extraction.rules import _verbal_frame
@@ -237,8 +287,14 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
         by_line.setdefault(ctx.line_of(m.span(doc).start_char), []).append(k)
     heads = [i for i, ln in enumerate(ctx.lines) if ln.kind == "heading" and ln.section == "hosting"]
     for h in heads:
-        end = next((j for j in range(h + 1, len(ctx.lines)) if ctx.lines[j].kind == "heading"
-                    and ctx.lines[j].section != "hosting"), len(ctx.lines))
+        end = next(
+            (
+                j
+                for j in range(h + 1, len(ctx.lines))
+                if ctx.lines[j].kind == "heading" and ctx.lines[j].section != "hosting"
+            ),
+            len(ctx.lines),
+        )
         end = min(end, h + 16)
         ks = [k for j in range(h, end) for k in by_line.get(j, [])]
         undecided = [k for k in ks if decided.get(k) == "undecided"]
@@ -246,10 +302,11 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
         if undecided and (not accepted or undecided[0] < accepted[0]):
             k = undecided[0]
             m = mentions[k]
-            sent = doc[m.start].sent
+            sent = ctx.sent_of(m.start)
             if not sentence_veto(ctx, m, sent, None):
-                decided[k] = Candidate(m, "host", "block", CONFIDENCE["block"], None,
-                                       ctx.lines[ctx.line_of(m.span(doc).start_char)])
+                decided[k] = Candidate(
+                    m, "host", "block", CONFIDENCE["block"], None, ctx.lines[ctx.line_of(m.span(doc).start_char)]
+                )
         elif not ks:
             _nameless_block(ctx, h, end, w)
     for k, m in enumerate(mentions):
@@ -261,7 +318,7 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
             continue
         if normalise(line.core) != normalise(m.span(doc).text):
             continue
-        for nxt in ctx.lines[li + 1:li + 4]:
+        for nxt in ctx.lines[li + 1 : li + 4]:
             if nxt.kind == "blank":
                 continue
             if ctx.catalog.resolve_address(nxt.core) == m.pid:
@@ -275,13 +332,18 @@ _NAME_STOP = re.compile(
     r"cloud|serveurs?|servers?|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|nous|ce |cette |[\[{(<]|http|www\.|"
     r"infrastructure|technologies?|donn[ée]es|data|base|voir|see|n/a|non |aucun|none|inconnu|[àa] pr[ée]ciser)",
-    re.I)
+    re.I,
+)
 
 
 def plausible_name(value: str) -> str | None:
     """A provider name as written after a hosting label or in a headed block, or None if it is not one."""
-    v = re.split(r"\s*(?:,|;|\(| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
-                 r"\bwhose\b|\bbased\b|\bimmatricul)", value.strip().strip('"*`«»“”'), maxsplit=1)[0]
+    v = re.split(
+        r"\s*(?:,|;|\(| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
+        r"\bwhose\b|\bbased\b|\bimmatricul)",
+        value.strip().strip('"*`«»“”'),
+        maxsplit=1,
+    )[0]
     v = v.strip().strip('"*`«»“”:.').strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
     if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6:
@@ -309,7 +371,7 @@ def _nameless_block(ctx: Context, h: int, end: int, w: _Work) -> None:
         if line.kind == "label" and line.label_role in {"host", None}:
             label = strip_accents(line.core.split(":")[0]).casefold()
             if re.search(r"\b(?:nom|name|raison sociale|denomination|societe|company|hebergeur)\b", label):
-                value = ctx.text[line.value_start:line.end] if line.value_start is not None else ""
+                value = ctx.text[line.value_start : line.end] if line.value_start is not None else ""
                 name = plausible_name(value)
                 if name and line.value_start is not None:
                     start = line.value_start + value.find(name)
@@ -329,12 +391,24 @@ def _nameless_block(ctx: Context, h: int, end: int, w: _Work) -> None:
 
 def _unknown(ctx: Context, start: int, surface: str, role: str, rule: str, line: Line | None) -> dict[str, Any]:
     sent = ctx.doc.char_span(start, start + len(surface), alignment_mode="expand")
-    sentence = sent.sent.text.strip() if sent is not None else (line.text.strip() if line else surface)
+    sentence = (
+        ctx.sent_of(sent.start).text.strip()
+        if sent is not None and len(sent)
+        else (line.text.strip() if line else surface)
+    )
     pid = ctx.catalog.resolve(surface)
-    return {"provider_id": pid, "provider": ctx.catalog.display_name(pid) if pid else surface, "surface": surface,
-            "start": start, "end": start + len(surface), "role": role, "status": "current",
-            "confidence": round(CONFIDENCE.get(rule, 0.6) * (1.0 if pid else 0.8), 2), "sentence": sentence,
-            "rule": rule}
+    return {
+        "provider_id": pid,
+        "provider": ctx.catalog.display_name(pid) if pid else surface,
+        "surface": surface,
+        "start": start,
+        "end": start + len(surface),
+        "role": role,
+        "status": "current",
+        "confidence": round(CONFIDENCE.get(rule, 0.6) * (1.0 if pid else 0.8), 2),
+        "sentence": sentence,
+        "rule": rule,
+    }
 
 
 def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
@@ -347,15 +421,15 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
         tok = doc.char_span(line.value_start, line.end, alignment_mode="expand")
         if tok is None or any(i in covered for i in range(tok.start, min(tok.end, tok.start + 4))):
             continue
-        value = ctx.text[line.value_start:line.end]
+        value = ctx.text[line.value_start : line.end]
         if re.search(r"\bh[ée]berg|\bhosted\b", value, re.I):
             continue  # a sentence as value: the verbal frame below handles it
         name = plausible_name(value)
         if name:
             start = line.value_start + value.find(name)
             w.extra.append(_unknown(ctx, start, name, line.label_role, "label", line))
-    for i, tok in enumerate(doc):
-        if ctx.cue_at.get(i) not in ("HOST_VERB", "STORE_VERB"):
+    for i in sorted(ctx.cue_at):
+        if ctx.cue_at[i] not in ("HOST_VERB", "STORE_VERB"):
             continue
         j = i + 1
         while j < len(doc) and j - i <= 3 and doc[j].lower_ not in cues.PREPS:
@@ -371,8 +445,8 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
             k += 1
         if k >= len(doc) or k in covered or not (doc[k].is_title or doc[k].is_upper) or doc[k].is_punct:
             continue
-        sent = doc[i].sent
-        rest = ctx.text[doc[k].idx:sent.end_char]
+        sent = ctx.sent_of(i)
+        rest = ctx.text[doc[k].idx : sent.end_char]
         name = plausible_name(rest.split("\n")[0])
         if not name:
             continue
@@ -396,11 +470,15 @@ def _apply_status(works: list[_Work]) -> None:
         if w.ctx is None:
             continue
         for c in w.candidates:
-            sent = w.ctx.doc[c.mention.start].sent
+            sent = w.ctx.sent_of(c.mention.start)
             st = c.status_hint or lexical_status(w.ctx, c, sent)
             if st is None and w.lang == "fr" and c.rule in TENSE_RULES:
-                pending.append((w, c, sent))
-                texts[(id(w), sent.start_char)] = sent.text
+                # parse a window around the frame, not the whole (possibly page-long) sentence
+                lo = max(sent.start, min(c.mention.start, c.cue if c.cue is not None else c.mention.start) - 25)
+                hi = min(sent.end, c.mention.end + 6)
+                window = w.ctx.doc[lo:hi]
+                pending.append((w, c, window))
+                texts[(id(w), window.start_char)] = window.text
                 continue
             if st is None and w.lang != "fr":
                 st = english_tense(w.ctx, c, sent)
@@ -425,12 +503,20 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
             pid = _contextual_pid(w.ctx, c, pid)
             if pid is None and c.mention.kind != "unknown":
                 continue
-            relations.append({
-                "provider_id": pid, "provider": catalog.display_name(pid) if pid else span.text,
-                "surface": span.text, "start": span.start_char, "end": span.end_char, "role": c.role,
-                "status": c.status_hint or "current", "confidence": c.confidence,
-                "sentence": span.sent.text.strip(), "rule": c.rule,
-            })
+            relations.append(
+                {
+                    "provider_id": pid,
+                    "provider": catalog.display_name(pid) if pid else span.text,
+                    "surface": span.text,
+                    "start": span.start_char,
+                    "end": span.end_char,
+                    "role": c.role,
+                    "status": c.status_hint or "current",
+                    "confidence": c.confidence,
+                    "sentence": w.ctx.sent_of(span.start).text.strip(),
+                    "rule": c.rule,
+                }
+            )
             provider_lines.add(w.ctx.line_of(span.start_char))
         known = [normalise(r["surface"]) for r in relations]
         for rel in w.extra:
@@ -440,7 +526,7 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
             cue = rel.pop("_cue", None)
             if cue is not None:
                 probe = Candidate(Mention(cue, cue + 1, None, "unknown"), rel["role"], "verb-prep", 0.0, cue)
-                rel["status"] = lexical_status(w.ctx, probe, doc[cue].sent) or "current"
+                rel["status"] = lexical_status(w.ctx, probe, w.ctx.sent_of(cue)) or "current"
             relations.append(rel)
             known.append(key)
             provider_lines.add(w.ctx.line_of(rel["start"]))

@@ -17,42 +17,75 @@ from soustrace.extraction.catalog import strip_accents
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
     ("registrar", re.compile(r"^(?:noms? de domaine|domain names?|registrar|bureau d.enregistrement|dns)\b")),
-    ("processors", re.compile(
-        r"(?:sous[- ]?traitan|sub[- ]?processor|subprocessor|sub[- ]?contractor|destinataires|recipients|"
-        r"prestataires|third[- ]part|processors\b|tiers\b|auftragsverarbeiter|empfaenger)")),
-    ("hosting", re.compile(
-        r"^(?:(?:nom de l.)?hebergeu?r|hebergement|host(?:ing)?\b|web ?host|site host|hoster|webhosting|"
-        r"infrastructure|serveurs?\b|servers?\b|data hosting|server location)")),
-    ("editor", re.compile(
-        r"^(?:editeur|edition|edite par|publisher|published by|editor|proprietaire|owner|site owner|"
-        r"identite|identification|informations? (?:legales|sur l.editeur)|presentation|impressum|"
-        r"anbieter|verantwortlich)")),
-    ("creator", re.compile(
-        r"^(?:createur|creation(?:\s*(?:du site|et|graphique|/|:)|\s*$)|conception|realisation|developpe|"
-        r"developpement|developpeur|design|"
-        r"webmaster|credits?|developer|agence|made by|site (?:realise|concu|cree))")),
-    ("other", re.compile(
-        r"^(?:contact|directeu?r|direction|responsable|propriete|cookies?|donnees|mentions|legal|liens|"
-        r"responsabilit|loi|conditions|privacy|confidentialit|droits?|rgpd|gdpr|photos?|accessibilit|"
-        r"signalement|mediat|assurance|capital|siege|activite|objet|acces|definitions?|article|"
-        r"terms|cgu|cgv|copyright|litiges?|juridiction|purpose|finalit|duree|securit|modification|"
-        r"reglement|publication|hebergement des donnees de sante)")),
+    (
+        "processors",
+        re.compile(
+            r"(?:sous[- ]?traitan|sub[- ]?processor|subprocessor|sub[- ]?contractor|destinataires|recipients|"
+            r"prestataires|third[- ]part|processors\b|tiers\b|auftragsverarbeiter|empfaenger)"
+        ),
+    ),
+    (
+        "hosting",
+        re.compile(
+            r"^(?:(?:nom de l.)?hebergeu?r|hebergement|host(?:ing)?\b|web ?host|site host|hoster|webhosting|"
+            r"infrastructure|serveurs?\b|servers?\b|data hosting|server location)"
+        ),
+    ),
+    (
+        "editor",
+        re.compile(
+            r"^(?:editeur|edition|edite par|publisher|published by|editor|proprietaire|owner|site owner|"
+            r"identite|identification|informations? (?:legales|sur l.editeur)|presentation|impressum|"
+            r"anbieter|verantwortlich)"
+        ),
+    ),
+    (
+        "creator",
+        re.compile(
+            r"^(?:createur|creation(?:\s*(?:du site|et|graphique|/|:)|\s*$)|conception|realisation|developpe|"
+            r"developpement|developpeur|design|"
+            r"webmaster|credits?|developer|agence|made by|site (?:realise|concu|cree))"
+        ),
+    ),
+    (
+        "other",
+        re.compile(
+            r"^(?:contact|directeu?r|direction|responsable|propriete|cookies?|donnees|mentions|legal|liens|"
+            r"responsabilit|loi|conditions|privacy|confidentialit|droits?|rgpd|gdpr|photos?|accessibilit|"
+            r"signalement|mediat|assurance|capital|siege|activite|objet|acces|definitions?|article|"
+            r"terms|cgu|cgv|copyright|litiges?|juridiction|purpose|finalit|duree|securit|modification|"
+            r"reglement|publication|hebergement des donnees de sante)"
+        ),
+    ),
 ]
 HOSTING_ANYWHERE = re.compile(r"\b(?:hebergement|hebergeur|hosting|hoster|webhost)\b")
 
-_MARKUP = re.compile(r"^[\s>#*_•·\-–—+|`\"']*(?:\[[ xX]?\]\s*)?(?:(?:\d+|[IVX]+|[a-z])[.)](?:\d+[.)]?)*\s+)?"
-                     r"(?:article\s+\d+\s*[-–:.]?\s*)?[*_`\"']*", re.I)
-_LABEL = re.compile(r"^(?P<label>[^:=\n|]{2,60}?)\s*(?:\*\*)?\s*(?P<sep>:|=|：)\s*(?:\*\*)?\s*(?P<value>.*)$")
+_MARKUP = re.compile(
+    r"^[\s>#*_•·\-–—+|`\"']*(?:\[[ xX]?\]\s*)?(?:(?:\d+|[IVX]+|[a-z])[.)](?:\d+[.)]?)*\s+)?"
+    r"(?:article\s+\d+\s*[-–:.]?\s*)?[*_`\"']*",
+    re.I,
+)
+_LABEL = re.compile(r"^(?P<label>[^:=\n|]{2,60}?)\s*(?:\*\*)?\s*(?P<sep>:(?!//)|=|：)\s*(?:\*\*)?\s*(?P<value>.*)$")
 
 LABEL_ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("registrar", re.compile(r"(?:nom de domaine|domain|registrar|bureau d.enregistrement|whois)")),
     ("email", re.compile(r"(?:messagerie|e-?mail|courriel|mail\b|newsletter|smtp|emailing|routage)")),
     ("creator", re.compile(r"(?:createur|creation|conception|realis|developp|design|webmaster|agence|credit)")),
     ("editor", re.compile(r"(?:editeur|edite|publisher|proprietaire|directeu?r|responsable|owner)")),
-    ("host", re.compile(r"(?:heberge|hebergeu?r|hebergement|\bhost|hoster|web ?host|serveur|server|"
-                        r"backend|back-end|\bapi\b|infrastructure|iaas|paas|deploiement|deployment)")),
-    ("data-storage", re.compile(r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|"
-                                r"backups?|sauvegardes?|fichiers)")),
+    (
+        "host",
+        re.compile(
+            r"(?:heberge|hebergeu?r|hebergement|\bhost|hoster|web ?host|serveur|server|"
+            r"backend|back-end|\bapi\b|infrastructure|iaas|paas|deploiement|deployment)"
+        ),
+    ),
+    (
+        "data-storage",
+        re.compile(
+            r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|"
+            r"backups?|sauvegardes?|fichiers)"
+        ),
+    ),
     ("cdn", re.compile(r"(?:\bcdn\b|proxy|\bwaf\b|content delivery|diffusion|\bdns\b)")),
     ("host-component", re.compile(r"(?:frontend|front-end|\bfront\b|application|\bapp\b|site)")),
 ]
@@ -126,8 +159,11 @@ def analyse(text: str) -> list[Line]:
                 if value:
                     line.kind = "label"
                     line.label_role = role
-                    line.value_start = core_start + lab.start("value") + (
-                        len(lab.group("value")) - len(lab.group("value").lstrip(' "*')))
+                    line.value_start = (
+                        core_start
+                        + lab.start("value")
+                        + (len(lab.group("value")) - len(lab.group("value").lstrip(' "*')))
+                    )
                 else:
                     heading, markup = _is_heading(lab.group("label"), raw)
                     line.kind = "heading"

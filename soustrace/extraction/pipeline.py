@@ -29,37 +29,147 @@ from soustrace.extraction.catalog import Catalog, get_catalog
 STAT_MODEL = "fr_core_news_sm"
 RULE_LANGS = {"fr": "fr", "en": "en", "de": "de"}
 
-# Words that may introduce a hosting disclosure in any supported language (accent-insensitive stems).
-CUE_PATTERN = (
-    r"h[ée]berg|\bhost|heberg|\bcdn\b|sous[- ]?traitan|sub-?processor|sub-?contractor|subprocessor|"
-    r"serveurs?\b|servers?\b|datacenter|data cent|centres? de donn|stock[ée]|stored|gespeichert|cloud|"
-    r"infrastructure|prestataires?|destinataires|recipients|third[- ]part|processors?\b|iaas|paas|"
-    r"h[ée]bergeur|webhost|gehostet|rechenzentr|anbieter"
+# Word prefixes that may introduce a hosting disclosure in any supported language (case-folded).
+CUE_PREFIXES = (
+    "héberg",
+    "heberg",
+    "host",
+    "cdn",
+    "sous-trait",
+    "soustrait",
+    "sub-processor",
+    "subprocessor",
+    "sub-contractor",
+    "subcontractor",
+    "serveur",
+    "server",
+    "datacenter",
+    "data-center",
+    "stocké",
+    "stockée",
+    "stored",
+    "gespeichert",
+    "cloud",
+    "infrastructure",
+    "prestataire",
+    "destinataire",
+    "recipient",
+    "third-part",
+    "processor",
+    "iaas",
+    "paas",
+    "webhost",
+    "gehostet",
+    "rechenzentr",
+    "anbieter",
+    "găzdu",
+    "gazdu",
+    "deployed",
+    "déployé",
+    "hoster",
 )
+_WORD = re.compile(r"[^\W_][\w&.+'’-]*")
 
 
 @lru_cache(maxsize=1)
-def prepass_regex(catalog_path: str | None = None) -> re.Pattern[str]:
-    """Compiled alternation of cue stems and every catalog alias/domain (token-boundary safe)."""
-    cat = get_catalog(catalog_path)
-    names: set[str] = set()
+def _prepass_tables() -> tuple[frozenset[str], tuple[str, ...]]:
+    """First words of every catalog name (case-folded) and provider domains, for the word-level gate."""
+    cat = get_catalog()
+    first: set[str] = set()
+    domains: set[str] = set()
     for prov in cat:
-        names.update(a for a in prov.aliases if len(a) >= 2)
-        names.update(a for a in prov.aliases_case_sensitive)
-        names.update(prov.domains)
-        names.update(le["name"] for le in prov.legal_entities)
-    alias_alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?:{CUE_PATTERN})|(?<![\w.-])(?:{alias_alt})(?![\w-])", re.I)
+        names = [prov.display_name, *prov.aliases, *prov.aliases_case_sensitive]
+        names += [le["name"] for le in prov.legal_entities]
+        for name in names:
+            words = _WORD.findall(name.casefold())
+            if words and (len(words[0]) >= 2 or len(words) == 1):
+                first.add(words[0].rstrip(".,"))
+        domains.update(d.casefold() for d in prov.domains)
+    return frozenset(first), tuple(sorted(domains))
+
+
+def line_has_cue(line: str) -> bool:
+    """True when a line holds a cue word, a catalog name's first word, or a provider domain.
+
+    A set lookup per word instead of one regex alternation of ~600 aliases: ~20x faster on plain text.
+    """
+    first, domains = _prepass_tables()
+    for w in _WORD.findall(line.casefold()):
+        if "'" in w[:8] or "’" in w[:8]:
+            w = re.split(r"['’]", w, maxsplit=1)[1] or w
+        w = w.rstrip(".,-")
+        if w in first or w.startswith(CUE_PREFIXES):
+            return True
+        if "." in w and w.endswith(domains):
+            return True
+    return False
 
 
 def prepass(text: str) -> bool:
     """True when the text may hold a hosting relation (a cue word or a provider name occurs)."""
-    return bool(text) and prepass_regex().search(text) is not None
+    return bool(text) and line_has_cue(text)
+
+
+def relevant_view(text: str, context_after_heading: int = 8) -> str | None:
+    """`text` with every line far from any cue blanked (same length), or None when no line has a cue.
+
+    Only the kept lines are tokenized and matched, so a 4 KB legal notice costs what its hosting block
+    costs. Kept: cue lines, one line around them (hard-wrapped prose), the lines under a hosting heading
+    (names of small hosts carry no cue), and the header rows of a table whose row is kept.
+    """
+    lines = text.split("\n")
+    hits = [line_has_cue(ln) if ln.strip() else False for ln in lines]
+    if not any(hits):
+        return None
+    keep = [False] * len(lines)
+    for i, hit in enumerate(hits):
+        if not hit:
+            continue
+        for j in range(max(0, i - 1), min(len(lines), i + 2)):
+            keep[j] = True
+        if len(lines[i].split()) <= 9:  # a heading-like cue line: keep the block under it
+            for j in range(i + 1, min(len(lines), i + 1 + context_after_heading)):
+                keep[j] = True
+        if lines[i].lstrip().startswith("|"):
+            j = i - 1
+            while j >= 0 and lines[j].lstrip().startswith("|"):
+                keep[j] = True
+                j -= 1
+    if all(keep):
+        return text
+    return "\n".join(ln if k else " " * len(ln) for ln, k in zip(lines, keep, strict=True))
 
 
 # ---------------------------------------------------------------- segmentation
-_ABBREV = frozenset("ex e.g i.e cf inc ltd st av bd m mme mr dr co corp etc n° no vs sq p s.a s.a.s".split())
+_ABBREV = frozenset(
+    [
+        "ex",
+        "e.g",
+        "i.e",
+        "cf",
+        "inc",
+        "ltd",
+        "st",
+        "av",
+        "bd",
+        "m",
+        "mme",
+        "mr",
+        "dr",
+        "co",
+        "corp",
+        "etc",
+        "n°",
+        "no",
+        "vs",
+        "sq",
+        "p",
+        "s.a",
+        "s.a.s",
+    ]
+)
 _END = frozenset(".!?")
+# Named for what it is: a blank line of spaces left by `relevant_view` must still separate sentences.
 _CONT_END = re.compile(r"[\w,’'«(\-–]$")
 
 
@@ -83,7 +193,7 @@ def hosting_segmenter(doc: Doc) -> Doc:
         elif "\n" in prev.whitespace_:
             start = True
         elif prev.text in _END and i >= 2 and doc[i - 2].text.casefold().rstrip(".") not in _ABBREV:
-            start = tok.text[:1].isupper() or tok.text[:1] in "«\"“-*#|"
+            start = tok.text[:1].isupper() or tok.text[:1] in '«"“-*#|'
         if tok.is_space:
             start = False
         tok.is_sent_start = start

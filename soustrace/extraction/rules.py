@@ -29,16 +29,66 @@ from soustrace.extraction import cues
 from soustrace.extraction.catalog import Catalog, strip_accents
 from soustrace.extraction.layout import Line
 
-LEGAL_SUFFIX = frozenset("sas sasu sarl sa se inc inc. ltd ltd. llc gmbh limited uab ag bv nv plc corp corp. "
-                         "s.a.s. s.a. sl".split())
+LEGAL_SUFFIX = frozenset(
+    [
+        "sas",
+        "sasu",
+        "sarl",
+        "sa",
+        "se",
+        "inc",
+        "inc.",
+        "ltd",
+        "ltd.",
+        "llc",
+        "gmbh",
+        "limited",
+        "uab",
+        "ag",
+        "bv",
+        "nv",
+        "plc",
+        "corp",
+        "corp.",
+        "s.a.s.",
+        "s.a.",
+        "sl",
+    ]
+)
 DESCRIPTOR_MAX = 6
 VERB_TO_PREP_MAX = 16
-_DESCRIPTOR_STOP = frozenset(",;.:!?()[]|—–\"«»")
-_COORD = frozenset([",", "et", "and", "und", "&", "-", "–", "/", "+", "puis", "dont", "(", ")", "ainsi", "que",
-                    "as", "well", "și", "si"])
-PROCUREMENT = re.compile(r"achat web solution|marches-publics\.info|aws-achat|aws achat|profil d.acheteur|"
-                         r"plate-?forme de d[ée]mat|d[ée]p[ôo]t des offres|\bDCE\b|dossier de consultation",
-                         re.I)
+_DESCRIPTOR_STOP = frozenset(',;.:!?()[]|—–"«»')
+_COORD = frozenset(
+    [
+        ",",
+        "et",
+        "and",
+        "und",
+        "&",
+        "-",
+        "–",
+        "/",
+        "+",
+        "puis",
+        "dont",
+        "(",
+        ")",
+        "ainsi",
+        "que",
+        "as",
+        "well",
+        "și",
+        "si",
+    ]
+)
+PROCUREMENT = re.compile(
+    r"achat web solution|marches-publics\.info|aws-achat|aws achat|profil d.acheteur|"
+    r"plate-?forme de d[ée]mat|d[ée]p[ôo]t des offres|\bDCE\b|dossier de consultation",
+    re.I,
+)
+
+
+_DOMAIN_LIKE = re.compile(r"(?<![\w@.-])(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/[^\s)\]]*)?", re.I)
 
 
 @dataclass(slots=True)
@@ -51,7 +101,7 @@ class Mention:
     kind: str  # catalog | domain | unknown
 
     def span(self, doc: Doc) -> Span:
-        return doc[self.start:self.end]
+        return doc[self.start : self.end]
 
 
 @dataclass(slots=True)
@@ -74,7 +124,19 @@ class Context:
     line_sections: list[tuple[str | None, int | None]]
     catalog: Catalog
     cue_at: dict[int, str]
-    folded: list[str]  # accent-stripped lower-case token texts
+    _sents: list[Span] = field(default_factory=list)
+    _sent_idx: list[int] = field(default_factory=list)
+
+    def sent_of(self, i: int) -> Span:
+        """Sentence holding token i (computed once per document; `Token.sent` rescans every call)."""
+        if not self._sents:
+            self._sents = list(self.doc.sents)
+            idx = [0] * len(self.doc)
+            for k, s in enumerate(self._sents):
+                for j in range(s.start, s.end):
+                    idx[j] = k
+            self._sent_idx = idx
+        return self._sents[self._sent_idx[i]]
 
     def line_of(self, char: int) -> int:
         lo, hi = 0, len(self.lines) - 1
@@ -108,12 +170,13 @@ def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
             if end < len(doc) and doc[end].text == "." and doc[j].text[-1] != ".":
                 end += 1
         out.append(Mention(ent.start, end, ent.ent_id_, "catalog"))
-    for tok in doc:
-        if tok.i in taken or "." not in tok.text or "@" in tok.text or len(tok.text) < 5:
+    for dm in _DOMAIN_LIKE.finditer(doc.text):
+        if "@" in doc.text[max(0, dm.start() - 1) : dm.end()]:
             continue
-        pid = catalog.resolve_domain(tok.text.strip("()[]<>,;"))
-        if pid:
-            out.append(Mention(tok.i, tok.i + 1, pid, "domain"))
+        pid = catalog.resolve_domain(dm.group(0))
+        span = doc.char_span(dm.start(), dm.end(), alignment_mode="expand") if pid else None
+        if span is not None and len(span) == 1 and span.start not in taken:
+            out.append(Mention(span.start, span.end, pid, "domain"))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -155,17 +218,26 @@ def role_from_description(desc: str) -> str | None:
         return "host"
     if re.search(r"\b(?:cdn|content delivery|diffusion|protection du site|ddos|waf|reverse proxy|mise en cache)\b", f):
         return "cdn"
-    if re.search(r"\b(?:databases?|base de donnees|bdd|dbaas|backups?|sauvegardes?|object storage|stockage|"
-                 r"storage)\b", f):
+    if re.search(
+        r"\b(?:databases?|base de donnees|bdd|dbaas|backups?|sauvegardes?|object storage|stockage|"
+        r"storage)\b",
+        f,
+    ):
         return "data-storage"
     if email:
         return "reject:email"
-    if re.search(r"\b(?:iaas|paas|cloud|infrastructure|servers?|serveurs?|datacenters?|compute|platform|"
-                 r"plateforme|edge|stores?|stocke)\b", f):
+    if re.search(
+        r"\b(?:iaas|paas|cloud|infrastructure|servers?|serveurs?|datacenters?|compute|platform|"
+        r"plateforme|edge|stores?|stocke)\b",
+        f,
+    ):
         return "sub-processor"
-    if re.search(r"\b(?:auth|identit|crm|analytics|analyse|statisti|ai\b|ia\b|intelligence|payment|paiement|"
-                 r"support|booking|rendez-vous|sms|monitoring|status|signature|video|traduction|translation|"
-                 r"marketing|prospection|recrutement)", f):
+    if re.search(
+        r"\b(?:auth|identit|crm|analytics|analyse|statisti|ai\b|ia\b|intelligence|payment|paiement|"
+        r"support|booking|rendez-vous|sms|monitoring|status|signature|video|traduction|translation|"
+        r"marketing|prospection|recrutement)",
+        f,
+    ):
         return "reject:purpose"
     return None
 
@@ -174,18 +246,20 @@ def _coordinated(ctx: Context, left: Mention, right: Mention) -> bool:
     """True when only coordination tokens separate two mentions ("X et Y", "X - Y", "X (Y)")."""
     if right.start - left.end > 4:
         return False
-    between = ctx.doc[left.end:right.start]
-    return all(t.lower_ in _COORD or t.is_space and "\n" not in t.text for t in between) and not any(
-        t.lower_ in {"ou", "or", "oder"} for t in between)
+    between = ctx.doc[left.end : right.start]
+    return all(t.lower_ in _COORD or (t.is_space and "\n" not in t.text) for t in between) and not any(
+        t.lower_ in {"ou", "or", "oder"} for t in between
+    )
 
 
 def _descriptor_ok(tok: Token) -> bool:
-    return not (tok.text in _DESCRIPTOR_STOP or tok.is_space and "\n" in tok.text) and (
-        tok.is_lower or tok.text in {"l'", "d'", "l’", "d’", "…", "...", "-"} or tok.like_url or tok.is_title)
+    return not (tok.text in _DESCRIPTOR_STOP or (tok.is_space and "\n" in tok.text)) and (
+        tok.is_lower or tok.text in {"l'", "d'", "l’", "d’", "…", "...", "-"} or tok.like_url or tok.is_title
+    )
 
 
 def _local_example(ctx: Context, m: Mention) -> bool:
-    left = ctx.doc[max(m.start - 4, 0):m.start].text
+    left = ctx.doc[max(m.start - 4, 0) : m.start].text
     return bool(cues.EXAMPLE_LOCAL.search(strip_accents(left).casefold()))
 
 
@@ -195,8 +269,14 @@ def _verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     doc = ctx.doc
     i = m.start - 1
     n_desc = 0
-    while i >= sent.start and doc[i].lower_ not in cues.PREPS and doc[i].lower_ not in cues.SERVERS_OF:
-        if not _descriptor_ok(doc[i]) or n_desc >= DESCRIPTOR_MAX:
+    while i >= sent.start and doc[i].lower_ not in cues.PREPS:
+        if doc[i].lower_ in cues.SERVERS_OF and i - 1 >= sent.start and ctx.cue_at.get(i - 1) == "SERVERS":
+            break
+        bracketed = doc[i].text in "()" and (
+            (i - 1 >= sent.start and doc[i - 1].lower_ in cues.PREPS)
+            or (i + 1 < len(doc) and doc[i + 1].lower_ in cues.PREPS)
+        )
+        if not bracketed and (not _descriptor_ok(doc[i]) or n_desc >= DESCRIPTOR_MAX):
             return None
         n_desc += 1
         i -= 1
@@ -231,6 +311,9 @@ def _verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     return None
 
 
+_PARTICIPLES = ("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")
+
+
 def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """MENTION [qui/qu'/is used to/platform] HOSTING-VERB: 'qu'OVH héberge', 'X hosts', 'X provide hosting'."""
     doc = ctx.doc
@@ -239,22 +322,62 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     while j < sent.end and skipped <= 4:
         label = ctx.cue_at.get(j)
         if label in ("HOST_VERB", "STORE_VERB"):
-            if doc[j].lower_.startswith(("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")) and \
-                    doc[j].lower_ not in {"héberge", "heberge"}:
-                # participle right after the name: "X hébergé ..." describes X, not a frame
-                if not (j - 1 >= 0 and doc[j - 1].lower_ in {"to", "est", "is", "was", "sont", "are"}):
-                    return None
+            word = doc[j].lower_
+            participle = word.startswith(_PARTICIPLES) and word not in {"héberge", "heberge"}
+            # a participle right after the name ("X hébergé en France") describes X, it is not a frame
+            if participle and doc[j - 1].lower_ not in {"to", "est", "is", "was", "sont", "are"}:
+                return None
             verdict = "data-storage" if label == "STORE_VERB" else "host"
             obj = _object_role(ctx, list(range(j + 1, min(j + 8, sent.end))))
             return ("active", j, obj or verdict)
-        if label == "HOST_NOUN" and doc[j].lower_ in {"hosting"} and j - 1 >= 0 and doc[j - 1].lower_.startswith("provide"):
+        if (
+            label == "HOST_NOUN"
+            and j - 1 >= 0
+            and re.match(
+                r"^(?:provides?|handles?|performs?|assure|assurent|fournit|fournissent|g[èe]re|g[èe]rent|"
+                r"r[ée]alise|effectue|l'|l’|the)$",
+                doc[j - 1].lower_,
+            )
+        ):
             return ("active", j, "host")
         t = doc[j]
-        if _is_hard_boundary(t) or t.text in {",", ":"} and skipped > 0:
+        if _is_hard_boundary(t) or (t.text in {",", ":"} and skipped > 0):
             return None
-        if t.lower_ not in {"qui", "qu'", "qu’", "that", "which", "is", "are", "used", "to", "platform", "plateforme",
-                            "provide", "provides", "nous", "also", "aussi", "(", ")", "la", "the", "hostet",
-                            "who", "has", "have", "been"} and not (t.is_title and skipped == 0):
+        if t.lower_ not in {
+            "qui",
+            "qu'",
+            "qu’",
+            "that",
+            "which",
+            "is",
+            "are",
+            "used",
+            "to",
+            "platform",
+            "plateforme",
+            "provide",
+            "provides",
+            "nous",
+            "also",
+            "aussi",
+            "(",
+            ")",
+            "la",
+            "the",
+            "hostet",
+            "who",
+            "has",
+            "have",
+            "been",
+            "assure",
+            "assurent",
+            "fournit",
+            "gère",
+            "handles",
+            "performs",
+            "l'",
+            "l’",
+        } and not (t.is_title and skipped == 0):
             return None
         skipped += 1
         j += 1
@@ -265,14 +388,14 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
     """MENTION (hosting) / MENTION pour l'hébergement / MENTION CDN / MENTION — hébergement ..."""
     doc = ctx.doc
     j = m.end
-    window = doc[j:min(j + 4, sent.end)]
+    window = doc[j : min(j + 4, sent.end)]
     words = [t.lower_ for t in window]
     if len(words) >= 2 and words[0] in {"(", "["}:
         role = role_from_description(window[1:2].text) if len(window) > 1 else None
         if len(window) > 2 and window[2].text in {")", "]"} and role in {"host", "cdn", "data-storage"}:
             return ("paren-role", j + 1, role)
     if words and words[0] in {"pour", "for"}:
-        rest = strip_accents(doc[j:min(j + 5, sent.end)].text).casefold()
+        rest = strip_accents(doc[j : min(j + 5, sent.end)].text).casefold()
         if re.match(r"(?:pour|for)\s+(?:l'|the\s+)?(?:hebergement|hosting)\b", rest):
             return ("for-hosting", j + 1, "host")
     if words and ctx.cue_at.get(j) == "CDN_WORD":
@@ -281,18 +404,37 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
 
 
 def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
-    """"l'hébergeur, X", "hébergeur : X", "son hébergeur est X", "le CDN (X)", "CDN américain X"."""
+    """ "l'hébergeur, X", "hébergeur : X", "son hébergeur est X", "le CDN (X)", "CDN américain X"."""
     doc = ctx.doc
     for back in range(1, 5):
         i = m.start - back
         if i < sent.start:
             return None
         label = ctx.cue_at.get(i)
-        between = doc[i + 1:m.start]
-        if label == "HOST_NOUN" and doc[i].lower_ not in {"host", "hosting"} and all(
-                t.text in {",", ":", "=", "est", "is", "ist", "(", "«", "\""} for t in between) and len(between) <= 2:
-            if i - 1 >= sent.start and doc[i - 1].lower_ in {"l'", "l’", "le", "son", "notre", "our", "the", "votre",
-                                                                "leur", "their", "its", "unser", "der", "un", "a"}:
+        between = doc[i + 1 : m.start]
+        if (
+            label == "HOST_NOUN"
+            and doc[i].lower_ not in {"host", "hosting"}
+            and all(t.text in {",", ":", "=", "est", "is", "ist", "(", "«", '"'} for t in between)
+            and len(between) <= 2
+        ):
+            if i - 1 >= sent.start and doc[i - 1].lower_ in {
+                "l'",
+                "l’",
+                "le",
+                "son",
+                "notre",
+                "our",
+                "the",
+                "votre",
+                "leur",
+                "their",
+                "its",
+                "unser",
+                "der",
+                "un",
+                "a",
+            }:
                 return ("apposition", i, "host")
             if any(t.text == ":" for t in between):
                 return ("apposition", i, "host")
@@ -309,20 +451,27 @@ def _still_at(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | No
         return None
     prev2 = strip_accents(ctx.doc[m.start - 2].lower_)
     prev1 = ctx.doc[m.start - 1].lower_
-    if prev1 in {"chez", "sur", "on", "at", "with", "bei"} and prev2 in {"toujours", "desormais", "encore", "still",
-                                                                        "now", "noch", "immer"}:
+    if prev1 in {"chez", "sur", "on", "at", "with", "bei"} and prev2 in {
+        "toujours",
+        "desormais",
+        "encore",
+        "still",
+        "now",
+        "noch",
+        "immer",
+    }:
         return ("still-at", m.start - 2, "host")
     return None
 
 
 def _transfer(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
-    left = strip_accents(ctx.doc[max(sent.start, m.start - 5):m.start].text).casefold()
+    left = strip_accents(ctx.doc[max(sent.start, m.start - 5) : m.start].text).casefold()
     if re.search(r"\b(?:onward transfers?|transfers? to|transfert(?:s)? (?:ulterieurs? )?(?:vers|a))\s*$", left):
         return ("transfer", m.start - 1, "sub-processor")
     return None
 
 
-SENTENCE_FRAMES = (_apposition, _verbal_frame, _active_frame, _following_cue, _still_at, _transfer)
+SENTENCE_FRAMES = (_still_at, _apposition, _verbal_frame, _active_frame, _following_cue, _transfer)
 
 
 def sentence_decision(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
@@ -360,7 +509,7 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     start = cue - 1
     while start >= sent.start:
         t = doc[start]
-        if _is_hard_boundary(t) or t.lower_ in _CLAUSE_BREAK or t.is_space and "\n" in t.text:
+        if _is_hard_boundary(t) or t.lower_ in _CLAUSE_BREAK or (t.is_space and "\n" in t.text):
             break
         start -= 1
     role = _object_role(ctx, list(range(start + 1, cue)))
@@ -375,7 +524,7 @@ def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | No
     if line.kind != "label" or line.value_start is None or line.label_role is None:
         return None
     span = m.span(ctx.doc)
-    prefix = ctx.text[line.value_start:span.start_char]
+    prefix = ctx.text[line.value_start : span.start_char]
     if len(prefix) > 30 or re.search(r"[,;.(]", prefix.replace("**", "")):
         return None
     role = line.label_role
@@ -408,6 +557,7 @@ def table_decision(ctx: Context, m: Mention, line: Line, in_processors: bool) ->
         return ("table-row", role)
     if idx == 1:
         from soustrace.extraction.layout import label_role
+
         key_role = label_role(cell_texts[0])
         if key_role in {"host", "data-storage", "cdn"}:
             return ("table-kv", key_role)
@@ -418,12 +568,12 @@ _DASH = re.compile(r"^\s*(?:\([^)]{0,60}\))?\s*(?:\*\*)?\s*(?:—|–|-|:|=)\s*(
 
 
 def dash_decision(ctx: Context, m: Mention, line_idx: int) -> tuple[str, str] | None:
-    """"Name (country) — purpose" list items: the provider opens the line, its purpose follows a dash."""
+    """ "Name (country) — purpose" list items: the provider opens the line, its purpose follows a dash."""
     line = ctx.lines[line_idx]
     span = m.span(ctx.doc)
     if span.start_char > line.core_start + 3:
         return None
-    rest = ctx.text[span.end_char:line.end]
+    rest = ctx.text[span.end_char : line.end]
     k = line_idx + 1
     while k < len(ctx.lines) and ctx.lines[k].kind == "text" and ctx.lines[k].core[:1].islower():
         rest += " " + ctx.lines[k].core

@@ -15,7 +15,21 @@ from soustrace.extraction import cues
 from soustrace.extraction.catalog import strip_accents
 from soustrace.extraction.rules import Candidate, Context
 
-_FORMER = frozenset("existant existante ancien ancienne précédent précédente vieux old former legacy previous".split())
+_FORMER = frozenset(
+    [
+        "existant",
+        "existante",
+        "ancien",
+        "ancienne",
+        "précédent",
+        "précédente",
+        "vieux",
+        "old",
+        "former",
+        "legacy",
+        "previous",
+    ]
+)
 
 
 def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
@@ -23,9 +37,9 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     doc = ctx.doc
     m = cand.mention
     start = max(sent.start, min(m.start, cand.cue if cand.cue is not None else m.start) - 8)
-    left = strip_accents(doc[start:m.start].text).casefold()
-    near_left = strip_accents(doc[max(sent.start, m.start - 6):m.start].text).casefold()
-    right = strip_accents(doc[m.end:min(sent.end, m.end + 4)].text).casefold()
+    left = strip_accents(doc[start : m.start].text).casefold()
+    near_left = strip_accents(doc[max(sent.start, m.start - 6) : m.start].text).casefold()
+    right = strip_accents(doc[m.end : min(sent.end, m.end + 4)].text).casefold()
     clause = left + " " + right
     if cues.FROM_CUE.search(near_left) or cues.QUIT_CUE.search(near_left):
         return "past"
@@ -38,10 +52,13 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     whole = strip_accents(sent.text).casefold()
     if cues.CURRENT_LEX.search(near_left):
         return "current"
-    if cues.PAST_LEX.search(left) or cues.PAST_LEX.search(right) or (
-            "anciennement" in whole or "formerly" in whole or "previously" in whole):
+    if (
+        cues.PAST_LEX.search(left)
+        or cues.PAST_LEX.search(right)
+        or ("anciennement" in whole or "formerly" in whole or "previously" in whole)
+    ):
         return "past"
-    if cues.PLANNED_LEX.search(left) or cues.PLANNED_LEX.search(right) or cues.UNCONFIRMED.search(whole):
+    if cues.PLANNED_LEX.search(left) or cues.PROPOSED_AFTER.search(right) or cues.UNCONFIRMED.search(whole):
         return "planned"
     return None
 
@@ -50,7 +67,7 @@ def english_tense(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     """Auxiliaries right before an English/German hosting verb: was/were -> past, will/would -> planned."""
     if cand.cue is None:
         return None
-    left = ctx.doc[max(sent.start, cand.cue - 4):cand.cue].text.casefold()
+    left = ctx.doc[max(sent.start, cand.cue - 4) : cand.cue].text.casefold()
     words = set(left.split())
     if words & {"was", "were", "war", "wurde", "wurden"} or "had been" in left or "used to" in left:
         return "past"
@@ -78,12 +95,21 @@ def _verb_of(tok: Token) -> Token:
 def french_tense(stat: Doc, offset: int, ctx: Context, cand: Candidate) -> str | None:
     """Tense/mood of the verb governing the relation in the statistical parse of its sentence."""
     doc = ctx.doc
-    anchor_char = doc[cand.cue].idx if cand.cue is not None and cand.rule in {"verb-prep", "active"} \
+    anchor_char = (
+        doc[cand.cue].idx
+        if cand.cue is not None and cand.rule in {"verb-prep", "active"}
         else doc[cand.mention.start].idx
+    )
     tok = _aligned(stat, anchor_char - offset)
     if tok is None:
         return None
-    v = _verb_of(tok)
+    if cand.cue is not None and cand.rule in {"verb-prep", "active"}:
+        v = tok  # the hosting verb itself; a mis-tagged cue says nothing rather than borrowing a tense
+        if v.pos_ not in ("VERB", "AUX"):
+            return None
+    else:
+        v = _verb_of(tok)
+    hosting_verb = v.lower_.startswith(("héberg", "heberg", "stock", "sauvegard", "conserv"))
     auxes = [c for c in v.children if c.dep_.startswith("aux")]
     forms = [*auxes, v]
     moods = {m for f in forms for m in f.morph.get("Mood")}
@@ -92,16 +118,20 @@ def french_tense(stat: Doc, offset: int, ctx: Context, cand: Candidate) -> str |
         return "planned"
     if "Fut" in tenses:
         return "planned"
-    if any(a.lower_ in {"été", "ete"} for a in auxes) or (
-            v.morph.get("VerbForm") == ["Part"] and any(a.lower_ in {"a", "ont", "avait", "avaient"} for a in auxes)):
+    if hosting_verb and (
+        any(a.lower_ in {"été", "ete"} for a in auxes)
+        or (v.morph.get("VerbForm") == ["Part"] and any(a.lower_ in {"a", "ont", "avait", "avaient"} for a in auxes))
+    ):
         return "past"
     if "Imp" in tenses:
         if v.dep_ in ("ccomp", "advcl") and cues.SPEECH_VERB.match(v.head.lower_):
             return None  # sequence of tenses in reported speech
+        left = strip_accents(stat[: v.i].text).casefold()
+        if cues.REPORTED.search(left):
+            return None
         return "past"
     if v.morph.get("VerbForm") == ["Part"] and not auxes and v.dep_ in ("acl", "amod"):
         noun = v.head
-        if any(c.lower_ in _FORMER for c in noun.children) and any(
-                t.morph.get("Tense") == ["Imp"] for t in stat):
+        if any(c.lower_ in _FORMER for c in noun.children) and any(t.morph.get("Tense") == ["Imp"] for t in stat):
             return "past"
     return None

@@ -117,13 +117,25 @@ def close_matches(query: str, candidates: list[str], limit: int = 5) -> list[str
     return out[:limit]
 
 
-def runs_on_sources(conn: Connection, provider_id: str) -> dict[str, list[int]]:
-    """Providers that run on `provider_id` (one hop): {provider id: [runs-on relation ids]}.
+@dataclass(slots=True)
+class RunsOn:
+    """One "upper runs on lower" fact: a runs-on relation (with evidence rows) or a catalog statement."""
 
-    A runs-on edge is stored from the organisation that is the upper provider (`Organization.provider_id`)
-    to the provider underneath (`Relation.provider_id`), e.g. NumSpot runs on Outscale. Only one hop is
-    followed: longer chains are rare and each hop would weaken the claim a journalist can make.
+    upper: str
+    relation_id: int | None = None
+    stated_in: str | None = None  # the catalog's `runs_on[].stated_in`, when the fact comes from the catalog
+
+
+def runs_on_sources(conn: Connection, provider_id: str) -> dict[str, list[RunsOn]]:
+    """Providers that run on `provider_id`, one hop: {upper provider id: the facts saying so}.
+
+    Two sources: runs-on relations from the organisation that is the upper provider
+    (`Organization.provider_id`) to the lower one (`Relation.provider_id`), and the catalog's own
+    `runs_on` entries (`Provider.data["runs_on"]`, e.g. NumSpot on Outscale). A catalog entry naming several
+    possible providers (MongoDB Atlas: AWS, GCP or Azure, chosen by the customer) says nothing about a
+    given customer and is ignored. Only one hop is followed: each hop weakens the claim.
     """
+    out: dict[str, list[RunsOn]] = {}
     rows = conn.execute(
         select(Organization.provider_id, Relation.id)
         .join(Organization, Organization.id == Relation.src_org_id)
@@ -131,9 +143,25 @@ def runs_on_sources(conn: Connection, provider_id: str) -> dict[str, list[int]]:
                Relation.status != "negated", Organization.provider_id.is_not(None),
                Organization.provider_id != provider_id)
     ).all()
-    out: dict[str, list[int]] = {}
     for upper, rel_id in rows:
-        out.setdefault(upper, []).append(rel_id)
+        out.setdefault(upper, []).append(RunsOn(upper, relation_id=rel_id))
+    for upper, facts in catalog_runs_on(conn).items():
+        for lower, stated_in in facts:
+            if lower == provider_id and upper != provider_id:
+                out.setdefault(upper, []).append(RunsOn(upper, stated_in=stated_in))
+    return out
+
+
+def catalog_runs_on(conn: Connection) -> dict[str, list[tuple[str, str]]]:
+    """{upper provider: [(the one provider it runs on, where the catalog read it)]}, unambiguous entries only."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for pid, data in conn.execute(select(Provider.id, Provider.data)):
+        if not isinstance(data, dict):
+            continue
+        for entry in data.get("runs_on") or []:
+            ids = entry.get("provider_ids") if isinstance(entry, dict) else None
+            if isinstance(ids, list) and len(ids) == 1 and isinstance(ids[0], str):
+                out.setdefault(pid, []).append((ids[0], str(entry.get("stated_in") or "provider catalog")))
     return out
 
 

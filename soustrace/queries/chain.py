@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from rich.tree import Tree
@@ -26,7 +27,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from soustrace.identity import normalize_name
 from soustrace.models import Contract, Notice, Organization, PartyRole, Relation, Site
-from soustrace.queries.catalog import load_catalog
+from soustrace.queries.catalog import catalog_runs_on, load_catalog
 from soustrace.queries.evidence import all_evidence
 
 SOURCES = ("boamp", "ted", "decp")
@@ -191,6 +192,15 @@ class _Builder:
         out: dict[str, list[tuple[Any, list]]] = {}
         for r in rows:
             out.setdefault(r.upper, []).append((r, evidence.get(r.id, [])))
+        for upper, facts in catalog_runs_on(self.conn).items():
+            if upper not in provider_ids:
+                continue
+            for lower, stated_in in facts:
+                fact = SimpleNamespace(kind="runs-on", role=None, status="current", method="catalog",
+                                       confidence=None, first_seen=None, last_seen=None, id=None,
+                                       provider_id=lower, provider_name=None)
+                out.setdefault(upper, []).append((fact, [{"kind": "catalog", "url": None, "ref": "provider catalog",
+                                                          "text": stated_in, "path": "runs_on", "count": 1}]))
         return out
 
 

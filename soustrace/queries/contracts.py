@@ -48,12 +48,12 @@ def _contract_select():  # type: ignore[no-untyped-def]
 def contracts_reaching(engine: Engine, provider: str, *, date_from: str | dt.date | None = None,
                        date_to: str | dt.date | None = None, buyer: str | None = None, cpv: str | None = None,
                        role: str | None = None, current_only: bool = False,
-                       min_confidence: float = 0.0) -> pd.DataFrame:
+                       min_confidence: float = 0.0, follow_runs_on: bool = True) -> pd.DataFrame:
     """Contracts whose chain reaches `provider` (catalog id, name or alias), filtered like `uses`."""
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
     with engine.connect() as conn:
         match = resolve_provider(conn, provider)
-        upper = list(runs_on_sources(conn, match.id)) if match.id else []
+        upper = list(runs_on_sources(conn, match.id)) if match.id and follow_runs_on else []
         conds = {"role": role, "current_only": current_only, "min_confidence": min_confidence}
         edges = pd.DataFrame([dict(r) for r in conn.execute(hosting_edges(match, upper, **conds)).mappings()])
         if edges.empty:

@@ -110,12 +110,16 @@ def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None,
 
 
 def to_parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding dates or mixed values become strings, so pyarrow never guesses."""
+    """Object columns of one Python type (dates, decimals, strings) stay typed; mixed ones become strings.
+
+    pyarrow stores a column of `datetime.date` as a Parquet date and of `Decimal` as a decimal, which is
+    what a notebook wants; it only fails on mixed columns, which are the ones turned into text.
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            sample = out[col].dropna()
-            if not sample.empty and not all(isinstance(v, str) for v in sample):
+            kinds = {type(v) for v in out[col].dropna()}
+            if len(kinds) > 1:
                 out[col] = out[col].map(lambda v: None if jsonable(v) is None else str(jsonable(v)))
     return out
 

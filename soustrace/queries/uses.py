@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, case, func, select, union_all
 
 from soustrace.models import Contract, Organization, PartyRole, Relation, Site
-from soustrace.queries.catalog import ProviderMatch, resolve_provider, runs_on_sources
+from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
 from soustrace.queries.hosting import contractor_ids, hosting_edges
@@ -45,12 +45,15 @@ MAX_BUYERS_LISTED = 10
 def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = None,
          date_to: str | dt.date | None = None, buyer: str | None = None, role: str | None = None,
          cpv: str | None = None, current_only: bool = False, min_confidence: float = 0.0,
-         include_without_contracts: bool = False) -> pd.DataFrame:
-    """Contractors hosted by `provider` (catalog id, name or alias), one row per hosting edge."""
+         include_without_contracts: bool = False, follow_runs_on: bool = True) -> pd.DataFrame:
+    """Contractors hosted by `provider` (catalog id, name or alias), one row per hosting edge.
+
+    With `follow_runs_on`, edges to a provider that runs on `provider` count too (`via` says which).
+    """
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
     with engine.connect() as conn:
         match = resolve_provider(conn, provider)
-        via = runs_on_sources(conn, match.id) if match.id else {}
+        via = runs_on_sources(conn, match.id) if match.id and follow_runs_on else {}
         conds = {"role": role, "current_only": current_only, "min_confidence": min_confidence}
         edges = [dict(r) for r in conn.execute(hosting_edges(match, list(via), **conds)).mappings()]
         if not edges:
@@ -62,7 +65,8 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
             select(Organization.id, Organization.name, Organization.siren).where(Organization.id.in_(orgs_sel)))}
         others = _other_findings(conn, orgs_sel)
         evidence = best_evidence(conn, [e["relation_id"] for e in edges])
-        via_evidence = best_evidence(conn, [i for ids in via.values() for i in ids]) if via else {}
+        via_ids = [f.relation_id for facts in via.values() for f in facts if f.relation_id]
+        via_evidence = best_evidence(conn, via_ids) if via_ids else {}
     rows = []
     for edge in edges:
         agg = contracts.get(edge["org_id"])
@@ -75,14 +79,16 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
                              na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _row(edge: dict, match: ProviderMatch, via: dict[str, list[int]], via_evidence: dict, names: dict,
+def _row(edge: dict, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evidence: dict, names: dict,
          agg: dict, buyers: list[str], ev: object, others: dict) -> dict[str, object]:
     name, siren = names.get(edge["org_id"], (None, None))
     pid = edge["provider_id"]
     via_text = ""
     if pid and pid in via:
-        urls = [via_evidence[i].url for i in via[pid] if i in via_evidence and via_evidence[i].url]
-        via_text = f"{pid} runs on {match.id}" + (f" ({urls[0]})" if urls else "")
+        sources = [via_evidence[f.relation_id].url or via_evidence[f.relation_id].ref
+                   for f in via[pid] if f.relation_id in via_evidence]
+        sources += [f"catalog: {f.stated_in}" for f in via[pid] if f.stated_in]
+        via_text = f"{pid} runs on {match.id}" + (f" ({'; '.join(s for s in sources if s)})" if sources else "")
     role = edge["role"] or "host"
     same = {k.lower() for k in (match.id, *via) if k} | match.names
     disagreement = sorted({

@@ -1,0 +1,77 @@
+"""Offset-preserving view of HTML/PHP/JSX markup: tags blanked out, human-readable attributes kept.
+
+Why: crawled pages and repository files arrive as markup, and some disclosures live only in attributes
+(an affiliate badge `<img alt="Hébergé par PlanetHoster">`). Blanking tags with spaces (a newline where a
+block element starts) keeps every character offset valid, so relation offsets still slice the input.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TAG = re.compile(r"<!--.*?-->|<\?.*?\?>|<(/?)([a-zA-Z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.S)
+_KEEP_ATTR = re.compile(r"\b(?:alt|title|aria-label)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "dl",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "ul",
+        "ol",
+        "table",
+        "address",
+        "tbody",
+        "thead",
+        "nav",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "blockquote",
+        "pre",
+        "hr",
+    ]
+)
+_LOOKS_LIKE_MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?|/[a-zA-Z][\w:-]*|\?[^>]*\?)>")
+
+
+def mask_markup(text: str) -> str:
+    """`text` with tags replaced by spaces (same length); alt/title/aria-label values are kept in place."""
+    if "<" not in text or not _LOOKS_LIKE_MARKUP.search(text):
+        return text
+    out = list(text)
+    for m in _TAG.finditer(text):
+        start, end = m.span()
+        keep: list[tuple[int, int]] = []
+        if m.group(3):
+            base = m.start(3)
+            for a in _KEEP_ATTR.finditer(m.group(3)):
+                g = 1 if a.group(1) is not None else 2
+                keep.append((base + a.start(g), base + a.end(g)))
+        for i in range(start, end):
+            if out[i] != "\n":
+                out[i] = " "
+        for a, b in keep:
+            out[a:b] = text[a:b]
+            if a - 1 >= start:
+                out[a - 1] = "\n"  # each kept value reads as its own line
+        if (m.group(2) or "").casefold() in _BLOCK or keep:
+            out[start] = "\n"
+    return "".join(out)
