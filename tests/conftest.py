@@ -77,3 +77,17 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """For tests of crawl logic at volume, where running the same crawl twice on two backends adds time,
+    not coverage (the storage guarantees are asserted on both backends elsewhere)."""
+    return f"sqlite:///{tmp_path / 'volume.db'}"
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    eng = make_engine(sqlite_url)
+    yield eng
+    eng.dispose()

@@ -70,19 +70,24 @@ class ReplayServer:
         self.mounts: dict[str, Handler] = {}
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, int]] = []  # (method, path?query, status)
+        self.errors: list[str] = []
         outer = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer._serve(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 outer._serve(self, "POST")
 
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        class _Server(ThreadingHTTPServer):
+            request_queue_size = 256  # spiders open many connections at once; the default 5 refuses some
+            daemon_threads = True
+
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
@@ -102,6 +107,13 @@ class ReplayServer:
         self.httpd.server_close()
 
     def _serve(self, http: BaseHTTPRequestHandler, method: str) -> None:
+        try:
+            self._answer(http, method)
+        except Exception as exc:  # a bug in a handler must show in the test, not as a closed connection
+            self.errors.append(repr(exc))
+            raise
+
+    def _answer(self, http: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(http.path)
         length = int(http.headers.get("Content-Length") or 0)
         body = http.rfile.read(length) if length else b""

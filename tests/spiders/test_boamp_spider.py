@@ -58,7 +58,7 @@ def test_real_records_are_stored_once_and_rerun_adds_nothing(engine, db_url) -> 
 
 
 @pytest.mark.slow
-def test_more_than_10000_records_with_faults_every_record_once(engine, db_url) -> None:
+def test_more_than_10000_records_with_faults_every_record_once(sqlite_engine, sqlite_url) -> None:
     """10,100 records (clones of the 20 real ones with new ids — volume only) in a two-day range.
 
     The range exceeds the API's 10,000 cap, so it is split; its first day alone still exceeds it and is
@@ -80,7 +80,7 @@ def test_more_than_10000_records_with_faults_every_record_once(engine, db_url) -
                 path_contains="offset=0",
             ),
         ]
-        proc = crawl(db_url, api, "2024-03-01", "2024-03-02")
+        proc = crawl(sqlite_url, api, "2024-03-01", "2024-03-02")
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert not any(
             "offset" in path and int(path.split("offset=")[1].split("&")[0]) + 100 > 10_000
@@ -92,11 +92,11 @@ def test_more_than_10000_records_with_faults_every_record_once(engine, db_url) -
         assert any("/exports/jsonl" in path for _, path, _ in server.log)
         result = summary(proc)
         assert result["expected"] == 10_100 and result["stored"] == 10_100 and result["incomplete"] == []
-        assert db_stats(engine)["notices"] == {"boamp": 10_100}
-        again = crawl(db_url, api, "2024-03-01", "2024-03-02", "--resume")
+        assert db_stats(sqlite_engine)["notices"] == {"boamp": 10_100}
+        again = crawl(sqlite_url, api, "2024-03-01", "2024-03-02", "--resume")
         assert again.returncode == 0
-        assert db_stats(engine)["notices"] == {"boamp": 10_100}
-    with Session(engine) as s:
+        assert db_stats(sqlite_engine)["notices"] == {"boamp": 10_100}
+    with Session(sqlite_engine) as s:
         statuses = dict(s.execute(select(CrawlWindow.status, func.count()).group_by(CrawlWindow.status)).all())
         assert statuses == {"split": 1, "complete": 2}
 

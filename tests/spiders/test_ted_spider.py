@@ -75,7 +75,7 @@ def test_all_countries(engine, db_url) -> None:
 
 
 @pytest.mark.slow
-def test_beyond_15000_results_with_faults_and_an_expired_token(engine, db_url) -> None:
+def test_beyond_15000_results_with_faults_and_an_expired_token(sqlite_engine, sqlite_url) -> None:
     """15,300 results in one window (volume made by serving the official SDK minimal CAN under new
     publication numbers), with 429/503 answers and an iteration token that expires mid-way."""
     minimal = (TED / "eforms_sdk_examples" / "can_24_minimal.xml").read_bytes()
@@ -99,18 +99,18 @@ def test_beyond_15000_results_with_faults_and_an_expired_token(engine, db_url) -
             Fault(Reply(429, b"{}", {"Retry-After": "0"}), times=2, path_contains="/v3/notices/search"),
             Fault(Reply(503, b"busy", {"Content-Type": "text/plain"}), times=5, every=1000, path_contains="/xml"),
         ]
-        proc = crawl(db_url, api, "2024-06-03", "2024-06-03")
+        proc = crawl(sqlite_url, api, "2024-06-03", "2024-06-03")
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert expired["done"]
         result = summary(proc)
         assert result["expected"] == 15_300 and result["stored"] == 15_300
-        with Session(engine) as s:
+        with Session(sqlite_engine) as s:
             assert s.scalar(select(func.count()).select_from(Notice)) == 15_300
         xml_fetches = sum(1 for _, path, status in server.log if path.endswith("/xml") and status == 200)
         assert xml_fetches == 15_300  # the restart did not fetch any notice twice
-        again = crawl(db_url, api, "2024-06-03", "2024-06-03")
+        again = crawl(sqlite_url, api, "2024-06-03", "2024-06-03")
         assert again.returncode == 0
-        assert db_stats(engine)["notices"] == {"ted": 15_300}
+        assert db_stats(sqlite_engine)["notices"] == {"ted": 15_300}
 
 
 def test_bad_country_is_a_usage_error(db_url) -> None:
