@@ -138,7 +138,7 @@ NO_LONGER = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,2}?plus\b|\bno longer\b
 PAST_LEX = re.compile(
     r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'en|formerly|previously|used to|"
     r"until|fruher|frueher|ehemals|ancien(?:ne)? (?:hebergeur|site|version|serveur)|old (?:host|site|server)|"
-    r"a quitte|ont quitte|left|avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b"
+    r"avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b"
 )
 FROM_CUE = re.compile(
     r"(?:\b(?:migre|migree|migres|migrees|migration|demenage|demenagee|passe|passee|transfere|"
@@ -147,7 +147,9 @@ FROM_CUE = re.compile(
 )
 QUIT_CUE = re.compile(r"\b(?:quitte|quitter|quittant|left|leaving|leave|abandonne)\s*(?:l'|le|la)?\s*$")
 PLANNED_LEX = re.compile(
-    r"\b(?:a confirmer|envisage|envisagee|prevu|prevue|projet de migr\w*|migrera|migreront|"
+    r"\b(?:a confirmer|envisag\w*|prevu|prevue|prevoi\w*|projet de migr\w*|migrera|migreront|"
+    r"(?:de|d'|pour|va|vont|souhaite|veut|doit|devra) (?:migrer|demenager|basculer|rapatrier)|"
+    r"(?:plan|plans|planning|intend|intends|want|wants|decided) to (?:move|migrate|switch)|"
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
     r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
     r"devraient|a terme|d'ici|wird .* gehostet|geplant)\b"

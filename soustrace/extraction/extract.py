@@ -27,6 +27,7 @@ from soustrace.extraction.layout import Line, analyse, sections
 from soustrace.extraction.markup import mask_markup
 from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.rules import (
+    _verbal_frame,
     Candidate,
     Context,
     Mention,
@@ -59,12 +60,18 @@ CONFIDENCE = {
     "enumeration": 0.75,
     "block": 0.7,
     "servers-of": 0.65,
+    "servers-by": 0.7,
+    "migration": 0.7,
+    "for-cdn": 0.7,
+    "for-storage": 0.7,
     "still-at": 0.6,
     "transfer": 0.6,
     "entity-address": 0.5,
     "address-only": 0.4,
 }
 TENSE_RULES = {
+    "migration",
+    "servers-by",
     "verb-prep",
     "active",
     "noun-prep",
@@ -74,7 +81,7 @@ TENSE_RULES = {
     "enumeration",
     "cdn-verb",
 }
-BACKWARD_RULES = {"for-hosting", "active", "paren-role", "cdn-after"}
+BACKWARD_RULES = {"for-hosting", "for-cdn", "for-storage", "active", "paren-role", "cdn-after"}
 ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
 
 
@@ -326,8 +333,14 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
                 break
 
 
+_NAME_PREPS = frozenset(["par", "chez", "by", "with", "bei", "auprès", "aupres", "von"])
+_NAME_DETERMINERS = frozenset(
+    ["la", "le", "l'", "l’", "the", "der", "die", "société", "societe", "entreprise", "company", "firma", "de", ":"]
+)
+_UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by", "cdn-verb"])
 _NAME_STOP = re.compile(
     r"^(?:h[ée]berg|host|hoster|web ?host|adresse|address|t[ée]l|phone|contact|e-?mail|site|si[èe]ge|"
+    r"tour |immeuble|b[âa]timent|r[ée]sidence|parc |zone |zi |za |bp |cs |cedex|"
     r"capital|rcs|siret|siren|tva|vat|nom\b|name\b|france|europe|allemagne|germany|usa|[ée]tats|union|internet|"
     r"cloud|serveurs?|servers?|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|nous|ce |cette |[\[{(<]|http|www\.|"
@@ -344,7 +357,14 @@ def plausible_name(value: str) -> str | None:
         value.strip().strip('"*`«»“”'),
         maxsplit=1,
     )[0]
-    v = v.strip().strip('"*`«»“”:.').strip()
+    v = v.strip().strip('"*`«»“”:').strip()
+    words = v.split()
+    for n, word in enumerate(words):  # "Strato gehostet": a cue word ends the name
+        if n and cues.word_label(word.casefold().strip(".,;:!?")) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+            v = " ".join(words[:n])
+            break
+    if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s)\.$", v, re.I):
+        v = v.rstrip(".").strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
     if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6:
         return None
@@ -366,7 +386,7 @@ def _nameless_block(ctx: Context, h: int, end: int, w: _Work) -> None:
         if line.kind == "text":
             name = plausible_name(line.core)
             if name:
-                w.extra.append(_unknown(ctx, line.core_start, name, "host", "block", line))
+                w.extra.append(_unknown(ctx, line.core_start + line.core.find(name), name, "host", "block", line))
                 return
         if line.kind == "label" and line.label_role in {"host", None}:
             label = strip_accents(line.core.split(":")[0]).casefold()
@@ -428,37 +448,35 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
         if name:
             start = line.value_start + value.find(name)
             w.extra.append(_unknown(ctx, start, name, line.label_role, "label", line))
-    for i in sorted(ctx.cue_at):
-        if ctx.cue_at[i] not in ("HOST_VERB", "STORE_VERB"):
-            continue
-        j = i + 1
-        while j < len(doc) and j - i <= 3 and doc[j].lower_ not in cues.PREPS:
-            if doc[j].is_punct:
-                break
-            j += 1
-        if j >= len(doc) or doc[j].lower_ not in {"par", "chez", "by", "with", "bei", "auprès", "aupres"}:
+    for j, tok in enumerate(doc):
+        if tok.lower_ not in _NAME_PREPS:
             continue
         k = j + 1
-        if k < len(doc) and doc[k].lower_ in {"la", "le", "l'", "the", "der", "die"}:
-            k += 1
-        if k < len(doc) and doc[k].lower_ in {"société", "societe", "entreprise", "company", "firma", "sarl", "sas"}:
+        while k < len(doc) and k - j <= 3 and doc[k].lower_ in _NAME_DETERMINERS:
             k += 1
         if k >= len(doc) or k in covered or not (doc[k].is_title or doc[k].is_upper) or doc[k].is_punct:
             continue
-        sent = ctx.sent_of(i)
+        sent = ctx.sent_of(k)
+        probe = Mention(k, k + 1, None, "unknown")
+        frame = _verbal_frame(ctx, probe, sent)
+        if frame is None and tok.lower_ in {"bei", "von"}:  # German: "bei X gehostet"
+            after = [ctx.cue_at.get(x) for x in range(k + 1, min(k + 5, sent.end))]
+            frame = ("verb-prep", k + after.index("HOST_VERB") + 1, "host") if "HOST_VERB" in after else None
+        if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES:
+            continue
         rest = ctx.text[doc[k].idx : sent.end_char]
         name = plausible_name(rest.split("\n")[0])
-        if not name:
+        if not name or sentence_veto(ctx, probe, sent, frame[1]):
             continue
-        probe = Mention(k, k + 1, None, "unknown")
-        if sentence_veto(ctx, probe, sent, i):
-            continue
-        obj = hosted_object_role(ctx, i, probe, sent)
-        if obj and obj.startswith("reject"):
-            continue
-        role = "data-storage" if ctx.cue_at.get(i) == "STORE_VERB" else (obj or "host")
-        rel = _unknown(ctx, doc[k].idx, name, role, "verb-prep", None)
-        rel["_cue"] = i
+        role = frame[2]
+        if frame[0] in {"verb-prep", "noun-prep"}:
+            obj = hosted_object_role(ctx, frame[1], probe, sent)
+            if obj and obj.startswith("reject"):
+                continue
+            if obj and role != "data-storage":
+                role = obj
+        rel = _unknown(ctx, doc[k].idx, name, role, frame[0], None)
+        rel["_cue"] = frame[1]
         w.extra.append(rel)
 
 

@@ -190,6 +190,12 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
     doc = ctx.doc
     for i in idxs:
         t = doc[i].text
+        if cues.OBJ_SITE.match(t) and i + 2 < len(doc) and doc[i + 1].lower_ in {"de", "d'", "of", "du"}:
+            comp = doc[i + 2].text
+            if cues.OBJ_EMAIL.match(comp):
+                return "reject:email"
+            if cues.OBJ_CODE.match(comp):
+                return "reject:code"
         if cues.OBJ_CODE.match(t):
             return "reject:code"
         if cues.OBJ_VIDEO.match(t):
@@ -247,6 +253,8 @@ def _coordinated(ctx: Context, left: Mention, right: Mention) -> bool:
     if right.start - left.end > 4:
         return False
     between = ctx.doc[left.end : right.start]
+    if between and between[0].text == "(" and len(between) <= 3 and all(t.is_lower for t in between[1:]):
+        return True  # "Scalingo (infrastructure Outscale", "Supabase (sur AWS"
     return all(t.lower_ in _COORD or (t.is_space and "\n" not in t.text) for t in between) and not any(
         t.lower_ in {"ou", "or", "oder"} for t in between
     )
@@ -272,7 +280,7 @@ def _verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     while i >= sent.start and doc[i].lower_ not in cues.PREPS:
         if doc[i].lower_ in cues.SERVERS_OF and i - 1 >= sent.start and ctx.cue_at.get(i - 1) == "SERVERS":
             break
-        bracketed = doc[i].text in "()" and (
+        bracketed = doc[i].text in "():" and (
             (i - 1 >= sent.start and doc[i - 1].lower_ in cues.PREPS)
             or (i + 1 < len(doc) and doc[i + 1].lower_ in cues.PREPS)
         )
@@ -306,11 +314,29 @@ def _verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
             return ("nonhost-verb", j, "reject:nonhost-verb")
         if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"sur", "on", "dans", "in"}:
             return None
+        if (
+            label == "SERVERS"
+            and doc[prep].lower_ in {"par", "by", "von", "chez", "auprès", "aupres", "with"}
+            and _SUPPLY_VERB.match(" ".join(t.lower_ for t in doc[j + 1 : prep]))
+        ):
+            # "nos serveurs sont fournis / opérés par X", "servers are operated by X"
+            return ("servers-by", j, "host")
         j -= 1
         steps += 1
     return None
 
 
+_SUPPLY_VERB = re.compile(
+    r"^(?:\S+\s+){0,6}?(?:fournis|fournies|opérés|opérées|operes|exploités|exploitées|gérés|gérées|loués|louées|"
+    r"operated|provided|managed|run|rented|supplied|betrieben|bereitgestellt)\b"
+)
+
+
+_GENERIC_OBJ = re.compile(
+    r"^\W*(?:aussi |egalement |also |notamment )?(?:de nombreu|des milliers|des millions|plusieurs|beaucoup|"
+    r"la plupart|des sites|d'autres|many|thousands|millions|most|other|several|lots of|numerous|"
+    r"tous types|toutes sortes|all kinds)"
+)
 _PARTICIPLES = ("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")
 
 
@@ -319,15 +345,26 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     doc = ctx.doc
     j = m.end
     skipped = 0
-    while j < sent.end and skipped <= 4:
+    german_bei = m.start - 1 >= sent.start and doc[m.start - 1].lower_ in {"bei", "auf"}
+    while j < sent.end and skipped <= 5:
+        if doc[j].text == "(":  # skip a parenthetical: "Amazon Web Services (AWS) to host ..."
+            close = next((k for k in range(j + 1, min(j + 8, sent.end)) if doc[k].text == ")"), None)
+            if close is not None:
+                j = close + 1
+                continue
         label = ctx.cue_at.get(j)
+        if label == "HOST_NOUN" and doc[j].lower_ == "host" and doc[j - 1].lower_ == "to":
+            label = "HOST_VERB"  # "X ... to host our platform"
         if label in ("HOST_VERB", "STORE_VERB"):
             word = doc[j].lower_
             participle = word.startswith(_PARTICIPLES) and word not in {"héberge", "heberge"}
             # a participle right after the name ("X hébergé en France") describes X, it is not a frame
-            if participle and doc[j - 1].lower_ not in {"to", "est", "is", "was", "sont", "are"}:
+            if participle and not german_bei and doc[j - 1].lower_ not in {"to", "est", "is", "was", "sont", "are"}:
                 return None
             verdict = "data-storage" if label == "STORE_VERB" else "host"
+            after = doc[j + 1 : min(j + 8, sent.end)]
+            if _GENERIC_OBJ.search(strip_accents(after.text).casefold()):
+                return ("active", j, "reject:generic")
             obj = _object_role(ctx, list(range(j + 1, min(j + 8, sent.end))))
             return ("active", j, obj or verdict)
         if (
@@ -384,6 +421,17 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     return None
 
 
+_FOR_HOSTING = re.compile(
+    r"(?:pour|for)\s+(?:l'|the\s+|notre\s+|son\s+|leur\s+|our\s+|its\s+)?(?:hebergement|hosting)\b"
+    r"(?:\s+(?:de|des|du|of)\s+(?:nos\s+|ses\s+|leurs\s+|la\s+|les\s+|our\s+|the\s+)?(\w+))?"
+)
+_FOR_CDN = re.compile(
+    r"(?:pour|for)\s+(?:la\s+|sa\s+|leur\s+|the\s+|its\s+)?(?:protection|diffusion|mise en cache|"
+    r"acceleration|caching|content delivery|delivery|cdn)\b"
+)
+_FOR_STORAGE = re.compile(r"(?:pour|for)\s+(?:le\s+|the\s+)?(?:stockage|storage|sauvegarde|backups?)\b")
+
+
 def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """MENTION (hosting) / MENTION pour l'hébergement / MENTION CDN / MENTION — hébergement ..."""
     doc = ctx.doc
@@ -391,13 +439,22 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
     window = doc[j : min(j + 4, sent.end)]
     words = [t.lower_ for t in window]
     if len(words) >= 2 and words[0] in {"(", "["}:
-        role = role_from_description(window[1:2].text) if len(window) > 1 else None
-        if len(window) > 2 and window[2].text in {")", "]"} and role in {"host", "cdn", "data-storage"}:
-            return ("paren-role", j + 1, role)
+        close = next((k for k in range(j + 1, min(j + 12, sent.end)) if doc[k].text in {")", "]"}), None)
+        if close is not None:
+            inner = doc[j + 1 : close].text
+            role = role_from_description(inner)
+            if role in {"host", "cdn", "data-storage"} and not re.search(r"\d{4,5}|\brue\b", inner):
+                return ("paren-role", j + 1, role)
     if words and words[0] in {"pour", "for"}:
-        rest = strip_accents(doc[j : min(j + 5, sent.end)].text).casefold()
-        if re.match(r"(?:pour|for)\s+(?:l'|the\s+)?(?:hebergement|hosting)\b", rest):
-            return ("for-hosting", j + 1, "host")
+        rest = strip_accents(doc[j : min(j + 8, sent.end)].text).casefold()
+        hm = _FOR_HOSTING.match(rest)
+        if hm:
+            role = "data-storage" if hm.group(1) and cues.OBJ_DATA.match(hm.group(1)) else "host"
+            return ("for-hosting", j + 1, role)
+        if _FOR_CDN.match(rest):
+            return ("for-cdn", j + 1, "cdn")
+        if _FOR_STORAGE.match(rest):
+            return ("for-storage", j + 1, "data-storage")
     if words and ctx.cue_at.get(j) == "CDN_WORD":
         return ("cdn-after", j, "cdn")
     return None
@@ -416,7 +473,7 @@ def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
             label == "HOST_NOUN"
             and doc[i].lower_ not in {"host", "hosting"}
             and all(t.text in {",", ":", "=", "est", "is", "ist", "(", "«", '"'} for t in between)
-            and len(between) <= 2
+            and 1 <= len(between) <= 2
         ):
             if i - 1 >= sent.start and doc[i - 1].lower_ in {
                 "l'",
@@ -438,6 +495,17 @@ def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
                 return ("apposition", i, "host")
             if any(t.text == ":" for t in between):
                 return ("apposition", i, "host")
+        if (
+            label == "HOST_NOUN"
+            and not between
+            and doc[i].lower_ not in {"host"}
+            and (
+                i == sent.start
+                or doc[i - 1].text in {"-", "–", "—", ":", "|", "/", "•"}
+                or _SITE_WORD.search(sent.text)
+            )
+        ):
+            return ("apposition", i, "host")
         if label == "CDN_WORD" and all(t.is_lower or t.text in {"(", ":", ",", "l'", "le"} for t in between):
             return ("cdn-before", i, "cdn")
         if label in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB", "HOST_NOUN"}:
@@ -471,7 +539,31 @@ def _transfer(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | No
     return None
 
 
-SENTENCE_FRAMES = (_still_at, _apposition, _verbal_frame, _active_frame, _following_cue, _transfer)
+_SITE_WORD = re.compile(
+    r"\b(?:site|sites|website|donn[ée]es|data|plateforme|platform|application|app|contenus?|webseite|serveurs?|"
+    r"servers?)\b",
+    re.I,
+)
+_MIGRATE = re.compile(
+    r"\b(?:migr\w*|demenag\w*|bascul\w*|quitt\w*|moved?|moving|switch\w*|left|leaving|"
+    r"umgezogen|rapatri\w*)\b"
+)
+
+
+def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
+    """'migré de X vers Y', 'a quitté X pour Y', 'moved from X to Y': a host on each side; status decides."""
+    doc = ctx.doc
+    left = strip_accents(doc[max(sent.start, m.start - 7) : m.start].text).casefold()
+    if not _MIGRATE.search(left):
+        return None
+    if re.search(r"(?:\bde|\bdepuis|\bfrom|d'|quitte|quitter|quittant|left|leaving)\s*(?:l'|la |le |the )?$", left):
+        return ("migration", m.start - 1, "host")
+    if re.search(r"(?:\bvers|\bto|\bchez|\bpour|\bsur|\bonto|\bnach|\bzu)\s*(?:l'|la |le |the )?$", left):
+        return ("migration", m.start - 1, "host")
+    return None
+
+
+SENTENCE_FRAMES = (_still_at, _transfer, _migration, _apposition, _verbal_frame, _active_frame, _following_cue)
 
 
 def sentence_decision(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:

@@ -9,6 +9,8 @@ verb of saying ("nous a informés qu'OVH hébergeait X") is the sequence of tens
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span, Token
 
 from soustrace.extraction import cues
@@ -32,6 +34,13 @@ _FORMER = frozenset(
 )
 
 
+_CONTRAST = re.compile(
+    r"\b(?:mais|but|aber|however|cependant|toutefois|tandis que|alors que|whereas|while|sondern|desormais|"
+    r"now|aujourd'hui|today|depuis|vers|to|pour)\b"
+)
+_UNTIL_AFTER = re.compile(r"^\W*(?:jusqu'en|jusqu'au|until|bis)\b")
+
+
 def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     """Status from cue words around the frame; None when the words say nothing."""
     doc = ctx.doc
@@ -39,6 +48,14 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     start = max(sent.start, min(m.start, cand.cue if cand.cue is not None else m.start) - 8)
     left = strip_accents(doc[start : m.start].text).casefold()
     near_left = strip_accents(doc[max(sent.start, m.start - 6) : m.start].text).casefold()
+    # "n'est pas hébergé chez X mais chez Y": cues before a contrast marker do not reach Y
+    full_left = left
+    cut = None
+    for cut in _CONTRAST.finditer(left):
+        pass
+    if cut is not None:
+        left = left[cut.end() :]
+        near_left = near_left[max(0, len(near_left) - len(left)) :] if len(left) < len(near_left) else near_left
     right = strip_accents(doc[m.end : min(sent.end, m.end + 4)].text).casefold()
     clause = left + " " + right
     if cues.FROM_CUE.search(near_left) or cues.QUIT_CUE.search(near_left):
@@ -52,13 +69,9 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     whole = strip_accents(sent.text).casefold()
     if cues.CURRENT_LEX.search(near_left):
         return "current"
-    if (
-        cues.PAST_LEX.search(left)
-        or cues.PAST_LEX.search(right)
-        or ("anciennement" in whole or "formerly" in whole or "previously" in whole)
-    ):
+    if cues.PAST_LEX.search(left) or _UNTIL_AFTER.search(right):
         return "past"
-    if cues.PLANNED_LEX.search(left) or cues.PROPOSED_AFTER.search(right) or cues.UNCONFIRMED.search(whole):
+    if cues.PLANNED_LEX.search(full_left) or cues.PROPOSED_AFTER.search(right) or cues.UNCONFIRMED.search(whole):
         return "planned"
     return None
 
