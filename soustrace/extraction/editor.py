@@ -87,8 +87,8 @@ def extract_editor(
 ) -> dict[str, Any] | None:
     """{name, ids[{scheme, value, raw, valid, start, end}]} for the page's editor, or None if nothing found.
 
-    `provider_lines` are line indices holding a provider relation: ids on them or in hosting sections
-    belong to the provider.
+    `provider_lines` maps a line index to the offset of the first provider relation on it: ids after that
+    offset, or anywhere in a hosting section, belong to the provider.
     """
     provider_numbers = {n for prov in catalog for n in prov.registration_numbers}
     ids: list[dict[str, Any]] = []
@@ -100,8 +100,10 @@ def extract_editor(
             digits = re.sub(r"[\s.\u00a0]", "", raw)
             li = max(0, _bisect(line_starts, m.start(1)))
             section = line_sections[li][0] if li < len(line_sections) else None
-            if section in {"hosting", "processors", "creator", "registrar"} or li in provider_lines:
+            if section in {"hosting", "processors", "creator", "registrar"}:
                 continue
+            if li in provider_lines and m.start(1) > provider_lines[li]:
+                continue  # after the provider's name on its line: the provider's number
             core = re.sub(r"\D", "", digits)
             if any(core[-9:] in n or n in core for n in provider_numbers if len(n) >= 9):
                 continue

@@ -27,10 +27,10 @@ from soustrace.extraction.layout import Line, analyse, sections
 from soustrace.extraction.markup import mask_markup
 from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.rules import (
-    _verbal_frame,
     Candidate,
     Context,
     Mention,
+    _verbal_frame,
     dash_decision,
     find_mentions,
     hosted_object_role,
@@ -512,7 +512,7 @@ def _apply_status(works: list[_Work]) -> None:
 
 def _finish(w: _Work, catalog: Catalog) -> Extraction:
     relations: list[dict[str, Any]] = []
-    provider_lines: set[int] = set()
+    provider_lines: dict[int, int] = {}
     if w.ctx is not None:
         doc = w.ctx.doc
         for c in sorted(w.candidates, key=lambda c: c.mention.start):
@@ -535,7 +535,7 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
                     "rule": c.rule,
                 }
             )
-            provider_lines.add(w.ctx.line_of(span.start_char))
+            _first_on_line(provider_lines, w.ctx.line_of(span.start_char), span.start_char)
         known = [normalise(r["surface"]) for r in relations]
         for rel in w.extra:
             key = normalise(rel["surface"])
@@ -547,12 +547,16 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
                 rel["status"] = lexical_status(w.ctx, probe, w.ctx.sent_of(cue)) or "current"
             relations.append(rel)
             known.append(key)
-            provider_lines.add(w.ctx.line_of(rel["start"]))
+            _first_on_line(provider_lines, w.ctx.line_of(rel["start"]), rel["start"])
         relations.sort(key=lambda r: r["start"])
         editor = extract_editor(w.text, w.ctx.lines, w.ctx.line_sections, catalog, provider_lines)
     else:
         editor = _cheap_editor(w.text, catalog)
     return Extraction(id=w.doc_id, lang=w.lang, editor=editor, relations=relations)
+
+
+def _first_on_line(table: dict[int, int], line: int, offset: int) -> None:
+    table[line] = min(table.get(line, offset), offset)
 
 
 def _contextual_pid(ctx: Context, c: Candidate, pid: str | None) -> str | None:
@@ -569,4 +573,4 @@ def _cheap_editor(text: str, catalog: Catalog) -> dict[str, Any] | None:
     if not _ID_CUE.search(text):
         return None
     lines = analyse(text)
-    return extract_editor(text, lines, sections(lines), catalog, set())
+    return extract_editor(text, lines, sections(lines), catalog, {})

@@ -50,9 +50,7 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     near_left = strip_accents(doc[max(sent.start, m.start - 6) : m.start].text).casefold()
     # "n'est pas hébergé chez X mais chez Y": cues before a contrast marker do not reach Y
     full_left = left
-    cut = None
-    for cut in _CONTRAST.finditer(left):
-        pass
+    cut = max(_CONTRAST.finditer(left), key=lambda mt: mt.end(), default=None)
     if cut is not None:
         left = left[cut.end() :]
         near_left = near_left[max(0, len(near_left) - len(left)) :] if len(left) < len(near_left) else near_left
