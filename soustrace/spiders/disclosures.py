@@ -161,8 +161,9 @@ class DisclosuresSpider(scrapy.Spider):
         for kind, url, label in links[:budget]:
             yield response.follow(url, callback=self.parse_page, errback=self.page_failed,
                                   meta={"target": target, "kind": kind, "via": label})
-        if self.settings.getbool("DISCLOSURES_PROBE_PATHS"):
-            found = {kind for kind, _, _ in links}
+        found = {kind for kind, _, _ in links}
+        # A site that links its legal notice is not probed further: a dozen 404s per site is not polite.
+        if self.settings.getbool("DISCLOSURES_PROBE_PATHS") and "legal" not in found:
             root = site_root(target["url"])
             for kind, paths in COMMON_PATHS.items():
                 if kind not in found:
@@ -209,22 +210,21 @@ class DisclosuresSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta
-        reason = self._reason(failure)
         if failure.check(HttpError) and failure.value.response.status in NOT_FOUND:
             self.crawler.stats.inc_value("disclosures/no_such_page")
             self.logger.info("no such page: %s", failure.request.url)
             if meta.get("probe_rest") is not None:
                 yield from self._probe(meta["target"], meta["kind"], meta["probe_rest"])
             return
-        self.logger.warning("disclosure page %s not read: %s", failure.request.url, reason)
+        self.logger.warning("disclosure page %s not read: %s", failure.request.url, self._reason(failure))
 
     def _reason(self, failure: Failure) -> str:
+        if failure.check(HttpError):  # a subclass of IgnoreRequest: test it first
+            self.crawler.stats.inc_value("disclosures/http_error")
+            return f"HTTP {failure.value.response.status}"
         if failure.check(IgnoreRequest):
             self.crawler.stats.inc_value("disclosures/robots_forbidden")
             return "forbidden by robots.txt"
-        if failure.check(HttpError):
-            self.crawler.stats.inc_value("disclosures/http_error")
-            return f"HTTP {failure.value.response.status}"
         self.crawler.stats.inc_value("disclosures/fetch_error")
         return f"{failure.type.__name__}: {failure.value}"
 
