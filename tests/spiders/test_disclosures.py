@@ -23,7 +23,7 @@ from soustrace.pipelines.store import Store
 from soustrace.spiders.disclosures import classify_link
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "sites"))
-from helpers import LocalSites, load_providers, notice_156, run_crawl
+from helpers import PAGES, LocalSites, load_providers, notice_156, run_crawl
 
 pytestmark = pytest.mark.slow
 
@@ -186,3 +186,17 @@ def test_crawl_links_robots_redirects_404_js_and_footer(engine: Engine, db_url: 
         assert editor is not None and editor.id_valid
         editor_site = s.scalar(select(Site).where(Site.kind == "editor-site", Site.org_id == editor.id))
         assert editor_site.url == e.url and editor_site.found_by == "editor"
+
+
+def test_page_text_keeps_legal_footers_only() -> None:
+    from soustrace.pipelines.page_text import extract_page_text
+
+    legal_footer = extract_page_text((PAGES / "site-e-home.html").read_text(encoding="utf-8"))
+    assert "hébergé par la société OVH" in legal_footer.text and "Hébergement de vos données" not in legal_footer.text
+    plain = extract_page_text("<html><body><main><p>Catalogue</p></main><footer><a href='/plan'>Plan du site</a>"
+                              "</footer><div class='cookie-banner'>Cookies hébergés</div></body></html>")
+    assert plain.text == "Catalogue"
+    table = extract_page_text((PAGES / "site-b-subprocessors.html").read_text(encoding="utf-8"))
+    assert "| OVH SAS | IAAS provider | France |" in table.text.splitlines()
+    js = extract_page_text((PAGES / "site-d-home.html").read_text(encoding="utf-8"))
+    assert js.mostly_js and js.note.startswith("mostly JavaScript: only the static HTML was read")
