@@ -5,10 +5,12 @@ a field means lives here, so a record gives the same result whether it came from
 JSON, the XML flavour or a flat CSV export, and `reprocess` can rebuild it from the stored raw bytes.
 
 Choices made here (see also `decp_values`):
-* source_id = uid = buyer SIRET + contract id (the national key used by every DECP consolidation; a
-  SIRET written with spaces is compacted); the record's own `uid` is used when it agrees, and kept in
-  extra["uid_given"] when it does not. Different lots published under one id share a uid: the store keeps
-  one notice per uid, so they become revisions of each other (seen in real files);
+* uid = buyer SIRET + contract id (the national key used by every DECP consolidation; a SIRET written
+  with spaces is compacted); the record's own `uid` is kept in extra["uid_given"] when it disagrees.
+  Real files publish different lots under one id, so the uid alone would make them revisions of each
+  other: source_id = uid + "~" + a short hash of (dateNotification, sorted titulaire ids), the dedup key
+  of decp-processing. The same contract seen in several files or rows keeps one source_id and is stored
+  once; extra["uid"] keeps the uid for joins;
 * the CPV code is the 8 digits without check digit (extra["cpv_check_digit"]), see `normalize_cpv`;
 * award_date = dateNotification (dateSignature for concessions), the first notification; a record whose
   award date is present but unreadable is rejected, because the date filter and every time series
@@ -22,6 +24,7 @@ Choices made here (see also `decp_values`):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -57,7 +60,7 @@ from soustrace.records import (
 PARSER_VERSION = "decp-1.0"
 EXTRACTOR = "decp"
 MAX_PLAUSIBLE_AMOUNT = Decimal("10000000000")  # 10 bn EUR: above that DECP amounts are placeholders
-SOURCE_ID_MAX = 200  # notice.source_id column
+SOURCE_ID_MAX = 190  # notice.source_id column (200) less the "~" + 8-character variant
 PLAUSIBLE_YEARS = (1990, 2100)
 _SHORT_FIELD_MAX = 120  # contract.place / framework_agreement_id / procedure columns
 _ID_SEPARATORS = re.compile(r"[\s.\-]")
@@ -158,10 +161,11 @@ def _build(item: SourceItem, ctx: FileContext) -> NoticeRecord | None:
         contract.flags.append("implausible-date")  # "0201-06-11", "2201-06-11": typed by hand
     if uid_given:
         contract.extra["uid_given"] = uid_given
+    contract.extra["uid"] = uid
     publication_date = _optional_date(rec, "datePublicationDonnees", contract)
     buyer = _buyer(buyer_obj, contract)
     return NoticeRecord(
-        source="decp", source_id=uid, raw=item.raw if item.raw is not None else canonical_json(rec),
+        source="decp", source_id=_variant_key(uid, award_date, contract), raw=item.raw if item.raw is not None else canonical_json(rec),
         url=f"{ctx.url}#{item.path}", publication_date=publication_date, kind="award",
         schema_version=item.schema_version, content_type="application/json", buyer=buyer,
         contracts=[contract], texts={"object": contract.title} if contract.title else {},
@@ -169,6 +173,14 @@ def _build(item: SourceItem, ctx: FileContext) -> NoticeRecord | None:
 
 
 # ---- identity ----------------------------------------------------------------------------------------
+
+
+def _variant_key(uid: str, award_date: dt.date | None, contract: ContractRecord) -> str:
+    """uid~hash(date, titulaires): lots reusing one contract id stay apart, re-publications collapse."""
+    holders = sorted(f"{p.org.id_scheme or ''}:{p.org.national_id or ''}" for p in contract.parties
+                     if p.role == "winner")
+    digest = hashlib.sha1(f"{award_date}|{'|'.join(holders)}".encode()).hexdigest()[:8]
+    return f"{uid}~{digest}"
 
 
 def _is_concession(rec: dict, container: str | None) -> bool:

@@ -64,6 +64,16 @@ def v1_winner_count(record: dict) -> int:
     return len({(h.get("typeIdentifiant"), h.get("id", "").strip()) for h in holders if h.get("id", "").strip()})
 
 
+def uid_of(notice) -> str:
+    """The DECP uid (buyer SIRET + contract id) a notice's source_id starts with."""
+    assert notice.contracts[0].extra["uid"] == notice.source_id.rsplit("~", 1)[0]
+    return notice.source_id.rsplit("~", 1)[0]
+
+
+def expected_uids_list(records: list[dict]) -> list[str]:
+    return [(r.get("acheteur") or r.get("autoriteConcedante"))["id"].strip() + r["id"].strip() for r in records]
+
+
 def write_json(path: Path, payload: object) -> Path:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
@@ -82,8 +92,16 @@ def test_real_v1_counts_match_an_independent_count(path: Path) -> None:
     assert len(got) == len(usable)
     assert len(rejects(out)) == len(source) - len(usable)
     expected_uids = Counter(
-        (r.get("acheteur") or r.get("autoriteConcedante"))["id"].strip() + r["id"].strip() for r in usable)
-    assert Counter(n.source_id for n in got) == expected_uids
+        (r.get("acheteur") or r.get("autoriteConcedante"))["id"].strip() + r["id"].strip() for r in usable
+    )
+    assert Counter(uid_of(n) for n in got) == expected_uids
+    # lots reusing one contract id stay apart; one source_id never covers two different (date, titulaires)
+    by_id: dict[str, set] = {}
+    for n in got:
+        holders = tuple(sorted((p.org.id_scheme, p.org.national_id) for p in parties(n, "winner")))
+        by_id.setdefault(n.source_id, set()).add((contract(n).award_date, holders))
+    assert all(len(keys) == 1 for keys in by_id.values())
+    assert len(by_id) >= len(expected_uids)
     assert sum(len(parties(n, "winner")) for n in got) == sum(v1_winner_count(r) for r in usable)
     assert all(n.source == "decp" and n.kind == "award" for n in got)
     assert all(not parties(n, "subcontractor") for n in got)  # the 2019 format has no subcontracting fields
@@ -92,7 +110,7 @@ def test_real_v1_counts_match_an_independent_count(path: Path) -> None:
 def test_real_v1_exact_numbers() -> None:
     """Pinned figures of the two real files (the independent count above explains them)."""
     emp, aife = list(iter_decp(EMP)), list(iter_decp(AIFE))
-    assert (len(notices(emp)), len({n.source_id for n in notices(emp)}), len(rejects(emp))) == (470, 441, 0)
+    assert (len(notices(emp)), len({uid_of(n) for n in notices(emp)}), len(rejects(emp))) == (470, 441, 0)
     assert (len(notices(aife)), len(rejects(aife))) == (4522, 8)
     assert sum(len(parties(n, "winner")) for n in notices(emp)) == 569
     assert sum(len(parties(n, "winner")) for n in notices(aife)) == 5075
@@ -101,14 +119,18 @@ def test_real_v1_exact_numbers() -> None:
 def test_real_v1_first_record_of_e_marchespublics() -> None:
     first = notices(list(iter_decp(EMP)))[0]
     c = contract(first)
-    assert first.source_id == "28850001000013" + "2018MA181101"
+    assert uid_of(first) == "28850001000013" + "2018MA181101" and first.source_id.startswith(uid_of(first) + "~")
     assert first.publication_date == dt.date(2018, 12, 7)
     assert first.schema_version == "decp-2019-json"
     assert first.buyer is not None
     assert (first.buyer.national_id, first.buyer.id_scheme, first.buyer.name) == (
-        "28850001000013", "SIRET", "SDIS de la Vendée")
-    assert c.title == ("Installation et maintenance d'équipements de transmissions sur les véhicules "
-                       "du SDIS de la Vendée")
+        "28850001000013",
+        "SIRET",
+        "SDIS de la Vendée",
+    )
+    assert c.title == (
+        "Installation et maintenance d'équipements de transmissions sur les véhicules du SDIS de la Vendée"
+    )
     assert (c.cpv, c.procedure, c.award_date) == ("45314000", "Procédure adaptée", dt.date(2018, 12, 3))
     assert (c.amount, c.currency, c.duration_months) == (Decimal("80000"), "EUR", 12)
     assert c.place == "85 (Code département)"
@@ -116,7 +138,10 @@ def test_real_v1_first_record_of_e_marchespublics() -> None:
     assert c.extra["nature"] == "Accord-cadre" and c.extra["source"] == "e-marchespublics"
     [winner] = parties(first, "winner")
     assert (winner.org.national_id, winner.org.id_scheme, winner.org.name) == (
-        "82746233400018", "SIRET", "SAS SHOW VISION ACRO")
+        "82746233400018",
+        "SIRET",
+        "SAS SHOW VISION ACRO",
+    )
     assert winner.evidence.path == "marches[0].titulaires[0]"
     assert "82746233400018" in winner.evidence.text
     assert (winner.evidence.extractor, winner.extra["source_file"]) == ("decp", EMP.name)
@@ -135,8 +160,13 @@ def test_real_v1_aife_quirks() -> None:
     assert contract(first).amount == Decimal(str(source[concessions[0]]["valeurGlobale"]))
     assert contract(first).award_date == dt.date.fromisoformat(source[concessions[0]]["dateSignature"])
 
-    i, raw_id = next((i, t["id"]) for i, r in enumerate(source) if v1_usable(r)
-                     for t in r.get("titulaires", []) if t["id"] != t["id"].strip())
+    i, raw_id = next(
+        (i, t["id"])
+        for i, r in enumerate(source)
+        if v1_usable(r)
+        for t in r.get("titulaires", [])
+        if t["id"] != t["id"].strip()
+    )
     assert raw_id.strip() in {p.org.national_id for p in parties(got[f"marches[{i}]"], "winner")}
 
     schemes = Counter(p.org.id_scheme for n in got.values() for p in parties(n, "winner"))
@@ -155,8 +185,11 @@ def test_real_v1_aife_quirks() -> None:
 
 def test_real_suspicious_amounts_are_flagged_not_summed() -> None:
     source = json.loads(AIFE.read_text(encoding="utf-8"))["marches"]
-    expected = sum(1 for r in source if v1_usable(r) and isinstance(r.get("montant"), int | float)
-                   and not 0 < r["montant"] <= 10_000_000_000)
+    expected = sum(
+        1
+        for r in source
+        if v1_usable(r) and isinstance(r.get("montant"), int | float) and not 0 < r["montant"] <= 10_000_000_000
+    )
     flagged = [contract(n) for n in notices(list(iter_decp(AIFE))) if "suspicious-amount" in contract(n).flags]
     assert len(flagged) == expected > 0
     assert all(c.amount is None and "amount_raw" in c.extra for c in flagged)
@@ -200,7 +233,7 @@ def test_real_data_economie_csv_row_by_row() -> None:
     assert len(got) == len(rows) == 9
     for i, (row, notice) in enumerate(zip(rows, got, strict=True)):
         c = contract(notice)
-        assert notice.source_id == row["acheteur.id"] + row["id"]
+        assert uid_of(notice) == row["acheteur.id"] + row["id"]
         assert notice.schema_version == "decp-flat-csv"
         assert c.award_date == dt.date.fromisoformat(row["dateNotification"])
         assert notice.publication_date == dt.date.fromisoformat(row["datePublicationDonnees"])
@@ -208,12 +241,15 @@ def test_real_data_economie_csv_row_by_row() -> None:
         assert c.cpv == row["codeCPV"].removeprefix("INX ")[:8]
         assert c.duration_months == int(row["dureeMois"])
         [winner] = parties(notice, "winner")  # titulaire_id_2/3 are all "CDL" (= empty)
-        assert (winner.org.national_id, winner.org.id_scheme) == (row["titulaire_id_1"],
-                                                                  row["titulaire_typeIdentifiant_1"])
+        assert (winner.org.national_id, winner.org.id_scheme) == (
+            row["titulaire_id_1"],
+            row["titulaire_typeIdentifiant_1"],
+        )
         assert winner.evidence.path == f"rows[{i}].titulaire_id_1"
         assert not parties(notice, "subcontractor")  # every subcontracting column is "CDL"
-        assert ("framework-maximum" in c.flags) == ("Accord-cadre" in row["techniques"]
-                                                    or row["idAccordCadre"] != "CDL")
+        assert ("framework-maximum" in c.flags) == (
+            "Accord-cadre" in row["techniques"] or row["idAccordCadre"] != "CDL"
+        )
         assert json.loads(notice.raw) == [row]
         assert "CDL" not in json.dumps(c.extra) and "CDL" not in str(c.subcontracting)
 
@@ -222,8 +258,10 @@ def test_flat_rows_exported_as_json_read_like_the_csv(tmp_path: Path) -> None:
     """SYNTHETIC conversion of the real CSV extract to a JSON array (the OpenDataSoft JSON export shape),
     with typed numbers: the contracts must be those of the CSV."""
     with ECO_CSV.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [dict(r, montant=float(r["montant"]), dureeMois=int(r["dureeMois"]))
-                for r in csv.DictReader(handle, delimiter=";")]
+        rows = [
+            dict(r, montant=float(r["montant"]), dureeMois=int(r["dureeMois"]))
+            for r in csv.DictReader(handle, delimiter=";")
+        ]
     from_json = notices(list(iter_decp(write_json(tmp_path / "export.json", rows))))
     from_csv = notices(list(iter_decp(ECO_CSV)))
     assert [n.source_id for n in from_json] == [n.source_id for n in from_csv]
@@ -244,7 +282,9 @@ def test_real_data_economie_csv_details() -> None:
     assert contract(got[7]).extra["cpv_check_digit"] == "0"
     assert contract(got[0]).extra["techniques"] == ["Sans objet"]  # "['Sans objet']" read as a list
     assert contract(got[3]).extra["considerationsEnvironnementales"] == [
-        "Critère environnemental", "Clause environnementale"]
+        "Critère environnemental",
+        "Clause environnementale",
+    ]
     assert contract(got[3]).subcontracting == {"declared": False}
     assert contract(got[0]).subcontracting == {}  # "CDL": unknown, not False
     assert "attributionAvance" not in contract(got[0]).extra  # "MQ": unknown
@@ -257,7 +297,7 @@ def test_official_2024_subcontract_acts_fictitious() -> None:
     """FICTITIOUS official example: checks how acteSousTraitance is read, not facts about companies."""
     first = notices(list(iter_decp(OFFICIAL / "marches_avec_modifications.json")))[0]
     c = contract(first)
-    assert first.source_id == "21750001630066TEST2022" and first.schema_version == "decp-2024-json"
+    assert uid_of(first) == "21750001630066TEST2022" and first.schema_version == "decp-2024-json"
     assert first.buyer is not None and first.buyer.name is None  # the 2024 format has no names
     assert c.subcontracting == {"declared": True}
     assert (c.amount, c.offers_received, c.duration_months) == (Decimal("575000"), 4, 48)
@@ -276,9 +316,15 @@ def test_official_2024_subcontract_acts_fictitious() -> None:
     assert sub.extra["datePublicationDonnees"] == "2023-10-12"
     assert sub.evidence.path == "marches.marche[0].actesSousTraitance[0]" and "214356" in sub.evidence.text
     [mod] = c.extra["modifications"]
-    assert mod == {"path": "marches.marche[0].modifications[0]", "id": "1", "date": "2022-10-18",
-                   "publication_date": "2022-10-20", "duration_months": 12, "amount": "123457.87",
-                   "titulaires": [{"id": "868768687576575", "typeIdentifiant": "SIRET"}]}
+    assert mod == {
+        "path": "marches.marche[0].modifications[0]",
+        "id": "1",
+        "date": "2022-10-18",
+        "publication_date": "2022-10-20",
+        "duration_months": 12,
+        "amount": "123457.87",
+        "titulaires": [{"id": "868768687576575", "typeIdentifiant": "SIRET"}],
+    }
     [act_mod] = c.extra["modificationsActesSousTraitance"]
     assert (act_mod["date"], act_mod["amount"]) == ("2022-10-20", "23465.87")
     assert c.award_date == dt.date(2024, 5, 15)  # the first notification, not the (fictitious) earlier mods
@@ -294,8 +340,11 @@ def test_official_2024_mixed_file_has_marches_and_concessions_fictitious() -> No
     c = contract(concession)
     assert concession.url is not None and "marches.contrat-concession[" in concession.url
     assert concession.buyer is not None and concession.buyer.national_id == "12345678901234"
-    assert (c.amount, c.award_date, c.extra["nature"]) == (Decimal("10.3"), dt.date(2024, 4, 2),
-                                                           "Concession de travaux")
+    assert (c.amount, c.award_date, c.extra["nature"]) == (
+        Decimal("10.3"),
+        dt.date(2024, 4, 2),
+        "Concession de travaux",
+    )
     assert [p.org.national_id for p in parties(concession, "winner")] == ["38103128500491", "38103128500574"]
     assert c.extra["modifications"][0]["amount"] == "25.0"  # a concession modification's valeurGlobale
 
@@ -308,8 +357,7 @@ def test_official_xml_flavour_fictitious() -> None:
     assert c.subcontracting == {"declared": True} and c.extra["marcheInnovant"] is True
     assert c.extra["techniques"] == ["Concours", "Accord-cadre"] and c.extra["typesPrix"] == ["Définitif ferme"]
     [sub] = parties(xml[0], "subcontractor")
-    assert (sub.org.national_id, sub.amount, sub.start_date) == ("214356", Decimal("123456.89"),
-                                                                 dt.date(2024, 10, 11))
+    assert (sub.org.national_id, sub.amount, sub.start_date) == ("214356", Decimal("123456.89"), dt.date(2024, 10, 11))
     assert sub.evidence.path == "marches/marche[1]/actesSousTraitance/acteSousTraitance"
     json_twin = notices(list(iter_decp(OFFICIAL / "marches_avec_modifications.json")))[0]
     for name in ("title", "cpv", "amount", "procedure", "award_date", "duration_months", "offers_received", "place"):
@@ -320,7 +368,8 @@ def test_official_xml_flavour_fictitious() -> None:
     assert [contract(n).extra["contract_type"] for n in concessions] == ["concession", "concession"]
     assert [p.evidence.path for p in parties(concessions[0], "winner")] == [
         "marches/contrat-concession[1]/concessionnaires/concessionnaire[1]",
-        "marches/contrat-concession[1]/concessionnaires/concessionnaire[2]"]
+        "marches/contrat-concession[1]/concessionnaires/concessionnaire[2]",
+    ]
 
 
 def test_several_titulaires_make_the_main_contractor_ambiguous(tmp_path: Path) -> None:
@@ -370,8 +419,14 @@ def test_bad_records_are_rejected_and_the_rest_goes_on(tmp_path: Path) -> None:
     no_id = {k: v for k, v in source[3].items() if k != "id"}
     records = [source[0], bad_date, "not a record", no_id, source[4], source[5]]
     out = list(iter_decp(write_json(tmp_path / "bad.json", {"marches": records})))
-    assert [type(r).__name__ for r in out] == ["NoticeRecord", "RejectRecord", "RejectRecord", "RejectRecord",
-                                               "NoticeRecord", "NoticeRecord"]
+    assert [type(r).__name__ for r in out] == [
+        "NoticeRecord",
+        "RejectRecord",
+        "RejectRecord",
+        "RejectRecord",
+        "NoticeRecord",
+        "NoticeRecord",
+    ]
     date_reject, type_reject, id_reject = rejects(out)
     assert "dateNotification" in date_reject.reason and "32/13/2018" in date_reject.reason
     assert date_reject.record_id == source[1]["acheteur"]["id"] + source[1]["id"]
@@ -381,13 +436,16 @@ def test_bad_records_are_rejected_and_the_rest_goes_on(tmp_path: Path) -> None:
     assert all(len(r.excerpt) <= 300 and r.stage == "parse" for r in rejects(out))
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "not a DECP file"),
-    (b"hello world", "not a DECP file"),
-    (b'{"foo": [1, 2]}', "no 'marches'"),
-    (b'{"marches": [{"id": "1", "acheteur": {"id": "2"}}, {"id": ', "invalid JSON"),
-    (b"<marches><marche><id>1</id></marche", "invalid XML"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "not a DECP file"),
+        (b"hello world", "not a DECP file"),
+        (b'{"foo": [1, 2]}', "no 'marches'"),
+        (b'{"marches": [{"id": "1", "acheteur": {"id": "2"}}, {"id": ', "invalid JSON"),
+        (b"<marches><marche><id>1</id></marche", "invalid XML"),
+    ],
+)
 def test_unreadable_files_raise_parse_error(tmp_path: Path, content: bytes, reason: str) -> None:
     path = tmp_path / "broken.json"
     path.write_bytes(content)
@@ -409,15 +467,18 @@ def test_date_filter_is_inclusive_and_matches_an_independent_count() -> None:
     assert len(got) == len(expected) > 0
     assert {contract(n).award_date for n in got} >= {start, end}  # both bounds are kept
     assert len(notices(list(iter_decp(EMP, date_from=dt.date(2019, 1, 1))))) == sum(
-        1 for r in source if r["dateNotification"] >= "2019-01-01")
+        1 for r in source if r["dateNotification"] >= "2019-01-01"
+    )
 
 
 def test_date_filter_drops_records_without_a_notification_date() -> None:
     source = json.loads(AIFE.read_text(encoding="utf-8"))["marches"]
-    expected = sum(1 for r in source if v1_usable(r) and r.get("dateNotification", "") >= "2018-01-01"
-                   and r["_type"] == "Marché")
-    expected += sum(1 for r in source if v1_usable(r) and r.get("dateSignature", "") >= "2018-01-01"
-                    and r["_type"] != "Marché")
+    expected = sum(
+        1 for r in source if v1_usable(r) and r.get("dateNotification", "") >= "2018-01-01" and r["_type"] == "Marché"
+    )
+    expected += sum(
+        1 for r in source if v1_usable(r) and r.get("dateSignature", "") >= "2018-01-01" and r["_type"] != "Marché"
+    )
     assert len(notices(list(iter_decp(AIFE, date_from=dt.date(2018, 1, 1))))) == expected
 
 
@@ -434,33 +495,118 @@ def test_gzip_and_bom_are_accepted(tmp_path: Path) -> None:
 def test_rows_per_titulaire_and_modification_are_grouped(tmp_path: Path) -> None:
     """SYNTHETIC decp-processing-style CSV (one row per marché × titulaire × modification, `,`-separated),
     values taken from the real data.economie extract."""
-    header = ["uid", "id", "acheteur_id", "acheteur_nom", "titulaire_id", "titulaire_typeIdentifiant",
-              "titulaire_nom", "objet", "montant", "codeCPV", "dateNotification", "datePublicationDonnees",
-              "modification_id", "donneesActuelles"]
+    header = [
+        "uid",
+        "id",
+        "acheteur_id",
+        "acheteur_nom",
+        "titulaire_id",
+        "titulaire_typeIdentifiant",
+        "titulaire_nom",
+        "objet",
+        "montant",
+        "codeCPV",
+        "dateNotification",
+        "datePublicationDonnees",
+        "modification_id",
+        "donneesActuelles",
+    ]
     uid = "20003994900017" + "24-1065297-2"
     rows = [
-        [uid, "24-1065297-2", "20003994900017", "SYNTHETIC BUYER", "81918510900025", "SIRET", "SYNTH A",
-         "Charpente bois", "27364.0", "45210000-2", "2024-12-12", "2024-12-31", "0", "False"],
-        [uid, "24-1065297-2", "20003994900017", "SYNTHETIC BUYER", "35043845300028", "SIRET", "SYNTH B",
-         "Charpente bois", "27364.0", "45210000-2", "2024-12-12", "2024-12-31", "0", "False"],
-        [uid, "24-1065297-2", "20003994900017", "SYNTHETIC BUYER", "81918510900025", "SIRET", "SYNTH A",
-         "Charpente bois", "30000.0", "45210000-2", "2025-03-01", "2025-03-05", "1", "True"],
-        ["2000681040001320240X", "20240X", "20006810400013", "", "35043845300028", "SIRET", "", "Other", "1.0",
-         "92311000", "2024-01-05", "2024-01-06", "0", "True"],
-        [uid, "24-1065297-2", "20003994900017", "SYNTHETIC BUYER", "81918510900025", "SIRET", "SYNTH A",
-         "Charpente bois", "27364.0", "45210000-2", "2024-12-12", "2024-12-31", "0", "False"],
+        [
+            uid,
+            "24-1065297-2",
+            "20003994900017",
+            "SYNTHETIC BUYER",
+            "81918510900025",
+            "SIRET",
+            "SYNTH A",
+            "Charpente bois",
+            "27364.0",
+            "45210000-2",
+            "2024-12-12",
+            "2024-12-31",
+            "0",
+            "False",
+        ],
+        [
+            uid,
+            "24-1065297-2",
+            "20003994900017",
+            "SYNTHETIC BUYER",
+            "35043845300028",
+            "SIRET",
+            "SYNTH B",
+            "Charpente bois",
+            "27364.0",
+            "45210000-2",
+            "2024-12-12",
+            "2024-12-31",
+            "0",
+            "False",
+        ],
+        [
+            uid,
+            "24-1065297-2",
+            "20003994900017",
+            "SYNTHETIC BUYER",
+            "81918510900025",
+            "SIRET",
+            "SYNTH A",
+            "Charpente bois",
+            "30000.0",
+            "45210000-2",
+            "2025-03-01",
+            "2025-03-05",
+            "1",
+            "True",
+        ],
+        [
+            "2000681040001320240X",
+            "20240X",
+            "20006810400013",
+            "",
+            "35043845300028",
+            "SIRET",
+            "",
+            "Other",
+            "1.0",
+            "92311000",
+            "2024-01-05",
+            "2024-01-06",
+            "0",
+            "True",
+        ],
+        [
+            uid,
+            "24-1065297-2",
+            "20003994900017",
+            "SYNTHETIC BUYER",
+            "81918510900025",
+            "SIRET",
+            "SYNTH A",
+            "Charpente bois",
+            "27364.0",
+            "45210000-2",
+            "2024-12-12",
+            "2024-12-31",
+            "0",
+            "False",
+        ],
     ]
     path = tmp_path / "decp-processing-like.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     got = notices(list(iter_decp(path)))
-    assert [n.source_id for n in got] == [uid, "2000681040001320240X", uid]  # one record per contiguous run
+    assert [uid_of(n) for n in got] == [uid, "2000681040001320240X", uid]  # one record per contiguous run
     c = contract(got[0])
     assert c.award_date == dt.date(2024, 12, 12)  # the first notification, not the modification's date
     assert c.amount == Decimal("27364.0")  # the initial row's amount, not the modified one
     assert got[0].buyer is not None and got[0].buyer.name == "SYNTHETIC BUYER"
     assert [(p.org.national_id, p.org.name) for p in parties(got[0], "winner")] == [
-        ("81918510900025", "SYNTH A"), ("35043845300028", "SYNTH B")]
+        ("81918510900025", "SYNTH A"),
+        ("35043845300028", "SYNTH B"),
+    ]
     assert [p.evidence.path for p in parties(got[0], "winner")] == ["rows[0].titulaire_id", "rows[1].titulaire_id"]
     [mod] = c.extra["modifications"]
     assert (mod["id"], mod["date"], mod["amount"]) == ("1", "2025-03-01", "30000.0")
@@ -475,10 +621,17 @@ def test_flat_subcontract_columns_become_subcontractors(tmp_path: Path) -> None:
         reader = csv.DictReader(handle, delimiter=";")
         header, row = reader.fieldnames, list(reader)[3]
     assert header is not None
-    row.update({"idActeSousTraitance": "1", "idSousTraitant": "38103128500491",
-                "typeIdentifiantSousTraitant": "SIRET", "montantActeSousTraitance": "123456.89",
-                "dateNotificationActeSousTraitance": "2024-12-20", "dureeMoisActeSousTraitance": "12",
-                "variationPrixActeSousTraitance": "Révisable"})
+    row.update(
+        {
+            "idActeSousTraitance": "1",
+            "idSousTraitant": "38103128500491",
+            "typeIdentifiantSousTraitant": "SIRET",
+            "montantActeSousTraitance": "123456.89",
+            "dateNotificationActeSousTraitance": "2024-12-20",
+            "dureeMoisActeSousTraitance": "12",
+            "variationPrixActeSousTraitance": "Révisable",
+        }
+    )
     path = tmp_path / "with-act.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header, delimiter=";")
@@ -487,7 +640,11 @@ def test_flat_subcontract_columns_become_subcontractors(tmp_path: Path) -> None:
     [notice] = notices(list(iter_decp(path)))
     [sub] = parties(notice, "subcontractor")
     assert (sub.org.national_id, sub.amount, sub.start_date, sub.duration_months) == (
-        "38103128500491", Decimal("123456.89"), dt.date(2024, 12, 20), 12)
+        "38103128500491",
+        Decimal("123456.89"),
+        dt.date(2024, 12, 20),
+        12,
+    )
     assert [m.national_id for m in sub.main_contractors] == ["81918510900025"]
     assert sub.evidence.path == "rows[0].idSousTraitant" and "idSousTraitant=38103128500491" in sub.evidence.text
 
@@ -495,14 +652,20 @@ def test_flat_subcontract_columns_become_subcontractors(tmp_path: Path) -> None:
 # ---- reprocess from raw -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [EMP, AIFE, ECO_CSV, OFFICIAL / "marches_concessions.json", OFFICIAL / "Marche.xml"],
-                         ids=["v1-json", "v1-json-aife", "flat-csv", "2024-json-fictitious", "xml-fictitious"])
+@pytest.mark.parametrize(
+    "path",
+    [EMP, AIFE, ECO_CSV, OFFICIAL / "marches_concessions.json", OFFICIAL / "Marche.xml"],
+    ids=["v1-json", "v1-json-aife", "flat-csv", "2024-json-fictitious", "xml-fictitious"],
+)
 def test_parse_decp_raw_rebuilds_the_same_notice(path: Path) -> None:
     for notice in notices(list(iter_decp(path))):
         again = parse_decp_raw(notice.raw, notice.schema_version)
         assert isinstance(again, NoticeRecord)
         assert (again.source_id, again.raw, again.publication_date) == (
-            notice.source_id, notice.raw, notice.publication_date)
+            notice.source_id,
+            notice.raw,
+            notice.publication_date,
+        )
         a, b = contract(notice), contract(again)
         assert (a.title, a.cpv, a.amount, a.award_date, a.flags) == (b.title, b.cpv, b.amount, b.award_date, b.flags)
         assert [(p.role, p.org) for p in a.parties] == [(p.role, p.org) for p in b.parties]
@@ -511,11 +674,19 @@ def test_parse_decp_raw_rebuilds_the_same_notice(path: Path) -> None:
 # ---- values -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, code, flag", [
-    ("45314000", "45314000", None), ("45000000-7", "45000000", None), ("INX 67151000-0", "67151000", None),
-    ("9132100", "09132100", "cpv-zero-restored"), ("3142300", "03142300", "cpv-zero-restored"),
-    ("1110000", None, "cpv-too-short"), ("0", None, "cpv-too-short"), ("abc", None, "cpv-too-short"),
-])
+@pytest.mark.parametrize(
+    "value, code, flag",
+    [
+        ("45314000", "45314000", None),
+        ("45000000-7", "45000000", None),
+        ("INX 67151000-0", "67151000", None),
+        ("9132100", "09132100", "cpv-zero-restored"),
+        ("3142300", "03142300", "cpv-zero-restored"),
+        ("1110000", None, "cpv-too-short"),
+        ("0", None, "cpv-too-short"),
+        ("abc", None, "cpv-too-short"),
+    ],
+)
 def test_cpv_normalisation(value: str, code: str | None, flag: str | None) -> None:
     got, extra, flags = normalize_cpv(value)
     assert got == code
@@ -540,9 +711,18 @@ def test_dates_and_amounts() -> None:
 
 # ---- SIRENE names -------------------------------------------------------------------------------------
 
-SIRENE_HEADER = ["siren", "statutDiffusionUniteLegale", "denominationUniteLegale", "nomUniteLegale",
-                 "nomUsageUniteLegale", "prenom1UniteLegale", "prenomUsuelUniteLegale", "sigleUniteLegale",
-                 "denominationUsuelle1UniteLegale", "categorieJuridiqueUniteLegale"]
+SIRENE_HEADER = [
+    "siren",
+    "statutDiffusionUniteLegale",
+    "denominationUniteLegale",
+    "nomUniteLegale",
+    "nomUsageUniteLegale",
+    "prenom1UniteLegale",
+    "prenomUsuelUniteLegale",
+    "sigleUniteLegale",
+    "denominationUsuelle1UniteLegale",
+    "categorieJuridiqueUniteLegale",
+]
 # SYNTHETIC rows (no real StockUniteLegale file is available): invented names, invented SIRENs.
 SIRENE_ROWS = [
     ["000000001", "O", "SYNTHETIQUE TRAVAUX", "", "", "", "", "ST", "", "5710"],
@@ -553,8 +733,13 @@ SIRENE_ROWS = [
     ["12345", "O", "SIREN TROP COURT", "", "", "", "", "", "", "5710"],
     ["000000006", "O", "", "", "", "", "", "", "ENSEIGNE SYNTHETIQUE", "5499"],
 ]
-SIRENE_EXPECTED = [("000000001", "SYNTHETIQUE TRAVAUX"), ("000000002", "MARIE-ANNE DUPONT"),
-                   ("000000003", "PAUL DURAND"), ("000000005", "SGL"), ("000000006", "ENSEIGNE SYNTHETIQUE")]
+SIRENE_EXPECTED = [
+    ("000000001", "SYNTHETIQUE TRAVAUX"),
+    ("000000002", "MARIE-ANNE DUPONT"),
+    ("000000003", "PAUL DURAND"),
+    ("000000005", "SGL"),
+    ("000000006", "ENSEIGNE SYNTHETIQUE"),
+]
 
 
 def test_sirene_names_from_synthetic_csv(tmp_path: Path) -> None:
