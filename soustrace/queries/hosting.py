@@ -33,11 +33,8 @@ def matched_relation_ids(match: ProviderMatch, upper: list[str] | None = None, *
     branches: list[Select] = []
     if ids:
         branches.append(select(Relation.id).where(Relation.provider_id.in_(ids), Relation.kind == kind))
-        branches.append(
-            select(Relation.id)
-            .join(Organization, Organization.id == Relation.dst_org_id)
-            .where(Organization.provider_id.in_(ids), Relation.kind == kind)
-        )
+        provider_orgs = select(Organization.id).where(Organization.provider_id.in_(ids))
+        branches.append(select(Relation.id).where(Relation.dst_org_id.in_(provider_orgs), Relation.kind == kind))
     if match.names:
         branches.append(select(Relation.id).where(
             Relation.provider_id.is_(None), Relation.kind == kind,
