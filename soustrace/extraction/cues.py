@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 HOST_VERB = (
     r"^(?:h[ée]berg(?:e|é|ée|és|ées|ent|eait|eaient|eant|er|era|erait|eront|eraient|eons|ez|ée?s?)|"
     r"hosted|hosts|gehostet|gehosted|hosten|hostet|g[ăa]zduit[ăae]?|g[ăa]zduie[sș]te|"
-    r"d[ée]ploy[ée]e?s?|deployed|tourne|tournent|runs|served|servi|servie|servis|"
+    r"d[ée]ploy[ée]e?s?|deployed|tourne|tournent|runs|"
     r"herberg[te]n?|beherbergt)$"
 )
 STORE_VERB = (

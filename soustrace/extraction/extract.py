@@ -30,14 +30,15 @@ from soustrace.extraction.rules import (
     Candidate,
     Context,
     Mention,
-    _verbal_frame,
     dash_decision,
     find_mentions,
     hosted_object_role,
     label_decision,
+    role_from_description,
     sentence_decision,
     sentence_veto,
     table_decision,
+    verbal_frame,
 )
 from soustrace.extraction.status import english_tense, french_tense, lexical_status
 
@@ -68,6 +69,7 @@ CONFIDENCE = {
     "transfer": 0.6,
     "entity-address": 0.5,
     "address-only": 0.4,
+    "processor-list": 0.55,
 }
 TENSE_RULES = {
     "migration",
@@ -277,9 +279,9 @@ def _enumeration(ctx: Context, m: Mention, sent: Any) -> tuple[str, str, int] | 
     while j >= sent.start and doc[j].text in {",", "»", '"', "”", ")", "'"}:
         j -= 1
     pseudo = Mention(j + 1, j + 1, None, "pseudo")
-    from soustrace.extraction.rules import _verbal_frame
+    from soustrace.extraction.rules import verbal_frame
 
-    hit = _verbal_frame(ctx, pseudo, sent)
+    hit = verbal_frame(ctx, pseudo, sent)
     if hit and not hit[2].startswith("reject"):
         return ("enumeration", hit[2], hit[1])
     return None
@@ -316,6 +318,7 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
                 )
         elif not ks:
             _nameless_block(ctx, h, end, w)
+    _processor_section_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -331,6 +334,40 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
             if ctx.catalog.resolve_address(nxt.core) == m.pid:
                 decided[k] = Candidate(m, "host", "entity-address", CONFIDENCE["entity-address"], None, line)
                 break
+
+
+_HOSTING_KINDS = frozenset(["host", "paas", "cdn", "data-storage"])
+
+
+def _processor_section_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """Under a sub-processor heading, a hosting-kind provider opening a line is a sub-processor.
+
+    Only when the line states no other purpose (analytics, e-mail, payment... veto it) and the provider is
+    a hosting company by catalog kind; confidence stays low because the role is generic.
+    """
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        li = ctx.line_of(m.span(doc).start_char)
+        if ctx.line_sections[li][0] != "processors":
+            continue
+        line = ctx.lines[li]
+        span = m.span(doc)
+        if span.start_char > line.core_start + 3:
+            continue
+        prov = ctx.catalog.get(m.pid)
+        if prov is None or not _HOSTING_KINDS & set(prov.kind):
+            continue
+        rest = ctx.text[span.end_char : line.end]
+        nxt = ctx.lines[li + 1] if li + 1 < len(ctx.lines) else None
+        if nxt is not None and nxt.kind in {"text", "label"}:
+            rest += " " + nxt.core
+        role = role_from_description(rest) if rest.strip() else None
+        if role is not None and role.startswith("reject"):
+            decided[k] = role
+            continue
+        decided[k] = Candidate(m, role or "sub-processor", "processor-list", CONFIDENCE["processor-list"], None, line)
 
 
 _NAME_PREPS = frozenset(["par", "chez", "by", "with", "bei", "auprès", "aupres", "von"])
@@ -458,7 +495,7 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
             continue
         sent = ctx.sent_of(k)
         probe = Mention(k, k + 1, None, "unknown")
-        frame = _verbal_frame(ctx, probe, sent)
+        frame = verbal_frame(ctx, probe, sent)
         if frame is None and tok.lower_ in {"bei", "von"}:  # German: "bei X gehostet"
             after = [ctx.cue_at.get(x) for x in range(k + 1, min(k + 5, sent.end))]
             frame = ("verb-prep", k + after.index("HOST_VERB") + 1, "host") if "HOST_VERB" in after else None
@@ -471,9 +508,11 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
         role = frame[2]
         if frame[0] in {"verb-prep", "noun-prep"}:
             obj = hosted_object_role(ctx, frame[1], probe, sent)
-            if obj and obj.startswith("reject"):
+            # a name outside the catalog needs a hosted site/data: "l'association est hébergée par la
+            # Maison des associations" is about offices, not servers
+            if not obj or obj.startswith("reject"):
                 continue
-            if obj and role != "data-storage":
+            if role != "data-storage":
                 role = obj
         rel = _unknown(ctx, doc[k].idx, name, role, frame[0], None)
         rel["_cue"] = frame[1]

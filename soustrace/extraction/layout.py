@@ -181,8 +181,8 @@ def label_role(label: str) -> str | None:
     """Role named by a label ('Nom de l'hébergeur' -> host, 'Base de données' -> data-storage...)."""
     folded = _fold(label)
     # "Backend & base de données" serves the application: host; plain "Base de données": data-storage.
-    if re.search(r"(?:backend|back-end|\bapi\b|serveur|server)", folded):
-        return "host"
+    if re.search(r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir)", folded):
+        return "host"  # "Hébergeur et registrar : OVH" is still a hosting statement
     for role, rx in LABEL_ROLES:
         if rx.search(folded):
             return role

@@ -68,10 +68,13 @@ def mask_markup(text: str) -> str:
         for i in range(start, end):
             if out[i] != "\n":
                 out[i] = " "
+        # a markdown table row with inline HTML must stay one line, or its cells fall apart
+        line_start = text.rfind("\n", 0, start) + 1
+        in_table = text[line_start:start].lstrip().startswith("|")
         for a, b in keep:
             out[a:b] = text[a:b]
-            if a - 1 >= start:
+            if a - 1 >= start and not in_table:
                 out[a - 1] = "\n"  # each kept value reads as its own line
-        if (m.group(2) or "").casefold() in _BLOCK or keep:
+        if ((m.group(2) or "").casefold() in _BLOCK or keep) and not in_table:
             out[start] = "\n"
     return "".join(out)

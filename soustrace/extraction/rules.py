@@ -272,7 +272,7 @@ def _local_example(ctx: Context, m: Mention) -> bool:
 
 
 # ---------------------------------------------------------------- sentence frames
-def _verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
+def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """(rule, cue index, verdict) for a preposition-introduced slot: verb ... PREP [descriptors] MENTION."""
     doc = ctx.doc
     i = m.start - 1
@@ -519,6 +519,8 @@ def _still_at(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | No
         return None
     prev2 = strip_accents(ctx.doc[m.start - 2].lower_)
     prev1 = ctx.doc[m.start - 1].lower_
+    if not _SITE_WORD.search(sent.text):
+        return None  # "il est toujours chez Google" is about a job, not a site
     if prev1 in {"chez", "sur", "on", "at", "with", "bei"} and prev2 in {
         "toujours",
         "desormais",
@@ -563,7 +565,7 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     return None
 
 
-SENTENCE_FRAMES = (_still_at, _transfer, _migration, _apposition, _verbal_frame, _active_frame, _following_cue)
+SENTENCE_FRAMES = (_still_at, _transfer, _migration, _apposition, verbal_frame, _active_frame, _following_cue)
 
 
 def sentence_decision(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
