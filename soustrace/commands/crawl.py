@@ -145,3 +145,12 @@ def crawl_decp(
     start, end = date_from.date(), date_until.date()
     run_spider(ctx, "decp", overrides, from_date=str(start), until_date=str(end), resume=resume)
     report(ctx, "decp", start, end, "")
+
+
+def _attach_disclosures() -> None:
+    from soustrace.commands.crawl_disclosures import crawl_disclosures_command
+
+    crawl.add_command(crawl_disclosures_command, "disclosures")
+
+
+_attach_disclosures()

@@ -118,6 +118,9 @@ class Store:
         self.engine = engine
         self.batch_size = batch_size
         self.caches = StoreCaches()
+        from soustrace.pipelines.providers import ensure_providers
+
+        ensure_providers(engine)  # relations can only point at catalog ids that are in the table
 
     # ---- public API -------------------------------------------------------------------------------------
 
@@ -673,9 +676,12 @@ def normalize_site_url(url: str) -> str:
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
+    scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
     path = parts.path.rstrip("/")
-    return f"{parts.scheme.lower()}://{host}{path}"
+    return f"{scheme}://{host}{port}{path}"
 
 
 def _jsonable(value: Any) -> Any:

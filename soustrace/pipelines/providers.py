@@ -1,0 +1,81 @@
+"""Loads the provider catalog (`data/providers.json`) into the Provider table, and its legal entities.
+
+Loaded on first use by every writer, and again whenever the catalog file changes (its sha256 is kept in
+each row's data), so relations can always point at catalog ids and answers can join sovereignty facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from soustrace.models import Provider
+from soustrace.paths import DATA_DIR
+
+CATALOG = DATA_DIR / "providers.json"
+
+
+def _cloud_act(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def provider_row(pid: str, entry: dict[str, Any], digest: str) -> dict[str, Any]:
+    snc = entry.get("secnumcloud") or {}
+    scope = snc.get("scope")
+    return {
+        "id": pid,
+        "name": entry.get("display_name") or pid,
+        "hq_country": entry.get("hq_country"),
+        "jurisdiction": entry.get("jurisdiction"),
+        "cloud_act": _cloud_act(entry.get("cloud_act")),
+        "secnumcloud_status": (snc.get("status") or None) and str(snc.get("status"))[:40],
+        "secnumcloud_date": (snc.get("date") or None) and str(snc.get("date"))[:20],
+        "secnumcloud_scope": "; ".join(scope) if isinstance(scope, list) else scope,
+        "data": {**entry, "_catalog_sha256": digest},
+    }
+
+
+def load_catalog_file(path: Path = CATALOG) -> tuple[dict[str, dict[str, Any]], str]:
+    raw = path.read_bytes()
+    return json.loads(raw)["providers"], hashlib.sha256(raw).hexdigest()
+
+
+def ensure_providers(engine: Engine, path: Path = CATALOG) -> int:
+    """Upsert the catalog when the table is empty or holds another version; returns rows written."""
+    if not path.exists():
+        return 0
+    providers, digest = load_catalog_file(path)
+    with Session(engine) as s, s.begin():
+        current = {p.id: p for p in s.scalars(select(Provider))}
+        if current and all((p.data or {}).get("_catalog_sha256") == digest for p in current.values()) \
+                and set(current) >= set(providers):
+            return 0
+        for pid, entry in providers.items():
+            values = provider_row(pid, entry, digest)
+            row = current.get(pid)
+            if row is None:
+                s.add(Provider(**values))
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+        return len(providers)
+
+
+def find_provider(engine: Engine, ref: str) -> Provider | None:
+    """A provider by id, display name or alias (case-insensitive)."""
+    wanted = ref.strip().lower()
+    with Session(engine) as s:
+        for provider in s.scalars(select(Provider).order_by(Provider.id)):
+            names = [provider.id, provider.name, *((provider.data or {}).get("aliases") or [])]
+            if wanted in (n.lower() for n in names if n):
+                return provider
+    return None
