@@ -14,9 +14,10 @@ from soustrace.commands.common import engine_from_ctx, err_console, is_quiet
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--url", help="With an HTML file: the article's URL (the file is stored as a press document).")
+@click.option("--org", "about", help="With --url: the organisation the article is about (SIREN, id or name).")
 @click.option("--sirene", is_flag=True, help="The files are INSEE SIRENE StockUniteLegale (CSV/Parquet): name orgs.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, sirene: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: str | None, sirene: bool) -> None:
     """Store local files: BOAMP/TED XML, BOAMP API JSON(L), DECP JSON/XML/CSV, SIRENE, press articles.
 
     \b
@@ -24,7 +25,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, sirene:
       soustrace ingest data/samples/boamp/ data/samples/ted/
       soustrace ingest decp-2024.json
       soustrace ingest --sirene StockUniteLegale_utf8.csv
-      soustrace ingest article.html --url https://example.org/article
+      soustrace ingest article.html --url https://example.org/article --org "Bluenove"
     """
     from soustrace.pipelines.ingest import expand, iter_file
     from soustrace.pipelines.store import Store, StoreStats
@@ -42,8 +43,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, sirene:
         from soustrace.pipelines.press import ingest_press_document
 
         for path in paths:
-            ingest_press_document(engine, path, url)
-        click.echo(json.dumps({"press_documents": len(paths)}))
+            result = ingest_press_document(engine, path, url, org=about)
+            click.echo(json.dumps(result, ensure_ascii=False, default=str))
         return
     store = Store(engine)
     total, failed = StoreStats(), 0

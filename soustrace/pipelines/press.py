@@ -31,9 +31,24 @@ def _sites_named(session: Session, text: str) -> list[Site]:
     return [s for s in rows if s.kind != "editor-site"]
 
 
+def _about(session: Session, writer: Writer, org: str) -> Organization | None:
+    """The organisation named by the user: an existing one (SIREN, id, exact name) or a new one by name."""
+    from soustrace.pipelines.sites import OrgNotFound, resolve_org
+    from soustrace.records import OrgRef
+
+    try:
+        return resolve_org(session, org, create=False)
+    except OrgNotFound:  # the user named an organisation not stored yet
+        return writer.org(OrgRef(name=org), source="press")
+
+
 def ingest_press_document(engine: Engine, path: str | Path, url: str, *,
-                          extractor: Any = None) -> dict[str, Any]:
-    """Store an article (HTML or text file) and its hosting statements; idempotent for the same content."""
+                          extractor: Any = None, org: str | None = None) -> dict[str, Any]:
+    """Store an article (HTML or text file) and its hosting statements; idempotent for the same content.
+
+    `org` is the organisation the reader says the article is about (a SIREN, an org id or a name): its
+    statements not tied to a stored site are attached to it, so they answer "who uses X".
+    """
     raw = Path(path).read_bytes().decode("utf-8", "replace")
     html = raw if "<" in raw[:2000] else "<html><body>" + "".join(
         f"<p>{p}</p>" for p in raw.replace("&", "&amp;").replace("<", "&lt;").split("\n\n")) + "</body></html>"
@@ -45,12 +60,13 @@ def ingest_press_document(engine: Engine, path: str | Path, url: str, *,
         extraction = extract(doc.text or "", lang=doc.lang, doc_id=str(doc.id))
         writer = Writer(session)
         article_sites = _sites_named(session, doc.text or "")
+        about = _about(session, writer, org) if org else None
         written = []
         for rel in extraction.relations:
             named = _sites_named(session, rel.get("sentence") or "")
             sites = named or (article_sites if len(article_sites) == 1 else [])
             for site in sites or [None]:
-                src = session.get(Organization, site.org_id) if site is not None and site.org_id else None
+                src = session.get(Organization, site.org_id) if site is not None and site.org_id else about
                 relation = writer.relation(
                     kind="hosting", method="press", src=src, provider_id=writer.provider_id(rel.get("provider_id")),
                     provider_name=rel.get("provider") or rel.get("surface"),

@@ -51,23 +51,32 @@ def load_catalog_file(path: Path = CATALOG) -> tuple[dict[str, dict[str, Any]], 
 
 def ensure_providers(engine: Engine, path: Path = CATALOG) -> int:
     """Upsert the catalog when the table is empty or holds another version; returns rows written."""
+    with Session(engine) as s, s.begin():
+        return ensure_providers_in(s, path)
+
+
+def ensure_providers_in(s: Session, path: Path = CATALOG) -> int:
+    """The same inside a caller's transaction (writers call it before pointing edges at catalog ids)."""
     if not path.exists():
         return 0
     providers, digest = load_catalog_file(path)
-    with Session(engine) as s, s.begin():
-        current = {p.id: p for p in s.scalars(select(Provider))}
-        if current and all((p.data or {}).get("_catalog_sha256") == digest for p in current.values()) \
-                and set(current) >= set(providers):
-            return 0
-        for pid, entry in providers.items():
-            values = provider_row(pid, entry, digest)
-            row = current.get(pid)
-            if row is None:
-                s.add(Provider(**values))
-            else:
-                for key, value in values.items():
-                    setattr(row, key, value)
-        return len(providers)
+    current = {p.id: p for p in s.scalars(select(Provider))}
+    if (
+        current
+        and set(current) >= set(providers)
+        and all((p.data or {}).get("_catalog_sha256") == digest for p in current.values())
+    ):
+        return 0
+    for pid, entry in providers.items():
+        values = provider_row(pid, entry, digest)
+        row = current.get(pid)
+        if row is None:
+            s.add(Provider(**values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    s.flush()
+    return len(providers)
 
 
 def find_provider(engine: Engine, ref: str) -> Provider | None:

@@ -118,9 +118,6 @@ class Store:
         self.engine = engine
         self.batch_size = batch_size
         self.caches = StoreCaches()
-        from soustrace.pipelines.providers import ensure_providers
-
-        ensure_providers(engine)  # relations can only point at catalog ids that are in the table
 
     # ---- public API -------------------------------------------------------------------------------------
 
@@ -531,6 +528,9 @@ class Writer:
         if provider_id is None:
             return None
         if self.providers is None:
+            from soustrace.pipelines.providers import ensure_providers_in
+
+            ensure_providers_in(self.s)
             self.providers = set(self.s.scalars(select(Provider.id)))
         return provider_id if provider_id in self.providers else None
 
