@@ -122,9 +122,9 @@ def frame_cues(doc: Doc, nlp: Language) -> dict[int, str]:
 # ---------------------------------------------------------------- folded-text cue regexes
 OPTION_SENT = re.compile(
     r"\b(?:vous pouvez|vous pourrez|vous pourriez|pouvez|si vous|you can|you could|you may|if you|au choix|"
-    r"alternatives?|instead of|rather than|plutot que|au lieu de|concurrents?|competitors?|versus|"
-    r"recommand|conseill|tutori|comparati|exemples? de|pourrait|could be hosted|peut etre heberge|"
-    r"consider|envisager de)\b"
+    r"alternatives?|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
+    r"comparati\w*|comparaison|meilleurs hebergeurs|best hosting|top \d+|choisisse[zr]|choose|"
+    r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de)\b"
 )
 EXAMPLE_LOCAL = re.compile(
     r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"
@@ -148,7 +148,8 @@ FROM_CUE = re.compile(
 QUIT_CUE = re.compile(r"\b(?:quitte|quitter|quittant|left|leaving|leave|abandonne)\s*(?:l'|le|la)?\s*$")
 PLANNED_LEX = re.compile(
     r"\b(?:a confirmer|envisag\w*|prevu|prevue|prevoi\w*|projet de migr\w*|migrera|migreront|"
-    r"(?:de|d'|pour|va|vont|souhaite|veut|doit|devra) (?:migrer|demenager|basculer|rapatrier)|"
+    r"(?:prevoit|prevoient|envisage\w*|souhaite\w*|veut|veulent|doit|doivent|devra|devront|va|vont|compte|"
+    r"comptons|projette|decide|decidons)\s+(?:de\s+|d')?(?:migrer|demenager|basculer|rapatrier)|"
     r"(?:plan|plans|planning|intend|intends|want|wants|decided) to (?:move|migrate|switch)|"
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
     r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"

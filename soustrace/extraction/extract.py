@@ -34,6 +34,7 @@ from soustrace.extraction.rules import (
     find_mentions,
     hosted_object_role,
     label_decision,
+    nearest_object_role,
     role_from_description,
     sentence_decision,
     sentence_veto,
@@ -209,6 +210,11 @@ def _decide(
         if verdict.startswith("reject"):
             return verdict
         role = verdict
+        if rule == "servers-of":
+            obj = nearest_object_role(ctx, cue, sent)
+            if obj and obj.startswith("reject"):
+                return obj
+            role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
             obj = hosted_object_role(ctx, cue, m, sent)
             if obj and obj.startswith("reject"):
@@ -216,8 +222,8 @@ def _decide(
             if obj and verdict != "data-storage":
                 role = obj
         if rule == "servers-of" and not re.search(
-            r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|"
-            r"website|contenus?|ip)\b",
+            r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|sauvegardes?|backups?|fichiers|"
+            r"website|contenus?|ip|domaine|domain|pointe|points)\b",
             sent.text,
             re.I,
         ):

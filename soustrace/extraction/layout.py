@@ -178,8 +178,15 @@ def analyse(text: str) -> list[Line]:
 
 
 def label_role(label: str) -> str | None:
-    """Role named by a label ('Nom de l'hébergeur' -> host, 'Base de données' -> data-storage...)."""
+    """Role named by a label ('Nom de l'hébergeur' -> host, 'Base de données' -> data-storage...).
+
+    Plural or comparative labels ("Comparatif des hébergeurs", "Hosting providers") announce a list of
+    options, not this site's host: no role.
+    """
     folded = _fold(label)
+    if re.search(r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
+                 r"alternatives?|exemples?|examples?|options?)\b", folded):
+        return None
     # "Backend & base de données" serves the application: host; plain "Base de données": data-storage.
     if re.search(r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir)", folded):
         return "host"  # "Hébergeur et registrar : OVH" is still a hosting statement

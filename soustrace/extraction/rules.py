@@ -345,7 +345,11 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
     doc = ctx.doc
     j = m.end
     skipped = 0
-    german_bei = m.start - 1 >= sent.start and doc[m.start - 1].lower_ in {"bei", "auf"}
+    german_bei = m.start - 1 >= sent.start and doc[m.start - 1].lower_ in {"bei", "auf", "von"}
+    if j < sent.end and doc[j].text == ",":  # skip an apposition: "Scaleway, concurrent d'OVH, héberge ..."
+        close = next((k for k in range(j + 1, min(j + 9, sent.end)) if doc[k].text == ","), None)
+        if close is not None and not any(_is_hard_boundary(t) for t in doc[j + 1 : close]):
+            j = close + 1
     while j < sent.end and skipped <= 5:
         if doc[j].text == "(":  # skip a parenthetical: "Amazon Web Services (AWS) to host ..."
             close = next((k for k in range(j + 1, min(j + 8, sent.end)) if doc[k].text == ")"), None)
@@ -610,6 +614,11 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     if role is None and cue < m.start:
         role = _object_role(ctx, list(range(cue + 1, m.start)))
     return role
+
+
+def nearest_object_role(ctx: Context, cue: int, sent: Span) -> str | None:
+    """Role of the nearest object noun before `cue` in the sentence ("les sauvegardes ... sur les serveurs")."""
+    return _object_role(ctx, list(range(cue - 1, max(sent.start, cue - 14) - 1, -1)))
 
 
 # ---------------------------------------------------------------- layout decisions
