@@ -413,7 +413,8 @@ def plausible_name(value: str) -> str | None:
         return None
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
-    if re.search(r"\b\d{5}\b|\brue\b|\bavenue\b|\bboulevard\b|@", v, re.I):
+    if re.search(r"\b\d{5}\b|\b(?:rue|avenue|av|boulevard|bd|place|chemin|route|all[ée]e|quai|impasse|cours|street|"
+                 r"st|road|ave|bp|cedex)\b|@", v, re.I):
         return None
     if re.search(r"\b(?:est|is|sont|are|ist|a|ont|was)\b", v):
         return None
@@ -443,11 +444,15 @@ def _nameless_block(ctx: Context, h: int, end: int, w: _Work) -> None:
         break
     for j in range(h + 1, end):
         line = ctx.lines[j]
-        pid = ctx.catalog.resolve_address(line.core) if line.kind != "blank" else None
+        if line.kind == "blank":
+            continue
+        nxt = ctx.lines[j + 1].core if j + 1 < end else ""
+        pid = ctx.catalog.resolve_address(line.core) or ctx.catalog.resolve_address(line.core + " " + nxt)
         if pid:
             rel = _unknown(ctx, line.core_start, line.core, "host", "address-only", line)
             rel["provider_id"] = pid
             rel["provider"] = ctx.catalog.display_name(pid)
+            rel["confidence"] = CONFIDENCE["address-only"]
             w.extra.append(rel)
             return
 
@@ -491,6 +496,14 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
         if name:
             start = line.value_start + value.find(name)
             w.extra.append(_unknown(ctx, start, name, line.label_role, "label", line))
+            continue
+        pid = ctx.catalog.resolve_address(value)
+        if pid:  # "Hébergeur : 2 rue Kellermann, 59100 Roubaix": the catalog address names the provider
+            surface = value.strip()
+            rel = _unknown(ctx, line.value_start + value.find(surface), surface, line.label_role, "address-only", line)
+            rel["provider_id"], rel["provider"] = pid, ctx.catalog.display_name(pid)
+            rel["confidence"] = CONFIDENCE["address-only"]
+            w.extra.append(rel)
     for j, tok in enumerate(doc):
         if tok.lower_ not in _NAME_PREPS:
             continue
@@ -563,7 +576,6 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
         for c in sorted(w.candidates, key=lambda c: c.mention.start):
             span = c.mention.span(doc)
             pid = c.mention.pid
-            pid = _contextual_pid(w.ctx, c, pid)
             if pid is None and c.mention.kind != "unknown":
                 continue
             relations.append(
@@ -602,12 +614,6 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
 
 def _first_on_line(table: dict[int, int], line: int, offset: int) -> None:
     table[line] = min(table.get(line, offset), offset)
-
-
-def _contextual_pid(ctx: Context, c: Candidate, pid: str | None) -> str | None:
-    """Ambiguous brand names by context: bare 'GitHub' hosting a site is GitHub Pages; 'Google' alone in a
-    hosting frame is Google Cloud; product families stay as the catalog says."""
-    return pid
 
 
 _ID_CUE = re.compile(r"\b(?:SIREN|SIRET|RCS|TVA|VAT|BCE|[ÉE]diteur|published by|[ée]dit[ée] par)\b", re.I)

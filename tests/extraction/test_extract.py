@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from soustrace.extraction import Extraction, extract, extract_many
 from soustrace.paths import DATA_DIR, REPO_ROOT
 
@@ -187,3 +189,46 @@ def test_dev_precision_recall_do_not_regress():
     overall = evaluate(Path(DEV))["scores"]["overall"]
     assert overall["precision"] >= 0.96, overall
     assert overall["recall"] >= 0.90, overall
+
+
+def test_address_only_resolution_and_collision():
+    ex = extract("Hébergeur : 2 rue Kellermann, 59100 Roubaix")
+    assert [(r["provider_id"], r["role"]) for r in ex.relations] == [("ovhcloud", "host")]
+    assert ex.relations[0]["confidence"] < 0.5  # address evidence ranks below a name
+    # Tour Carpe Diem, Courbevoie: AWS's French branch and Thales's seat -> no decision
+    assert extract("Hébergement\nTour Carpe Diem\n31 place des Corolles\n92400 Courbevoie").relations == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Nous avons migré notre site de OVH vers Scaleway en 2023.",
+            {("ovhcloud", "host", "past"), ("scaleway", "host", "current")},
+        ),
+        ("Le site sera hébergé par Scaleway à partir de janvier.", {("scaleway", "host", "planned")}),
+        ("Le site n'est plus hébergé chez OVH.", {("ovhcloud", "host", "past")}),
+        ("Your data is never stored on AWS servers.", {("aws", "data-storage", "negated")}),
+        (
+            "Le site est protégé par Cloudflare et hébergé chez OVH.",
+            {("cloudflare", "cdn", "current"), ("ovhcloud", "host", "current")},
+        ),
+        (
+            "Hébergé sur Scalingo (infrastructure Outscale, qualifiée SecNumCloud).",
+            {("scalingo", "host", "current"), ("outscale", "host", "current")},
+        ),
+        ("Tous nos sites sont hébergés chez des hébergeurs français comme OVH ou Scaleway.", set()),
+        ("Comparatif des hébergeurs : OVH, o2switch, Infomaniak et Hostinger proposent des offres.", set()),
+        ("L'hébergeur OVH a été victime d'un incendie à Strasbourg.", set()),
+        ("Le géant américain Amazon Web Services héberge de nombreux sites publics.", set()),
+        ("Nos e-mails sont hébergés chez Infomaniak.", set()),
+        (
+            "Le nom de domaine est enregistré auprès de Gandi SAS et le site est hébergé par Scaleway.",
+            {("scaleway", "host", "current")},
+        ),
+    ],
+)
+def test_general_frames(text, expected):
+    ex = extract(text)
+    assert triples(ex) == expected
+    assert_offsets(text, ex)
