@@ -1,0 +1,79 @@
+"""Crawl throughput: BOAMP records/s and TED notices/s fetched + parsed + stored, and peak memory.
+
+The API is the local replay server of the tests (tests/replay.py) on 127.0.0.1. VOLUME IS SYNTHETIC: real
+records (data/samples, tests/fixtures) are cloned under new ids to reach the counts asked for. Each crawl
+runs as `soustrace crawl ...` in a subprocess (as a user runs it); its peak RSS is the child's ru_maxrss.
+
+    python benchmarks/bench_crawl.py [--boamp 10000] [--ted 5000] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from replay import BoampAPI, ReplayServer, TedAPI, clone_records, run_soustrace  # noqa: E402
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=16",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"]
+
+
+def child_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def bench_boamp(db: str, count: int) -> dict:
+    page = ROOT / "tests" / "fixtures" / "boamp" / "ods_api_v2.1_records_response_2024-03-01.json"
+    records = clone_records(json.loads(page.read_text())["results"], count, dt.date(2024, 3, 1), 5)
+    with ReplayServer() as server:
+        api = server.mount("/boamp", BoampAPI(records))
+        start = time.perf_counter()
+        proc = run_soustrace(db, "crawl", "boamp", "--from", "2024-03-01", "--to", "2024-03-05",
+                             "-s", f"BOAMP_API_URL={api}", *FAST)
+        elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-2000:])
+    return {"records": count, "seconds": round(elapsed, 1), "records_per_s": round(count / elapsed, 1)}
+
+
+def bench_ted(db: str, count: int) -> dict:
+    real = ROOT / "tests" / "fixtures" / "ted" / "eforms_real" / "eforms_can_156-2025_FRA_transcribed.xml"
+    xml = real.read_bytes()
+    notices = [(f"{800000 + i}-2024", "2024-06-03", "FRA", xml) for i in range(count)]
+    with ReplayServer() as server:
+        api = server.mount("/ted", TedAPI(notices, server.url + "/ted"))
+        start = time.perf_counter()
+        proc = run_soustrace(db, "crawl", "ted", "--from", "2024-06-03", "--to", "2024-06-03",
+                             "-s", f"TED_API_URL={api}", *FAST)
+        elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-2000:])
+    return {"notices": count, "seconds": round(elapsed, 1), "notices_per_s": round(count / elapsed, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--boamp", type=int, default=10_000)
+    parser.add_argument("--ted", type=int, default=5_000)
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file per source)")
+    args = parser.parse_args()
+    print("SYNTHETIC VOLUME: real BOAMP/TED records cloned under new ids, served from 127.0.0.1")
+    with tempfile.TemporaryDirectory() as tmp:
+        boamp = bench_boamp(args.db or f"sqlite:///{tmp}/boamp.db", args.boamp)
+        print(json.dumps({"boamp": boamp, "child_peak_rss_mb": round(child_peak_mb(), 1)}))
+        ted = bench_ted(args.db or f"sqlite:///{tmp}/ted.db", args.ted)
+        print(json.dumps({"ted (real eForms 156-2025, 2 lots, 3 roles)": ted,
+                          "child_peak_rss_mb_so_far": round(child_peak_mb(), 1)}))
+
+
+if __name__ == "__main__":
+    main()
