@@ -124,7 +124,8 @@ OPTION_SENT = re.compile(
     r"\b(?:vous pouvez|vous pourrez|vous pourriez|pouvez|si vous|you can|you could|you may|if you|au choix|"
     r"alternatives?|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
     r"comparati\w*|comparaison|meilleurs hebergeurs|best hosting|top \d+|choisisse[zr]|choose|"
-    r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de)\b"
+    r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de|au cas ou|in case|"
+    r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait))\b"
 )
 EXAMPLE_LOCAL = re.compile(
     r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"

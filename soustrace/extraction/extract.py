@@ -386,7 +386,8 @@ _NAME_STOP = re.compile(
     r"tour |immeuble|b[âa]timent|r[ée]sidence|parc |zone |zi |za |bp |cs |cedex|"
     r"capital|rcs|siret|siren|tva|vat|nom\b|name\b|france|europe|allemagne|germany|usa|[ée]tats|union|internet|"
     r"cloud|serveurs?|servers?|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
-    r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|nous|ce |cette |[\[{(<]|http|www\.|"
+    r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|votre|your|nous|ce |cette |[\[{(<]|http|www\.|"
+    r"x{3,}|todo|tbd|lorem|[àa] compl[ée]ter|placeholder|example|exemple|nom de|"
     r"infrastructure|technologies?|donn[ée]es|data|base|voir|see|n/a|non |aucun|none|inconnu|[àa] pr[ée]ciser)",
     re.I,
 )
@@ -413,8 +414,12 @@ def plausible_name(value: str) -> str | None:
         return None
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
-    if re.search(r"\b\d{5}\b|\b(?:rue|avenue|av|boulevard|bd|place|chemin|route|all[ée]e|quai|impasse|cours|street|"
-                 r"st|road|ave|bp|cedex)\b|@", v, re.I):
+    if re.search(
+        r"\b\d{5}\b|\b(?:rue|avenue|av|boulevard|bd|place|chemin|route|all[ée]e|quai|impasse|cours|street|"
+        r"st|road|ave|bp|cedex)\b|@",
+        v,
+        re.I,
+    ):
         return None
     if re.search(r"\b(?:est|is|sont|are|ist|a|ont|was)\b", v):
         return None

@@ -184,8 +184,11 @@ def label_role(label: str) -> str | None:
     options, not this site's host: no role.
     """
     folded = _fold(label)
-    if re.search(r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
-                 r"alternatives?|exemples?|examples?|options?)\b", folded):
+    if re.search(
+        r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
+        r"alternatives?|exemples?|examples?|options?)\b",
+        folded,
+    ):
         return None
     # "Backend & base de données" serves the application: host; plain "Base de données": data-storage.
     if re.search(r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir)", folded):

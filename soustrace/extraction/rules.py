@@ -498,6 +498,10 @@ def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
             }:
                 return ("apposition", i, "host")
             if any(t.text == ":" for t in between):
+                span = m.span(doc)
+                line_end = ctx.text.find("\n", span.end_char)
+                if _PROSE_AFTER.match(ctx.text[span.end_char : line_end if line_end >= 0 else len(ctx.text)]):
+                    return None
                 return ("apposition", i, "host")
         if (
             label == "HOST_NOUN"
@@ -610,10 +614,19 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
         if _is_hard_boundary(t) or t.lower_ in _CLAUSE_BREAK or (t.is_space and "\n" in t.text):
             break
         start -= 1
+    clause = strip_accents(doc[start + 1 : cue].text).casefold()
+    if _QUANTIFIED.search(clause):
+        return "reject:generic"  # "des milliers de sites hébergés chez OVH": a statement about OVH
     role = _object_role(ctx, list(range(start + 1, cue)))
     if role is None and cue < m.start:
         role = _object_role(ctx, list(range(cue + 1, m.start)))
     return role
+
+
+_QUANTIFIED = re.compile(
+    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|"
+    r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de)\b"
+)
 
 
 def nearest_object_role(ctx: Context, cue: int, sent: Span) -> str | None:
@@ -622,6 +635,9 @@ def nearest_object_role(ctx: Context, cue: int, sent: Span) -> str | None:
 
 
 # ---------------------------------------------------------------- layout decisions
+_PROSE_AFTER = re.compile(r"^\s+[a-zàâçéèêëîïôûùüÿœ'’-]+\s+[a-zàâçéèêëîïôûùüÿœ'’-]+\s+[a-zàâçéèêëîïôûùüÿœ'’-]+")
+
+
 def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | None:
     """Mention at the start of a "Label : value" line -> (rule, role or reject:*)."""
     if line.kind != "label" or line.value_start is None or line.label_role is None:
@@ -630,6 +646,8 @@ def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | No
     prefix = ctx.text[line.value_start : span.start_char]
     if len(prefix) > 30 or re.search(r"[,;.(]", prefix.replace("**", "")):
         return None
+    if _PROSE_AFTER.match(ctx.text[span.end_char : line.end]):
+        return None  # "Hébergement : Scaleway interpelle les candidats" is a headline, not a label
     role = line.label_role
     if role in {"registrar", "email", "creator", "editor"}:
         return ("label", f"reject:{role}")
