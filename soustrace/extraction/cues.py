@@ -41,6 +41,7 @@ CDN_VERB = r"^(?:prot[ée]g[ée]e?s?|protected|proxied|proxifi[ée]e?s?|cach[ée
 PREPS = frozenset(
     ["par", "chez", "sur", "dans", "auprès", "aupres", "by", "on", "with", "at", "in", "bei", "von", "über", "pe"]
 )
+PREPS_RO = PREPS | frozenset(["de", "la", "în", "prin"])  # "găzduit de X", "găzduit la X"
 SERVERS_OF = frozenset(["de", "d'", "d’", "du", "des", "of", "von", "der"])
 FRAME_LABELS = ("HOST_VERB", "STORE_VERB", "HOST_NOUN", "SERVERS", "NONHOST_VERB", "CDN_WORD", "CDN_VERB")
 
@@ -177,7 +178,7 @@ REPORTED = re.compile(
 )
 OBJ_CODE = re.compile(r"^(?:d[ée]p[ôo]ts?|repository|repositories|repo|repos|code|sources?|git|codebase)$", re.I)
 OBJ_DATA = re.compile(
-    r"^(?:donn[ée]es|data|bases?|database|databases|bdd|sauvegardes?|backups?|fichiers|files|"
+    r"^(?:datele|donn[ée]es|data|bases?|database|databases|bdd|sauvegardes?|backups?|fichiers|files|"
     r"logs|comptes|documents|m[ée]dias?|images|photos|archives|daten)$",
     re.I,
 )
@@ -188,6 +189,7 @@ OBJ_SITE = re.compile(
     r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"
     r"apps|services?|pages?|api|backend|frontend|serveurs?|instances?|d[ée]ploiement|projets?|"
     r"blog|boutique|dispositif|outil|portail|portal|webseite|website|plattform|domaine|"
-    r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace)$",
+    r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace|site-ul|website-ul|"
+    r"platforma|aplica[tț]ia)$",
     re.I,
 )

@@ -158,7 +158,7 @@ def _link(w: _Work, catalog: Catalog, nlp: Any) -> None:
     doc = w.doc
     assert doc is not None
     lines = analyse(w.text)
-    ctx = Context(doc, w.text, lines, sections(lines), catalog, frame_cues(doc, nlp))
+    ctx = Context(doc, w.text, lines, sections(lines), catalog, frame_cues(doc, nlp), w.lang)
     w.ctx = ctx
     mentions = find_mentions(doc, w.text, catalog)
     decided: dict[int, Candidate | str] = {}
@@ -509,8 +509,9 @@ def _unknown_names(ctx: Context, mentions: list[Mention], w: _Work) -> None:
             rel["provider_id"], rel["provider"] = pid, ctx.catalog.display_name(pid)
             rel["confidence"] = CONFIDENCE["address-only"]
             w.extra.append(rel)
+    name_preps = _NAME_PREPS | {"de", "la"} if ctx.lang == "ro" else _NAME_PREPS
     for j, tok in enumerate(doc):
-        if tok.lower_ not in _NAME_PREPS:
+        if tok.lower_ not in name_preps:
             continue
         k = j + 1
         while k < len(doc) and k - j <= 3 and doc[k].lower_ in _NAME_DETERMINERS:

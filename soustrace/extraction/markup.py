@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _TAG = re.compile(r"<!--.*?-->|<\?.*?\?>|<(/?)([a-zA-Z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.S)
+_SCRIPT = re.compile(r"<(script|style|svg)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _KEEP_ATTR = re.compile(r"\b(?:alt|title|aria-label)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
 _BLOCK = frozenset(
     [
@@ -57,6 +58,10 @@ def mask_markup(text: str) -> str:
     if "<" not in text or not _LOOKS_LIKE_MARKUP.search(text):
         return text
     out = list(text)
+    for m in _SCRIPT.finditer(text):  # code and CSS are not prose: blank them whole
+        for i in range(m.start(), m.end()):
+            if out[i] != "\n":
+                out[i] = " "
     for m in _TAG.finditer(text):
         start, end = m.span()
         keep: list[tuple[int, int]] = []

@@ -124,6 +124,7 @@ class Context:
     line_sections: list[tuple[str | None, int | None]]
     catalog: Catalog
     cue_at: dict[int, str]
+    lang: str = "fr"
     _sents: list[Span] = field(default_factory=list)
     _sent_idx: list[int] = field(default_factory=list)
 
@@ -275,14 +276,14 @@ def _local_example(ctx: Context, m: Mention) -> bool:
 def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """(rule, cue index, verdict) for a preposition-introduced slot: verb ... PREP [descriptors] MENTION."""
     doc = ctx.doc
+    preps = cues.PREPS_RO if ctx.lang == "ro" else cues.PREPS
     i = m.start - 1
     n_desc = 0
-    while i >= sent.start and doc[i].lower_ not in cues.PREPS:
+    while i >= sent.start and doc[i].lower_ not in preps:
         if doc[i].lower_ in cues.SERVERS_OF and i - 1 >= sent.start and ctx.cue_at.get(i - 1) == "SERVERS":
             break
         bracketed = doc[i].text in "():" and (
-            (i - 1 >= sent.start and doc[i - 1].lower_ in cues.PREPS)
-            or (i + 1 < len(doc) and doc[i + 1].lower_ in cues.PREPS)
+            (i - 1 >= sent.start and doc[i - 1].lower_ in preps) or (i + 1 < len(doc) and doc[i + 1].lower_ in preps)
         )
         if not bracketed and (not _descriptor_ok(doc[i]) or n_desc >= DESCRIPTOR_MAX):
             return None
@@ -295,7 +296,7 @@ def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] |
     if doc[prep].lower_ in cues.SERVERS_OF:
         if prep - 1 >= sent.start and ctx.cue_at.get(prep - 1) == "SERVERS":
             return ("servers-of", prep - 1, "host")
-        if doc[prep].lower_ not in cues.PREPS:
+        if doc[prep].lower_ not in preps:
             return None
     j = prep - 1
     steps = 0
