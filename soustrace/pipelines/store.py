@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,10 +114,12 @@ class StoreCaches:
 class Store:
     """Writes records to the database; safe to call again with the same input."""
 
-    def __init__(self, engine: Engine, *, batch_size: int = 200) -> None:
+    def __init__(self, engine: Engine, *, batch_size: int = 200, read_texts: bool = True) -> None:
         self.engine = engine
         self.batch_size = batch_size
         self.caches = StoreCaches()
+        # Hosting statements in notices' free text (object, descriptions) become NLP relations.
+        self.text_extractor = load_text_extractor() if read_texts else None
 
     # ---- public API -------------------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class Store:
         stats = StoreStats()
         for chunk in iter_batches(ids, self.batch_size):
             with Session(self.engine, autoflush=False) as session, session.begin():
-                writer = Writer(session, self.caches)
+                writer = Writer(session, self.caches, self.text_extractor)
                 for notice in session.scalars(select(Notice).where(Notice.id.in_(chunk))):
                     rev = notice.revisions[-1]
                     rec = parse_payload(
@@ -188,7 +190,7 @@ class Store:
 
     def _write(self, session: Session, batch: list[NoticeRecord | RejectRecord]) -> StoreStats:
         stats = StoreStats()
-        writer = Writer(session, self.caches)
+        writer = Writer(session, self.caches, self.text_extractor)
         for record in batch:
             if isinstance(record, RejectRecord):
                 self._upsert_reject(session, record)
@@ -260,8 +262,11 @@ class Store:
 class Writer:
     """Writes one batch inside one session; caches resolved organisations for the batch."""
 
-    def __init__(self, session: Session, caches: StoreCaches | None = None) -> None:
+    def __init__(
+        self, session: Session, caches: StoreCaches | None = None, text_extractor: TextExtractor | None = None
+    ) -> None:
         self.s = session
+        self.text_extractor = text_extractor
         self.caches = caches or StoreCaches()
         self.orgs: dict[str, Organization] = {}
         self.providers: set[str] | None = None
@@ -334,6 +339,8 @@ class Writer:
             self._parties(notice, rec, contract, crec)
         for rel in rec.relations:
             self._relation(notice, rec, rel, buyer, contracts)
+        if self.text_extractor is not None and rec.texts:
+            self._text_relations(notice, rec, contracts)
         for link in rec.links:
             self.s.add(
                 NoticeLinkRow(
@@ -350,6 +357,51 @@ class Writer:
                     found_by=f"{rec.source}-notice",
                 )
         self.s.flush()
+
+    def _text_relations(self, notice: Notice, rec: NoticeRecord, contracts: dict[str, Contract]) -> None:
+        """Hosting named in an award's free text: the winners of the lot (or of every lot) use the provider.
+
+        Only awards with winners: in a call for tenders the same words describe a requirement, not a fact.
+        """
+        winners: dict[str, list[Organization]] = {}
+        for crec in rec.contracts:
+            orgs = [self.org(p.org, source=rec.source) for p in crec.parties if p.role in ("winner", "lead", "member")]
+            winners[crec.lot] = [o for o in orgs if o is not None]
+        if not any(winners.values()):
+            return
+        assert self.text_extractor is not None
+        for field_name, text in rec.texts.items():
+            lot = field_name.split(":")[1] if field_name.startswith("lot:") else None
+            lots = [lot] if lot in winners else list(winners)
+            for found in self.text_extractor(text):
+                if found.get("status") == "negated":
+                    continue
+                for lot_id in lots:
+                    for org in winners[lot_id]:
+                        relation = self.relation(
+                            kind="hosting",
+                            method="nlp",
+                            src=org,
+                            provider_id=self.provider_id(found.get("provider_id")),
+                            provider_name=found.get("provider") or found.get("surface"),
+                            role=found.get("role") or "host",
+                            status=found.get("status") or "current",
+                            confidence=float(found.get("confidence") or 0.5),
+                            contract_id=contracts[lot_id].id,
+                        )
+                        self.evidence(
+                            EvidenceRecord(
+                                text=found.get("sentence") or text,
+                                path=f"texts/{field_name}",
+                                start=found.get("start"),
+                                end=found.get("end"),
+                                extractor="soustrace.extraction",
+                                extractor_version=TEXT_EXTRACTOR_VERSION,
+                            ),
+                            kind="nlp",
+                            notice=notice,
+                            relation_id=relation.id,
+                        )
 
     def _clear_derived(self, notice: Notice) -> set[int]:
         """Drop what was derived from the previous revision; edges left with no evidence go too."""
@@ -668,6 +720,19 @@ class Writer:
             self.s.add(row)
             self.s.flush()
         return row
+
+
+TextExtractor = Callable[[str], list[dict[str, Any]]]
+TEXT_EXTRACTOR_VERSION = "1"
+
+
+def load_text_extractor() -> TextExtractor | None:
+    """The hosting extractor as a plain function of a text, or None where it is not installed."""
+    try:
+        from soustrace.extraction.extract import extract
+    except ImportError:  # pragma: no cover - the extraction package ships with soustrace
+        return None
+    return lambda text: extract(text).relations
 
 
 def normalize_site_url(url: str) -> str:
