@@ -129,6 +129,7 @@ class ReplayServer:
         for name, value in reply.headers.items():
             http.send_header(name, value)
         http.send_header("Content-Length", str(len(reply.body)))
+        http.send_header("Connection", "close")  # HTTP/1.0 server: say so, or clients reuse a closed socket
         http.end_headers()
         http.wfile.write(reply.body)
 
