@@ -68,11 +68,14 @@ def query() -> None:
 @click.argument("provider")
 @filter_options
 @click.option("--all-orgs", is_flag=True, help="Also list organisations with no contract matching the filters.")
+@click.option("--no-contracts", is_flag=True,
+              help="Skip the contract columns (amounts, buyers, dates): much faster on a big database.")
+@click.option("--direct-only", is_flag=True, help="Do not follow runs-on (e.g. Netlify running on AWS).")
 @output_options
 @click.pass_context
 def uses_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: str | None, buyer: str | None,
              cpv: str | None, role: str | None, current_only: bool, min_confidence: float, all_orgs: bool,
-             fmt: str, out: Path | None) -> None:
+             no_contracts: bool, direct_only: bool, fmt: str, out: Path | None) -> None:
     """Contractors hosted by PROVIDER (catalog id, name or alias), one row per hosting edge.
 
     Each row carries its best evidence (URL, quoted text, date seen) and the number of evidence rows,
@@ -90,7 +93,8 @@ def uses_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: 
     engine = engine_from_ctx(ctx)
     frame = _run(lambda: uses(engine, provider, date_from=date_from, date_to=date_to, buyer=buyer, role=role,
                               cpv=cpv, current_only=current_only, min_confidence=min_confidence,
-                              include_without_contracts=all_orgs))
+                              include_without_contracts=all_orgs, with_contracts=not no_contracts,
+                              follow_runs_on=not direct_only))
     write_frame(frame, fmt, out, title=f"uses {provider}", table_columns=USES_TABLE)
 
 

@@ -98,7 +98,7 @@ def _edges(conn: Connection, **conds: object) -> pd.DataFrame:
             .select_from(Relation).outerjoin(Site, Site.id == Relation.site_id)
             .outerjoin(dst_org, dst_org.id == Relation.dst_org_id)
             .where(Relation.kind == "hosting", *edge_conditions(**conds)))  # type: ignore[arg-type]
-    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["org_id", "provider_id"])
+    frame = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=["org_id", "provider_id"])
     return frame.dropna(subset=["org_id"])
 
 
@@ -111,8 +111,10 @@ def _roles(conn: Connection, *, flt: ContractFilter, **conds: object) -> pd.Data
         .join(Contract, Contract.id == PartyRole.contract_id)
         .where(PartyRole.org_id.in_(orgs), PartyRole.role.in_(CONTRACTOR_ROLES))
     ).distinct()
-    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["org_id", "contract_id", "amount", "currency", "buyer_id"])
-    frame["amount"] = pd.to_numeric(frame["amount"].map(lambda v: None if v is None else float(v)), errors="coerce")
+    # plain tuples: pandas inspects SQLAlchemy Row objects one attribute at a time (10x slower)
+    rows = [(o, c, None if a is None else float(a), cur, b) for o, c, a, cur, b in conn.execute(stmt)]
+    frame = pd.DataFrame(rows, columns=["org_id", "contract_id", "amount", "currency", "buyer_id"])
+    frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce")
     return frame.drop_duplicates(["org_id", "contract_id"])
 
 

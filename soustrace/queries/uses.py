@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, func, select, union_all
+from sqlalchemy import Connection, Engine, Text, case, cast, distinct, func, select, union_all
 
 from soustrace.models import Contract, Organization, PartyRole, Relation, Site
 from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
-from soustrace.queries.hosting import contractor_ids, hosting_edges
+from soustrace.queries.hosting import hosting_edges
 
 USES_COLUMNS = [
     "contractor", "siren", "org_id", "provider_id", "provider", "via", "relation_id", "role", "status", "method",
@@ -39,16 +40,22 @@ USES_COLUMNS = [
     "evidence_count", "disagreement", "contracts_won", "subcontracts", "total_amount", "currency", "n_buyers",
     "buyers", "first_award", "last_award",
 ]
+CONTRACT_COLUMNS = ["contracts_won", "subcontracts", "total_amount", "currency", "n_buyers", "buyers", "first_award",
+                    "last_award"]
 MAX_BUYERS_LISTED = 10
 
 
 def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = None,
          date_to: str | dt.date | None = None, buyer: str | None = None, role: str | None = None,
          cpv: str | None = None, current_only: bool = False, min_confidence: float = 0.0,
-         include_without_contracts: bool = False, follow_runs_on: bool = True) -> pd.DataFrame:
+         include_without_contracts: bool = False, follow_runs_on: bool = True,
+         with_contracts: bool = True) -> pd.DataFrame:
     """Contractors hosted by `provider` (catalog id, name or alias), one row per hosting edge.
 
     With `follow_runs_on`, edges to a provider that runs on `provider` count too (`via` says which).
+    `with_contracts=False` skips the amounts, buyers and dates (the expensive part on a big database: a
+    pass over every contract of every listed organisation) and only checks that each organisation holds
+    a contract role matching the filters; the contract columns are then empty.
     """
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
     with engine.connect() as conn:
@@ -58,12 +65,20 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         edges = [dict(r) for r in conn.execute(hosting_edges(match, list(via), **conds)).mappings()]
         if not edges:
             return pd.DataFrame(columns=USES_COLUMNS)
-        orgs_sel = contractor_ids(match, list(via), **conds)
-        contracts = _contract_aggregates(conn, orgs_sel, flt)
-        buyers = _buyers(conn, orgs_sel, flt)
-        names = {r.id: (r.name, r.siren) for r in conn.execute(
-            select(Organization.id, Organization.name, Organization.siren).where(Organization.id.in_(orgs_sel)))}
-        others = _other_findings(conn, orgs_sel)
+        # The organisation ids are sent as lists in chunks rather than as the edge subquery: re-running
+        # the UNION of the edge branches inside each statement costs more than the ids themselves.
+        org_ids = sorted({e["org_id"] for e in edges if e["org_id"] is not None})
+        contracts: dict[int, dict] = {}
+        names: dict[int, tuple] = {}
+        others: dict[int, list] = defaultdict(list)
+        for chunk in _chunks(org_ids):
+            if with_contracts or not include_without_contracts:
+                contracts.update(_contract_aggregates(conn, chunk, flt, with_contracts))
+            names.update({r.id: (r.name, r.siren) for r in conn.execute(
+                select(Organization.id, Organization.name, Organization.siren).where(Organization.id.in_(chunk)))})
+            for org, found in _other_findings(conn, chunk).items():
+                others[org].extend(found)
+        buyers = _buyer_names(conn, contracts) if with_contracts else {}
         evidence = best_evidence(conn, [e["relation_id"] for e in edges])
         via_ids = [f.relation_id for facts in via.values() for f in facts if f.relation_id]
         via_evidence = best_evidence(conn, via_ids) if via_ids else {}
@@ -72,15 +87,18 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         agg = contracts.get(edge["org_id"])
         if agg is None and not include_without_contracts:
             continue
-        rows.append(_row(edge, match, via, via_evidence, names, agg or {}, buyers.get(edge["org_id"], []),
+        rows.append(_row(edge, match, via, via_evidence, names, agg or {}, buyers.get(edge["org_id"], (0, [])),
                          evidence.get(edge["relation_id"]), others))
     frame = pd.DataFrame(rows, columns=USES_COLUMNS)
+    if not with_contracts:
+        for col in CONTRACT_COLUMNS:
+            frame[col] = None
     return frame.sort_values(["total_amount", "contractor", "relation_id"], ascending=[False, True, True],
                              na_position="last", kind="stable").reset_index(drop=True)
 
 
 def _row(edge: dict, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evidence: dict, names: dict,
-         agg: dict, buyers: list[str], ev: object, others: dict) -> dict[str, object]:
+         agg: dict, buyers: tuple[int, list[str]], ev: object, others: dict) -> dict[str, object]:
     name, siren = names.get(edge["org_id"], (None, None))
     pid = edge["provider_id"]
     via_text = ""
@@ -106,26 +124,49 @@ def _row(edge: dict, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evi
         "evidence_count": getattr(ev, "count", 0), "disagreement": "; ".join(disagreement),
         "contracts_won": int(agg.get("contracts_won") or 0), "subcontracts": int(agg.get("subcontracts") or 0),
         "total_amount": agg.get("total_amount") if len(currencies) <= 1 else None,
-        "currency": ", ".join(currencies) or None, "n_buyers": len(buyers),
-        "buyers": _list_text(buyers), "first_award": agg.get("first_award"), "last_award": agg.get("last_award"),
+        "currency": ", ".join(currencies) or None, "n_buyers": buyers[0],
+        "buyers": _list_text(*buyers), "first_award": agg.get("first_award"), "last_award": agg.get("last_award"),
     }
 
 
-def _list_text(items: list[str]) -> str:
-    shown = "; ".join(items[:MAX_BUYERS_LISTED])
-    return shown + (f" (+{len(items) - MAX_BUYERS_LISTED} more)" if len(items) > MAX_BUYERS_LISTED else "")
+def _list_text(total: int, names: list[str]) -> str:
+    return "; ".join(names) + (f" (+{total - len(names)} more)" if total > len(names) else "")
 
 
-def _role_pairs(orgs_sel: object):  # type: ignore[no-untyped-def]
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _role_pairs(org_ids: list[int]):  # type: ignore[no-untyped-def]
     """Distinct (org, contract, won?) so an org that is both winner and lead is counted once."""
     won = case((PartyRole.role == "subcontractor", 0), else_=1).label("won")
     return (select(PartyRole.org_id, PartyRole.contract_id, won)
-            .where(PartyRole.org_id.in_(orgs_sel), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct().subquery())
+            .where(PartyRole.org_id.in_(org_ids), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct().subquery())
 
 
-def _contract_aggregates(conn: Connection, orgs_sel: object, flt: ContractFilter) -> dict[int, dict]:
-    pairs = _role_pairs(orgs_sel)
+def _distinct_ids_text(conn: Connection, column: Any) -> Any:
+    """Distinct ids of a group as one comma-separated string (group_concat / string_agg per dialect)."""
+    if conn.dialect.name == "postgresql":
+        return func.string_agg(distinct(cast(column, Text)), ",")
+    return func.group_concat(distinct(column))
+
+
+def _contract_aggregates(conn: Connection, org_ids: list[int], flt: ContractFilter,
+                         full: bool = True) -> dict[int, dict]:
+    """Per organisation: counts, EUR-safe totals, first/last award and buyer ids, in ONE grouped query.
+
+    One row per organisation comes back (buyer ids folded into one string), so the cost is the database's
+    pass over the (role, contract) pairs, not Python's. With `full=False`, only which organisations hold a
+    matching role (an EXISTS per organisation, cheap).
+    """
+    if not full:
+        role = select(PartyRole.id).join(Contract, Contract.id == PartyRole.contract_id).where(
+            PartyRole.org_id == Organization.id, PartyRole.role.in_(CONTRACTOR_ROLES), flt.condition())
+        found = conn.scalars(select(Organization.id).where(Organization.id.in_(org_ids), role.exists()))
+        return {org: {} for org in found}
+    pairs = _role_pairs(org_ids)
     is_won = pairs.c.won == 1
+    won_currency = case((is_won & Contract.amount.is_not(None), Contract.currency))
     stmt = flt.apply(
         select(
             pairs.c.org_id,
@@ -134,45 +175,44 @@ def _contract_aggregates(conn: Connection, orgs_sel: object, flt: ContractFilter
             func.sum(case((is_won, Contract.amount))).label("total_amount"),
             func.min(Contract.award_date).label("first_award"),
             func.max(Contract.award_date).label("last_award"),
+            func.count(distinct(won_currency)).label("n_currencies"),
+            func.min(won_currency).label("currency_min"),
+            func.max(won_currency).label("currency_max"),
+            _distinct_ids_text(conn, Contract.buyer_id).label("buyer_ids"),
         ).join(Contract, Contract.id == pairs.c.contract_id)
     ).group_by(pairs.c.org_id)
-    out = {r.org_id: {**r._asdict(), "currencies": []} for r in conn.execute(stmt)}
-    for r in out.values():
-        r["total_amount"] = float(r["total_amount"]) if r["total_amount"] is not None else None
-    cur = flt.apply(
-        select(pairs.c.org_id, Contract.currency).join(Contract, Contract.id == pairs.c.contract_id)
-        .where(pairs.c.won == 1, Contract.currency.is_not(None), Contract.amount.is_not(None))
-    ).distinct()
-    for org_id, currency in conn.execute(cur):
-        out[org_id]["currencies"].append(currency)
-    for r in out.values():
-        r["currencies"].sort()
+    out: dict[int, dict] = {}
+    for r in conn.execute(stmt):
+        agg = r._asdict()
+        agg["total_amount"] = float(agg["total_amount"]) if agg["total_amount"] is not None else None
+        agg["currencies"] = sorted({c for c in (agg.pop("currency_min"), agg.pop("currency_max")) if c})
+        if agg["n_currencies"] > 2:
+            agg["currencies"].append(f"+{agg['n_currencies'] - 2} more")
+        agg["buyer_ids"] = [int(b) for b in (agg["buyer_ids"] or "").split(",") if b]
+        out[r.org_id] = agg
     return out
 
 
-def _buyers(conn: Connection, orgs_sel: object, flt: ContractFilter) -> dict[int, list[str]]:
-    pairs = _role_pairs(orgs_sel)
-    stmt = flt.apply(
-        select(pairs.c.org_id, func.coalesce(Organization.name, Organization.org_key))
-        .join(Contract, Contract.id == pairs.c.contract_id)
-        .join(Organization, Organization.id == Contract.buyer_id)
-    ).distinct()
-    out: dict[int, list[str]] = defaultdict(list)
-    for org_id, name in conn.execute(stmt):
-        out[org_id].append(name)
-    for names in out.values():
-        names.sort()
-    return out
+def _buyer_names(conn: Connection, aggregates: dict[int, dict]) -> dict[int, tuple[int, list[str]]]:
+    """{org id: (number of buyers, the first MAX_BUYERS_LISTED names)}; each name is read once."""
+    shown = {org: sorted(agg["buyer_ids"])[:MAX_BUYERS_LISTED] for org, agg in aggregates.items()}
+    ids = sorted({b for lst in shown.values() for b in lst})
+    names: dict[int, str] = {}
+    for i in range(0, len(ids), 5000):
+        names.update(conn.execute(select(Organization.id, func.coalesce(Organization.name, Organization.org_key))
+                                  .where(Organization.id.in_(ids[i:i + 5000]))).all())
+    return {org: (len(aggregates[org]["buyer_ids"]), sorted(names.get(b, f"org:{b}") for b in lst))
+            for org, lst in shown.items()}
 
 
-def _other_findings(conn: Connection, orgs_sel: object) -> dict[int, list[tuple[str, str, str]]]:
+def _other_findings(conn: Connection, org_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
     """Every current hosting finding of the listed organisations: (provider, method, role)."""
     cols = (func.coalesce(Relation.provider_id, Relation.provider_name, "?"), Relation.method,
             func.coalesce(Relation.role, "host"))
     direct = select(Relation.src_org_id.label("org_id"), *cols).where(
-        Relation.src_org_id.in_(orgs_sel), Relation.kind == "hosting", Relation.status == "current")
+        Relation.src_org_id.in_(org_ids), Relation.kind == "hosting", Relation.status == "current")
     by_site = (select(Site.org_id.label("org_id"), *cols).join(Site, Site.id == Relation.site_id)
-               .where(Relation.src_org_id.is_(None), Site.org_id.in_(orgs_sel), Relation.kind == "hosting",
+               .where(Relation.src_org_id.is_(None), Site.org_id.in_(org_ids), Relation.kind == "hosting",
                       Relation.status == "current"))
     out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for org_id, prov, method, role in conn.execute(union_all(direct, by_site)):
