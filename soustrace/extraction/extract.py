@@ -21,6 +21,7 @@ from spacy.tokens import Doc
 
 from soustrace.extraction import cues
 from soustrace.extraction.catalog import Catalog, get_catalog, normalise, strip_accents
+from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.editor import extract_editor
 from soustrace.extraction.lang import detect_language
 from soustrace.extraction.layout import Line, analyse, sections
@@ -30,6 +31,7 @@ from soustrace.extraction.rules import (
     Candidate,
     Context,
     Mention,
+    coordinated,
     dash_decision,
     find_mentions,
     hosted_object_role,
@@ -153,8 +155,6 @@ def _run_batch(batch: list[tuple[Any, str, str | None]]) -> list[Extraction]:
 
 
 def _link(w: _Work, catalog: Catalog, nlp: Any) -> None:
-    from soustrace.extraction.cues import frame_cues
-
     doc = w.doc
     assert doc is not None
     lines = analyse(w.text)
@@ -254,9 +254,7 @@ def _decide(
 
 
 def _coord(ctx: Context, left: Mention, right: Mention) -> bool:
-    from soustrace.extraction.rules import _coordinated
-
-    return _coordinated(ctx, left, right)
+    return coordinated(ctx, left, right)
 
 
 def _table_is_processors(ctx: Context, li: int) -> bool:
@@ -285,8 +283,6 @@ def _enumeration(ctx: Context, m: Mention, sent: Any) -> tuple[str, str, int] | 
     while j >= sent.start and doc[j].text in {",", "»", '"', "”", ")", "'"}:
         j -= 1
     pseudo = Mention(j + 1, j + 1, None, "pseudo")
-    from soustrace.extraction.rules import verbal_frame
-
     hit = verbal_frame(ctx, pseudo, sent)
     if hit and not hit[2].startswith("reject"):
         return ("enumeration", hit[2], hit[1])

@@ -82,7 +82,7 @@ LABEL_ROLES: list[tuple[str, re.Pattern[str]]] = [
     (
         "data-storage",
         re.compile(
-            r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|"
+            r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|stocke|stored|"
             r"backups?|sauvegardes?|fichiers)"
         ),
     ),
@@ -190,9 +190,20 @@ def label_role(label: str) -> str | None:
         folded,
     ):
         return None
-    # "Backend & base de données" serves the application: host; plain "Base de données": data-storage.
-    if re.search(r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir)", folded):
-        return "host"  # "Hébergeur et registrar : OVH" is still a hosting statement
+    # "Backend & base de données" serves the application: host; plain "Base de données": data-storage;
+    # "Hébergement des données (de santé)": data-storage; "Hébergeur et registrar : OVH": still hosting.
+    if (
+        re.search(r"(?:hebergeu?r|hebergement|\bhost|hoster|gazduir)", folded)
+        and re.search(r"\b(?:donnees|data|bases?|backups?|sauvegardes?|fichiers)\b", folded)
+        and not re.search(r"\b(?:site|application|backend|app)\b", folded)
+    ):
+        return "data-storage"
+    if re.search(
+        r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir|"
+        r"\bcloud\b)",
+        folded,
+    ):
+        return "host"
     for role, rx in LABEL_ROLES:
         if rx.search(folded):
             return role

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span, Token
 
 from soustrace.extraction import cues
 from soustrace.extraction.catalog import Catalog, strip_accents
-from soustrace.extraction.layout import Line
+from soustrace.extraction.layout import Line, label_role
 
 LEGAL_SUFFIX = frozenset(
     [
@@ -249,7 +249,7 @@ def role_from_description(desc: str) -> str | None:
     return None
 
 
-def _coordinated(ctx: Context, left: Mention, right: Mention) -> bool:
+def coordinated(ctx: Context, left: Mention, right: Mention) -> bool:
     """True when only coordination tokens separate two mentions ("X et Y", "X - Y", "X (Y)")."""
     if right.start - left.end > 4:
         return False
@@ -677,9 +677,9 @@ def table_decision(ctx: Context, m: Mention, line: Line, in_processors: bool) ->
         if role.startswith("reject") and not in_processors:
             return None
         return ("table-row", role)
-    if idx == 1:
-        from soustrace.extraction.layout import label_role
-
+    first = ctx.doc.char_span(cells[0][0], cells[0][1], alignment_mode="expand")
+    first_is_org = first is not None and any(e.label_ == "PROVIDER" for e in first.ents)
+    if idx == 1 and not first_is_org:
         key_role = label_role(cell_texts[0])
         if key_role in {"host", "data-storage", "cdn"}:
             return ("table-kv", key_role)
