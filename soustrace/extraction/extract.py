@@ -28,6 +28,7 @@ from soustrace.extraction.layout import Line, analyse, sections
 from soustrace.extraction.markup import mask_markup
 from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.rules import (
+    QUANTIFIED,
     Candidate,
     Context,
     Mention,
@@ -211,6 +212,10 @@ def _decide(
             return verdict
         role = verdict
         if rule == "servers-of":
+            before, after = doc[sent.start : cue].text, doc[cue : sent.end].text
+            served = _SERVED_OBJECT.search(before) or _SERVED_PURPOSE.search(after)
+            if not served or QUANTIFIED.search(strip_accents(sent.text).casefold()):
+                return "reject:servers-without-object"  # "un datacenter d'OVH ... des milliers de sites"
             obj = nearest_object_role(ctx, cue, sent)
             if obj and obj.startswith("reject"):
                 return obj
@@ -221,13 +226,6 @@ def _decide(
                 return obj
             if obj and verdict != "data-storage":
                 role = obj
-        if rule == "servers-of" and not re.search(
-            r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|sauvegardes?|backups?|fichiers|"
-            r"website|contenus?|ip|domaine|domain|pointe|points)\b",
-            sent.text,
-            re.I,
-        ):
-            return "reject:servers-without-object"
         return cand(rule, role, cue)
     hit = dash_decision(ctx, m, li)
     if hit:
@@ -338,6 +336,16 @@ def _block_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
                 break
 
 
+_SERVED_OBJECT = re.compile(
+    r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|sauvegardes?|backups?|fichiers|"
+    r"website|contenus?|ip|domaine|domain|pointe|points)\b",
+    re.I,
+)
+_SERVED_PURPOSE = re.compile(
+    r"\b(?:pour|for)\s+(?:son|sa|ses|leur|leurs|le|la|les|its|their|the|our|notre|nos)\s+"
+    r"(?:site|sites|website|application|plateforme|platform|donn[ée]es|data)\b",
+    re.I,
+)
 _HOSTING_KINDS = frozenset(["host", "paas", "cdn", "data-storage"])
 
 

@@ -336,7 +336,8 @@ _SUPPLY_VERB = re.compile(
 _GENERIC_OBJ = re.compile(
     r"^\W*(?:aussi |egalement |also |notamment )?(?:de nombreu|des milliers|des millions|plusieurs|beaucoup|"
     r"la plupart|des sites|d'autres|many|thousands|millions|most|other|several|lots of|numerous|"
-    r"tous types|toutes sortes|all kinds)"
+    r"tous types|toutes sortes|all kinds|plus de|more than|over \d|\d+(?:[\s.,]\d+)*\s*(?:millions?|milliers|"
+    r"thousand|sites|clients|websites|customers))"
 )
 _PARTICIPLES = ("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")
 
@@ -616,7 +617,7 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
             break
         start -= 1
     clause = strip_accents(doc[start + 1 : cue].text).casefold()
-    if _QUANTIFIED.search(clause):
+    if QUANTIFIED.search(clause):
         return "reject:generic"  # "des milliers de sites hébergés chez OVH": a statement about OVH
     role = _object_role(ctx, list(range(start + 1, cue)))
     if role is None and cue < m.start:
@@ -624,9 +625,10 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     return role
 
 
-_QUANTIFIED = re.compile(
+QUANTIFIED = re.compile(
     r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|"
-    r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de)\b"
+    r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de|"
+    r"plus de \d|more than \d)\b"
 )
 
 
