@@ -232,3 +232,39 @@ def test_general_frames(text, expected):
     ex = extract(text)
     assert triples(ex) == expected
     assert_offsets(text, ex)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "Sub-processors\n\nAmazon Web Services, Inc. – Cloud hosting – United States\n"
+            "Stripe, Inc. – Payment processing – United States\nGoogle LLC – Analytics – United States",
+            None,
+            {("aws", "host", "current")},
+        ),
+        (
+            "Subprocessors: Heroku (application hosting, US), MongoDB Atlas (database, EU), SendGrid (email, US)",
+            None,
+            {("heroku", "host", "current"), ("mongodb_atlas", "data-storage", "current")},
+        ),
+        (
+            "The platform was previously hosted on Heroku and is now hosted on Scalingo.",
+            None,
+            {("heroku", "host", "past"), ("scalingo", "host", "current")},
+        ),
+        ("Die Website wird von Hetzner Online GmbH gehostet.", "de", {("hetzner", "host", "current")}),
+        ("Site-ul este găzduit de Hostinger International Ltd.", "ro", {("hostinger", "host", "current")}),
+        ("Hébergement : Scaleway interpelle les candidats aux élections présidentielles", None, set()),
+        ("Pour votre site, choisissez un hébergeur comme OVH ou o2switch.", None, set()),
+        (
+            '<script>var s = "hosted by OVH";</script><p>Hébergeur : <b>o2switch</b></p>',
+            None,
+            {("o2switch", "host", "current")},
+        ),
+    ],
+)
+def test_languages_lists_and_markup(text, lang, expected):
+    ex = extract(text, lang=lang)
+    assert triples(ex) == expected
+    assert_offsets(text, ex)
