@@ -68,6 +68,9 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         # The organisation ids are sent as lists in chunks rather than as the edge subquery: re-running
         # the UNION of the edge branches inside each statement costs more than the ids themselves.
         org_ids = sorted({e["org_id"] for e in edges if e["org_id"] is not None})
+        if flt.buyer and not include_without_contracts:
+            org_ids = _orgs_of_buyer(conn, org_ids, flt)
+            edges = [e for e in edges if e["org_id"] in set(org_ids)]
         contracts: dict[int, dict] = {}
         names: dict[int, tuple] = {}
         others: dict[int, list] = defaultdict(list)
@@ -131,6 +134,15 @@ def _row(edge: dict, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evi
 
 def _list_text(total: int, names: list[str]) -> str:
     return "; ".join(names) + (f" (+{total - len(names)} more)" if total > len(names) else "")
+
+
+def _orgs_of_buyer(conn: Connection, org_ids: list[int], flt: ContractFilter) -> list[int]:
+    """The organisations holding a role on the buyer's contracts: read from the buyer's side (its contracts
+    are few and indexed by `contract.buyer_id`) instead of going through every contract of every contractor."""
+    stmt = (select(PartyRole.org_id).join(Contract, Contract.id == PartyRole.contract_id)
+            .where(flt.condition(), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct())
+    holders = set(conn.scalars(stmt))
+    return [o for o in org_ids if o in holders]
 
 
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
