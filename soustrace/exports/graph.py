@@ -267,7 +267,10 @@ def write_graph(graph: nx.MultiDiGraph, out: Path, fmt: str | None = None) -> li
     elif fmt == "graphml":
         nx.write_graphml(graph, out)
     elif fmt == "json":
-        data = nx.node_link_data(graph, edges="edges")
+        try:
+            data = nx.node_link_data(graph, edges="edges")
+        except TypeError:  # networkx < 3.4 names the list "links"
+            data = nx.node_link_data(graph)
         out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     elif fmt == "csv":
         return write_csv(graph, out)

@@ -87,7 +87,10 @@
       t.setAttribute("x", 14); t.setAttribute("y", 4); t.textContent = short(n.label, 40);
       g.appendChild(t);
     }
-    g.addEventListener("click", function (ev) { ev.stopPropagation(); select(n); });
+    g.addEventListener("click", function (ev) {
+      ev.stopPropagation(); select(n);
+      if (history.replaceState) history.replaceState(null, "", "#node=" + encodeURIComponent(n.id));
+    });
     nodeLayer.appendChild(g); n.el = g;
   });
 
@@ -170,6 +173,15 @@
     panel.appendChild(list);
   }
   fit();
+  /* a link can open the view on one node: page.html#node=org:12 (and the URL follows clicks) */
+  function fromHash() {
+    var m = /(?:^#|&)node=([^&]+)/.exec(location.hash);
+    var n = m && byId[decodeURIComponent(m[1])];
+    if (n) { var w = svg.clientWidth || 800, h = svg.clientHeight || 600;
+      tx = w / 2 - n.x * scale; ty = h / 2 - n.y * scale; apply(); select(n); }
+  }
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
   document.body.setAttribute("data-rendered", String(nodes.length));
   document.getElementById("summary").textContent = nodes.length + " nodes \u00b7 " + edges.length + " edges";
 })();

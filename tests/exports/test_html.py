@@ -88,7 +88,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
 def test_renders_in_headless_chromium(engine, tmp_path: Path) -> None:
-    build(engine)
+    ids = build(engine)
     g = build_graph(engine, provider="aws")
     [page] = write_graph(g, tmp_path / "aws.html")
     png = tmp_path / "shot.png"
@@ -108,3 +108,11 @@ def test_renders_in_headless_chromium(engine, tmp_path: Path) -> None:
     assert len(re.findall(r'<g class="node type-', dom)) == g.number_of_nodes()
     assert 'data-id="provider:aws"' in dom
     assert len(re.findall(r'<line [^>]*class="edge', dom)) == g.number_of_edges()
+    # the evidence panel of a node (opened from the URL, as a click would): its hosting edge's quote and URL
+    kiro = f"org:{ids.kiro}"
+    panel = subprocess.run([*common, "--dump-dom", page.as_uri() + f"#node={kiro}"], capture_output=True,
+                           text=True, timeout=120, check=False).stdout
+    details = panel[panel.index('id="details"'):]
+    assert "EDITIONS KIRO (MANDATAIRE)" in details
+    assert "<blockquote>Amazon Web Services</blockquote>" in details
+    assert 'href="https://fr.news.yahoo.com/cnr-h%C3%A9berge-partie-site-internet-174224701.html"' in details
