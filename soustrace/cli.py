@@ -20,6 +20,7 @@ COMMANDS = {
     "sites": "sites",
     "query": "query",
     "export": "export",
+    "demo": "demo",
 }
 
 

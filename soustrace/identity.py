@@ -30,6 +30,31 @@ _LEGAL_FORMS = re.compile(
 )
 
 
+# Role markers written inside winner names: "X(Mandataire)", "Y (co-traitant)", "Z - sous-traitant".
+ROLE_WORD = re.compile(
+    r"\b(?:(?P<subcontractor>sous[\s\-_]*traitan(?:te|ts|tes|t|ce))"
+    r"|(?P<member>co[\s\-_]*traitan(?:te|ts|tes|t|ce))"
+    r"|(?P<lead>mandataires?(?!\s+judiciaires?)))\b",
+    re.IGNORECASE,
+)
+ROLE_CORE = (r"(?:sous[\s\-_]*traitan(?:te|ts|tes|t|ce)|co[\s\-_]*traitan(?:te|ts|tes|t|ce)"
+              r"|mandataires?)")
+GROUP_TAIL = r"(?:\s+(?:du|de\s+la|de\s+l['’]|d['’]un|des)\s*groupement(?:\s+[\w-]+)?)?"
+ROLE_PAREN = re.compile(rf"\s*[(\[][^()\[\]]*?\b{ROLE_CORE}\b[^()\[\]]*?(?:[)\]]|$)", re.IGNORECASE)
+ROLE_TRAILING = re.compile(
+    rf"[\s,;:/\-–—]*\b(?:en\s+(?:tant\s+que|qualit[ée]\s+de)\s+)?(?:(?:le|la|les)\s+)?"
+    rf"{ROLE_CORE}{GROUP_TAIL}\s*[.,;:]*\s*$",
+    re.IGNORECASE,
+)
+ROLE_LEADING = re.compile(rf"^\s*{ROLE_CORE}{GROUP_TAIL}\s*[:\-–—]\s*", re.IGNORECASE)
+
+
+def strip_role_markers(name: str) -> str:
+    """`EDITIONS KIRO (MANDATAIRE)` → `EDITIONS KIRO`: the role belongs on the party, not in the name."""
+    cleaned = ROLE_LEADING.sub("", ROLE_TRAILING.sub("", ROLE_PAREN.sub("", name))).strip(" ,;:-")
+    return cleaned or name
+
+
 def normalize_name(name: str | None) -> str | None:
     """Upper-case ASCII, punctuation and legal forms removed: `Deloitte & Associés SAS` → `DELOITTE ASSOCIES`."""
     if not name:

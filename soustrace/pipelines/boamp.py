@@ -38,6 +38,11 @@ from typing import Any
 import ftfy
 from lxml import etree
 
+from soustrace.identity import GROUP_TAIL as _GROUP_TAIL
+from soustrace.identity import ROLE_LEADING as _ROLE_LEADING
+from soustrace.identity import ROLE_PAREN as _ROLE_PAREN
+from soustrace.identity import ROLE_TRAILING as _ROLE_TRAILING
+from soustrace.identity import ROLE_WORD as _ROLE_WORD
 from soustrace.pipelines.safe_xml import parse_xml
 from soustrace.records import (
     ContractRecord,
@@ -81,23 +86,7 @@ _KIND_RULES: tuple[tuple[str, NoticeKind], ...] = (
 )
 _STATUS_KINDS = frozenset({"rectification", "cancellation", "modification"})
 
-# Role markers written inside winner names: "X(Mandataire)", "Y (co-traitant)", "Z - sous-traitant".
-_ROLE_WORD = re.compile(
-    r"\b(?:(?P<subcontractor>sous[\s\-_]*traitan(?:te|ts|tes|t|ce))"
-    r"|(?P<member>co[\s\-_]*traitan(?:te|ts|tes|t|ce))"
-    r"|(?P<lead>mandataires?(?!\s+judiciaires?)))\b",
-    re.IGNORECASE,
-)
-_ROLE_CORE = (r"(?:sous[\s\-_]*traitan(?:te|ts|tes|t|ce)|co[\s\-_]*traitan(?:te|ts|tes|t|ce)"
-              r"|mandataires?)")
-_GROUP_TAIL = r"(?:\s+(?:du|de\s+la|de\s+l['’]|d['’]un|des)\s*groupement(?:\s+[\w-]+)?)?"
-_ROLE_PAREN = re.compile(rf"\s*[(\[][^()\[\]]*?\b{_ROLE_CORE}\b[^()\[\]]*?(?:[)\]]|$)", re.IGNORECASE)
-_ROLE_TRAILING = re.compile(
-    rf"[\s,;:/\-–—]*\b(?:en\s+(?:tant\s+que|qualit[ée]\s+de)\s+)?(?:(?:le|la|les)\s+)?"
-    rf"{_ROLE_CORE}{_GROUP_TAIL}\s*[.,;:]*\s*$",
-    re.IGNORECASE,
-)
-_ROLE_LEADING = re.compile(rf"^\s*{_ROLE_CORE}{_GROUP_TAIL}\s*[:\-–—]\s*", re.IGNORECASE)
+
 _SEGMENT_LEAD = re.compile(r"^[\s,;/+&\-–—]*(?:\bet\b\s*)?", re.IGNORECASE)
 
 _MOJIBAKE = re.compile("[\x80-\x9f]|Ã[\x80-\xbf]|â€")

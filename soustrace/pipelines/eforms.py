@@ -39,6 +39,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from soustrace.identity import strip_role_markers
 from soustrace.pipelines.safe_xml import element_path, flatten_text, local_name, parse_xml
 from soustrace.records import (
     ContractRecord,
@@ -235,6 +236,12 @@ def clean_name(text: str | None) -> str | None:
     return name or None
 
 
+def party_name(text: str | None) -> str | None:
+    """An organisation's name without the role written into it; the evidence keeps the text as written."""
+    name = clean_name(text)
+    return strip_role_markers(name) if name else None
+
+
 # ---- XML access -----------------------------------------------------------------------------------------
 
 
@@ -354,7 +361,7 @@ def _org(company: etree._Element, language: str | None) -> _Org | None:
     country = iso2_country(_text(company, "cac:PostalAddress/cac:Country/cbc:IdentificationCode"))
     national_id, scheme = company_id(_text(company, "cac:PartyLegalEntity/cbc:CompanyID"), country)
     ref = OrgRef(
-        name=clean_name(name_el.text) if name_el is not None else None,
+        name=party_name(name_el.text) if name_el is not None else None,
         national_id=national_id,
         id_scheme=scheme,
         country=country,

@@ -48,7 +48,9 @@ def resource_period(title: str) -> tuple[dt.date, dt.date] | None:
 class DecpSpider(WindowedSpider):
     name = "decp"
     source = "decp"
-    default_window_days = 36600  # one window for the whole range: files, not dates, are the unit here
+    # One window for the whole range: files, not dates, are the unit here; several windows would read
+    # the same yearly file once each.
+    custom_settings = {"CRAWL_WINDOW_DAYS": 36600}
 
     def start_window(self, state: WindowState) -> Iterator[Request]:
         api = self.settings.get("DECP_API_URL").rstrip("/")

@@ -120,7 +120,7 @@ def _edges(s: Session, site: Site) -> dict[tuple[str, str | None, str | None, st
 
 
 def test_dns_edges_corroboration_disagreement_and_history(engine: Engine, index) -> None:  # type: ignore[no-untyped-def]
-    sites = _sites(engine)  # provider catalog NOT loaded: edges carry names, compared through the catalog aliases
+    sites = _sites(engine)  # writers load the provider catalog: edges carry catalog ids
     _nlp(engine, sites["www.kiro-ec2.example"], "Le site est hébergé par Amazon Web Services EMEA SARL.")
     _nlp(engine, sites["www.kiro-ovh.example"], "Le site est hébergé par Amazon Web Services.")  # DNS says OVH
     resolver = RecordedResolver(ANSWERS)
@@ -129,10 +129,10 @@ def test_dns_edges_corroboration_disagreement_and_history(engine: Engine, index)
     with Session(engine) as s:
         kiro = s.scalar(select(Organization).where(Organization.siren == "829220383"))
         cdn = _edges(s, sites["www.kiro-cdn.example"])
-        assert set(cdn) == {("dns", "Amazon Web Services (AWS)", "cdn", "current")}
+        assert set(cdn) == {("dns", "aws", "cdn", "current")}
         ec2 = _edges(s, sites["www.kiro-ec2.example"])
-        dns_host = ec2[("dns", "Amazon Web Services (AWS)", "host", "current")]
-        nlp_host = ec2[("nlp", "Amazon Web Services (AWS)", "host", "current")]
+        dns_host = ec2[("dns", "aws", "host", "current")]
+        nlp_host = ec2[("nlp", "aws", "host", "current")]
         assert dns_host.src_org_id == kiro.id and dns_host.method == "dns"
         (dns_ev,) = s.scalars(select(Evidence).where(Evidence.relation_id == dns_host.id)).all()
         assert dns_ev.kind == "dns" and dns_ev.source_url == "dns:www.kiro-ec2.example" and dns_ev.path == "A"
@@ -142,23 +142,23 @@ def test_dns_edges_corroboration_disagreement_and_history(engine: Engine, index)
                                                  Evidence.path == f"corroborated-by-relation:{dns_host.id}"))
         assert marker.kind == "dns" and marker.text.startswith("corroborated by DNS")
         ovh = _edges(s, sites["www.kiro-ovh.example"])  # they disagree: both kept, nothing raised
-        assert ovh[("nlp", "Amazon Web Services (AWS)", "host", "current")].confidence == pytest.approx(0.6)
-        assert ("dns", "OVHcloud", "host", "current") in ovh
+        assert ovh[("nlp", "aws", "host", "current")].confidence == pytest.approx(0.6)
+        assert ("dns", "ovhcloud", "host", "current") in ovh
         count = len(s.scalars(select(Evidence)).all())
 
     check_sites(engine, resolver=RecordedResolver(ANSWERS), index=index)  # same answers: idempotent
     with Session(engine) as s:
         assert len(s.scalars(select(Evidence)).all()) == count
         ec2 = _edges(s, sites["www.kiro-ec2.example"])
-        assert ec2[("nlp", "Amazon Web Services (AWS)", "host", "current")].confidence == pytest.approx(0.8)
+        assert ec2[("nlp", "aws", "host", "current")].confidence == pytest.approx(0.8)
 
     moved = {**ANSWERS, "www.kiro-ec2.example": {"CNAME": ["kiro.hosting.ovh.net."]}}
     check_sites(engine, site_url="www.kiro-ec2.example", resolver=RecordedResolver(moved), index=index)
     with Session(engine) as s:
         ec2 = _edges(s, sites["www.kiro-ec2.example"])
-        assert ("dns", "Amazon Web Services (AWS)", "host", "past") in ec2  # the old answer is history
-        assert ("dns", "OVHcloud", "host", "current") in ec2
-        past = ec2[("dns", "Amazon Web Services (AWS)", "host", "past")]
+        assert ("dns", "aws", "host", "past") in ec2  # the old answer is history
+        assert ("dns", "ovhcloud", "host", "current") in ec2
+        past = ec2[("dns", "aws", "host", "past")]
         assert s.scalars(select(Evidence).where(Evidence.relation_id == past.id)).all()
 
 

@@ -84,15 +84,15 @@ def test_kiro_two_lots_same_groupement(kiro: NoticeRecord) -> None:
     assert list(lots) == ["LOT-0001", "LOT-0003"]
     for contract in lots.values():
         assert _roles(contract) == [
-            ("lead", "EDITIONS KIRO (MANDATAIRE)"),
-            ("member", "IMPRIMERIE MARIE (COTRAITANT)"),
+            ("lead", "EDITIONS KIRO"),
+            ("member", "IMPRIMERIE MARIE"),
             ("subcontractor", "MICROLYNX"),
         ]
         ids = [(p.org.national_id, p.org.id_scheme, p.org.country) for p in contract.parties]
         assert ids == [("82922038300022", "SIRET", "FR"), ("40775375500021", "SIRET", "FR"),
                        ("40300483100034", "SIRET", "FR")]
         subcontractor = contract.parties[2]
-        assert [main.name for main in subcontractor.main_contractors] == ["EDITIONS KIRO (MANDATAIRE)"]
+        assert [main.name for main in subcontractor.main_contractors] == ["EDITIONS KIRO"]
         assert subcontractor.main_contractors[0] is contract.parties[0].org
         assert contract.subcontracting == {"declared": True}
 
@@ -459,7 +459,7 @@ def test_json_adapter_gives_the_same_winners_as_the_xml(kiro: NoticeRecord, wrap
         assert json_contract.amount == xml_contract.amount == Decimal("224675")
         assert json_contract.award_date == xml_contract.award_date
         assert json_contract.amount_max == xml_contract.amount_max
-    assert [m.name for m in record.contracts[0].parties[2].main_contractors] == ["EDITIONS KIRO (MANDATAIRE)"]
+    assert [m.name for m in record.contracts[0].parties[2].main_contractors] == ["EDITIONS KIRO"]
     assert record.buyer is not None and record.buyer.national_id == "13001651200019"
     assert [r.target_url for r in record.relations] == ["https://www.marches-publics.gouv.fr"]
     assert record.contracts[0].parties[0].evidence.text == "EDITIONS KIRO (MANDATAIRE)"
