@@ -24,8 +24,8 @@ Choices made here (see also `decp_values`):
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -165,7 +165,8 @@ def _build(item: SourceItem, ctx: FileContext) -> NoticeRecord | None:
     publication_date = _optional_date(rec, "datePublicationDonnees", contract)
     buyer = _buyer(buyer_obj, contract)
     return NoticeRecord(
-        source="decp", source_id=_variant_key(uid, award_date, contract), raw=item.raw if item.raw is not None else canonical_json(rec),
+        source="decp", source_id=_variant_key(uid, award_date, contract),
+        raw=item.raw if item.raw is not None else canonical_json(rec),
         url=f"{ctx.url}#{item.path}", publication_date=publication_date, kind="award",
         schema_version=item.schema_version, content_type="application/json", buyer=buyer,
         contracts=[contract], texts={"object": contract.title} if contract.title else {},
