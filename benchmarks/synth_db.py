@@ -84,7 +84,8 @@ def providers(engine: Engine) -> list[str]:
             rows.append({"id": p["id"], "name": p.get("display_name") or p["id"], "hq_country": p.get("hq_country"),
                          "jurisdiction": p.get("jurisdiction"),
                          "cloud_act": None if cloud_act is None else str(cloud_act).lower(),
-                         "secnumcloud_status": secnum.get("status"), "data": p})
+                         # the column is VARCHAR(40); some catalog statuses are longer (PostgreSQL enforces it)
+                         "secnumcloud_status": (secnum.get("status") or "")[:40] or None, "data": p})
     else:
         for pid in PROVIDER_SHARE:
             rows.append({"id": pid, "name": pid, "jurisdiction": "unknown", "data": {"aliases": [pid]}})

@@ -87,3 +87,10 @@ def test_help_has_examples(command: str) -> None:
     result = CliRunner().invoke(cli, ["query", command, "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.stdout and f"soustrace query {command}" in result.stdout
+
+
+def test_uses_fast_flags(engine, db_url: str) -> None:
+    build(engine)
+    rows = json.loads(run(db_url, "uses", "aws", "--no-contracts", "--direct-only", "-f", "json").stdout)
+    assert {r["contractor"] for r in rows} == {"EDITIONS KIRO (MANDATAIRE)", "Moter", "MICROLYNX"}
+    assert all(r["total_amount"] is None for r in rows)

@@ -150,3 +150,11 @@ def test_empty_answer_keeps_its_columns(engine) -> None:
     frame = uses(engine, "aws", date_from="2030")
     assert frame.empty
     assert list(frame.columns) == USES_COLUMNS
+
+
+def test_without_contract_columns_same_rows(engine) -> None:
+    build(engine)
+    full, lean = uses(engine, "aws", buyer="MINARM"), uses(engine, "aws", buyer="MINARM", with_contracts=False)
+    assert sorted(lean["relation_id"]) == sorted(full["relation_id"])
+    assert lean["contracts_won"].isna().all() and lean["total_amount"].isna().all()
+    assert list(lean.columns) == USES_COLUMNS
