@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from soustrace.models import Provider
+from soustrace.identity import identify, normalize_name
+from soustrace.models import OrgAlias, Organization, Provider
 from soustrace.paths import DATA_DIR
 
 CATALOG = DATA_DIR / "providers.json"
@@ -76,7 +78,43 @@ def ensure_providers_in(s: Session, path: Path = CATALOG) -> int:
             for key, value in values.items():
                 setattr(row, key, value)
     s.flush()
+    for pid, entry in providers.items():
+        for entity in entry.get("legal_entities") or []:
+            _legal_entity(s, pid, entity)
+    s.flush()
     return len(providers)
+
+
+def _legal_entity(s: Session, pid: str, entity: dict[str, Any]) -> None:
+    """A provider's legal entity as an Organization tied to it, so the same company winning a contract
+    (OVH SAS, SIREN 424761419) is recognised as that provider. French RCS/SIRET numbers resolve to the
+    SIREN; other registrations are kept as foreign ids with their scheme."""
+    name = entity.get("name")
+    reg = entity.get("registration") or {}
+    number, scheme, country = reg.get("number"), reg.get("scheme") or "", entity.get("country")
+    national_id = id_scheme = None
+    if number:
+        digits = re.sub(r"\D", "", number)
+        if country == "FR" and len(digits) in (9, 14):
+            national_id, id_scheme = digits, "SIRET" if len(digits) == 14 else "SIREN"
+        else:
+            national_id, id_scheme = number.split(" (")[0], re.sub(r"[^A-Z]", "", scheme.upper())[:20] or None
+    ident = identify(name, national_id, id_scheme, country)
+    if ident is None:
+        return
+    org = s.scalar(select(Organization).where(Organization.org_key == ident.org_key))
+    if org is None:
+        org = Organization(org_key=ident.org_key, name=name, normalized_name=normalize_name(name), kind="provider",
+                           siren=ident.siren, siret=ident.siret, vat=ident.vat, foreign_id=ident.foreign_id,
+                           foreign_scheme=ident.foreign_scheme, country=ident.country or country,
+                           id_valid=ident.valid, id_issue=ident.issue, provider_id=pid)
+        s.add(org)
+        s.flush()
+    else:
+        org.provider_id = org.provider_id or pid
+        org.kind = "provider"
+    if name and s.scalar(select(OrgAlias.id).where(OrgAlias.org_id == org.id, OrgAlias.name == name[:500])) is None:
+        s.add(OrgAlias(org_id=org.id, name=name[:500], source="catalog"))
 
 
 def find_provider(engine: Engine, ref: str) -> Provider | None:
