@@ -127,8 +127,7 @@ def explain(engine: Engine, provider: str) -> None:
         for name, stmt in statements.items():
             sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
             print(f"\n-- plan: {name}")
-            for row in conn.exec_driver_sql(prefix + sql):
-                print("   ", " | ".join(str(c) for c in row))
+            _print_plan(conn, prefix + sql)
         captured: list[str] = []
         original = conn.execute
 
@@ -142,8 +141,13 @@ def explain(engine: Engine, provider: str) -> None:
         conn.execute = original  # type: ignore[method-assign]
         for i, sql in enumerate(captured):
             print(f"\n-- plan: contract aggregates #{i + 1}")
-            for row in conn.exec_driver_sql(prefix + sql):
-                print("   ", " | ".join(str(c) for c in row))
+            _print_plan(conn, prefix + sql)
+
+
+def _print_plan(conn: Any, sql: str) -> None:
+    for row in conn.exec_driver_sql(sql):
+        line = " | ".join(str(c) for c in row)
+        print("   ", line if len(line) <= 160 else line[:157] + "...")  # id lists make lines huge
 
 
 def main(argv: list[str] | None = None) -> int:
