@@ -13,7 +13,11 @@ from soustrace.models.base import Base
 
 class Contract(Base):
     __tablename__ = "contract"
-    __table_args__ = (UniqueConstraint("notice_id", "lot"), Index("ix_contract_award_date", "award_date"))
+    __table_args__ = (
+        UniqueConstraint("notice_id", "lot"),
+        Index("ix_contract_award_date", "award_date"),
+        Index("ix_contract_buyer_date", "buyer_id", "award_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
@@ -42,7 +46,11 @@ class PartyRole(Base):
     """winner | lead (mandataire) | member (co-traitant) | subcontractor | buyer, with the id as written."""
 
     __tablename__ = "party_role"
-    __table_args__ = (UniqueConstraint("contract_id", "org_id", "role"), Index("ix_party_role_org", "org_id", "role"))
+    __table_args__ = (
+        UniqueConstraint("contract_id", "org_id", "role"),
+        # covering: the per-contractor pass of `query uses` reads (org, role) → contract without the table
+        Index("ix_party_role_org", "org_id", "role", "contract_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"))

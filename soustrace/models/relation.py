@@ -21,6 +21,7 @@ class Relation(Base):
     __table_args__ = (
         Index("ix_relation_provider", "provider_id", "kind", "status"),
         Index("ix_relation_src", "src_org_id", "kind"),
+        Index("ix_relation_kind_status", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
