@@ -7,8 +7,9 @@ from soustrace.models.notice import Document, Notice, NoticeLinkRow, NoticeRevis
 from soustrace.models.organization import OrgAlias, Organization, Site
 from soustrace.models.provider import Provider
 from soustrace.models.relation import Evidence, Relation
+from soustrace.models.summary import OrgContractSummary
 
 __all__ = [
     "Base", "Contract", "CrawlWindow", "Document", "Evidence", "Notice", "NoticeLinkRow", "NoticeRevision",
-    "OrgAlias", "Organization", "PartyRole", "Provider", "Reject", "Relation", "Site",
+    "OrgAlias", "OrgContractSummary", "Organization", "PartyRole", "Provider", "Reject", "Relation", "Site",
 ]

@@ -42,6 +42,7 @@ from soustrace.models import (
     Site,
 )
 from soustrace.models.base import utcnow
+from soustrace.models.summary import refresh_summaries
 from soustrace.records import (
     ContractRecord,
     EvidenceRecord,
@@ -180,6 +181,7 @@ class Store:
                     writer.rebuild(notice, rec)
                     stats.revised += 1
                     stats.parse_errors += bool(rec.parse_error)
+                writer.finish()
         return stats
 
     def add_reject(self, reject: RejectRecord) -> None:
@@ -219,6 +221,7 @@ class Store:
                     ),
                 )
                 stats.rejects += 1
+        writer.finish()
         return stats
 
     def _quarantine(self, record: NoticeRecord | RejectRecord, exc: Exception) -> StoreStats:
@@ -270,6 +273,8 @@ class Writer:
         self.caches = caches or StoreCaches()
         self.orgs: dict[str, Organization] = {}
         self.providers: set[str] | None = None
+        # Organisations whose contract roles changed: their contract totals are refreshed before commit.
+        self.touched_orgs: set[int] = set()
         # Notices whose evidence cannot exist yet (new, or just cleared): no lookup needed before inserting.
         self.fresh_notices: set[int] = set()
         self.new_evidence: dict[str, Evidence] = {}
@@ -314,6 +319,12 @@ class Writer:
         self._drop_unbacked(touched)
         self.s.flush()
         return outcome
+
+    def finish(self) -> None:
+        """Before commit: refresh the contract totals of the organisations this batch touched."""
+        self.s.flush()
+        refresh_summaries(self.s, self.touched_orgs)
+        self.touched_orgs.clear()
 
     def rebuild(self, notice: Notice, rec: NoticeRecord) -> None:
         """Replace what derives from a notice with what `rec` says (its raw payload stays as stored)."""
@@ -410,6 +421,9 @@ class Writer:
                 select(Evidence.relation_id).where(Evidence.notice_id == notice.id, Evidence.relation_id.is_not(None))
             )
         )
+        self.touched_orgs.update(
+            self.s.scalars(select(PartyRole.org_id).join(Contract).where(Contract.notice_id == notice.id))
+        )
         self.s.execute(delete(Evidence).where(Evidence.notice_id == notice.id))
         self.s.execute(delete(Contract).where(Contract.notice_id == notice.id))
         self.s.execute(delete(NoticeLinkRow).where(NoticeLinkRow.notice_id == notice.id))
@@ -474,6 +488,7 @@ class Writer:
                 self.s.add(role_row)
                 self.s.flush()
                 seen[(org.id, party.role)] = role_row
+                self.touched_orgs.add(org.id)
             self.evidence(party.evidence, notice=notice, party_role_id=role_row.id, kind="structured")
             if party.role == "subcontractor":
                 subcontracts.append((party, org))

@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from soustrace.identity import normalize_name
 from soustrace.models import Contract, Organization
+from soustrace.models.summary import CONTRACTOR_ROLES, WON_ROLES  # one definition, shared with the summary
 
-WON_ROLES = ("winner", "lead", "member")
-CONTRACTOR_ROLES = (*WON_ROLES, "subcontractor")
+__all__ = ["CONTRACTOR_ROLES", "WON_ROLES", "ContractFilter", "buyer_condition", "parse_date"]
 
 
 def parse_date(value: str | dt.date | None, *, end: bool = False) -> dt.date | None:

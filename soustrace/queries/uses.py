@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Text, case, cast, distinct, func, select, union_all
+from sqlalchemy import Connection, Engine, func, select, union_all
 
-from soustrace.models import Contract, Organization, PartyRole, Relation, Site
+from soustrace.models import Contract, Organization, OrgContractSummary, PartyRole, Relation, Site
+from soustrace.models.summary import aggregate_select
 from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
@@ -43,6 +43,8 @@ USES_COLUMNS = [
 CONTRACT_COLUMNS = ["contracts_won", "subcontracts", "total_amount", "currency", "n_buyers", "buyers", "first_award",
                     "last_award"]
 MAX_BUYERS_LISTED = 10
+SUMMARY_COLUMNS = ["org_id", "contracts_won", "subcontracts", "total_amount", "n_currencies", "currency_min",
+                   "currency_max", "first_award", "last_award", "buyer_ids"]
 
 
 def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = None,
@@ -149,20 +151,6 @@ def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _role_pairs(org_ids: list[int]):  # type: ignore[no-untyped-def]
-    """Distinct (org, contract, won?) so an org that is both winner and lead is counted once."""
-    won = case((PartyRole.role == "subcontractor", 0), else_=1).label("won")
-    return (select(PartyRole.org_id, PartyRole.contract_id, won)
-            .where(PartyRole.org_id.in_(org_ids), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct().subquery())
-
-
-def _distinct_ids_text(conn: Connection, column: Any) -> Any:
-    """Distinct ids of a group as one comma-separated string (group_concat / string_agg per dialect)."""
-    if conn.dialect.name == "postgresql":
-        return func.string_agg(distinct(cast(column, Text)), ",")
-    return func.group_concat(distinct(column))
-
-
 def _contract_aggregates(conn: Connection, org_ids: list[int], flt: ContractFilter,
                          full: bool = True) -> dict[int, dict]:
     """Per organisation: counts, EUR-safe totals, first/last award and buyer ids, in ONE grouped query.
@@ -176,23 +164,11 @@ def _contract_aggregates(conn: Connection, org_ids: list[int], flt: ContractFilt
             PartyRole.org_id == Organization.id, PartyRole.role.in_(CONTRACTOR_ROLES), flt.condition())
         found = conn.scalars(select(Organization.id).where(Organization.id.in_(org_ids), role.exists()))
         return {org: {} for org in found}
-    pairs = _role_pairs(org_ids)
-    is_won = pairs.c.won == 1
-    won_currency = case((is_won & Contract.amount.is_not(None), Contract.currency))
-    stmt = flt.apply(
-        select(
-            pairs.c.org_id,
-            func.count(case((is_won, 1))).label("contracts_won"),
-            func.count(case((pairs.c.won == 0, 1))).label("subcontracts"),
-            func.sum(case((is_won, Contract.amount))).label("total_amount"),
-            func.min(Contract.award_date).label("first_award"),
-            func.max(Contract.award_date).label("last_award"),
-            func.count(distinct(won_currency)).label("n_currencies"),
-            func.min(won_currency).label("currency_min"),
-            func.max(won_currency).label("currency_max"),
-            _distinct_ids_text(conn, Contract.buyer_id).label("buyer_ids"),
-        ).join(Contract, Contract.id == pairs.c.contract_id)
-    ).group_by(pairs.c.org_id)
+    if flt.active:
+        stmt = flt.apply(aggregate_select(conn.dialect.name, org_ids))
+    else:  # the store keeps these totals per organisation: one row each instead of a pass over contracts
+        summary = OrgContractSummary.__table__
+        stmt = select(*(summary.c[c] for c in SUMMARY_COLUMNS)).where(summary.c.org_id.in_(org_ids))
     out: dict[int, dict] = {}
     for r in conn.execute(stmt):
         agg = r._asdict()
