@@ -21,10 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from replay import BoampAPI, ReplayServer, TedAPI, clone_records, run_soustrace  # noqa: E402
+from replay import FAST_CRAWL, BoampAPI, ReplayServer, TedAPI, clone_records, run_soustrace  # noqa: E402
 
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=16",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=WARNING"]
+FAST = [*FAST_CRAWL, "-s", "LOG_LEVEL=WARNING"]
 
 
 def child_peak_mb() -> float:

@@ -205,6 +205,16 @@ def clone_records(records: list[dict[str, Any]], count: int, start: dt.date, day
     return out
 
 
+# Crawl settings for tests and benchmarks on 127.0.0.1: no politeness delays, short backoffs, wide concurrency.
+FAST_CRAWL = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0.05",
+              "-s", "CONCURRENT_REQUESTS=16", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+
+
+def crawl_summary(proc: Any) -> dict[str, Any]:
+    """The JSON summary a `soustrace crawl` prints on stdout."""
+    return json.loads(proc.stdout[proc.stdout.index("{"):])
+
+
 def run_soustrace(db_url: str, *args: str, timeout: float = 600) -> Any:
     """Run the CLI in a subprocess: Scrapy's reactor starts once per process, so each crawl gets its own."""
     import os

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
-from replay import BoampAPI, Fault, ReplayServer, Reply, clone_records, run_soustrace
+from replay import FAST_CRAWL, BoampAPI, Fault, ReplayServer, Reply, clone_records, crawl_summary, run_soustrace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,26 +17,12 @@ from soustrace.queries.stats import db_stats
 
 PAGE = Path(__file__).parents[1] / "fixtures" / "boamp" / "ods_api_v2.1_records_response_2024-03-01.json"
 REAL = json.loads(PAGE.read_text())["results"]  # 20 real records, published 2006-07-04 (see SOURCES.md)
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "RETRY_BACKOFF_BASE=0.05",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-]
 
 
 def crawl(db_url: str, api: str, start: str, end: str, *extra: str):
     return run_soustrace(
-        db_url, "crawl", "boamp", "--from", start, "--to", end, "-s", f"BOAMP_API_URL={api}", *FAST, *extra
+        db_url, "crawl", "boamp", "--from", start, "--to", end, "-s", f"BOAMP_API_URL={api}", *FAST_CRAWL, *extra
     )
-
-
-def summary(proc) -> dict:
-    return json.loads(proc.stdout[proc.stdout.index("{") :])
 
 
 def test_real_records_are_stored_once_and_rerun_adds_nothing(engine, db_url) -> None:
@@ -45,7 +31,7 @@ def test_real_records_are_stored_once_and_rerun_adds_nothing(engine, db_url) -> 
         api = server.mount("/boamp", BoampAPI(REAL))
         first = crawl(db_url, api, min(dates), max(dates))
         assert first.returncode == 0, first.stderr[-3000:]
-        assert summary(first)["expected"] == 20 and summary(first)["stored"] == 20
+        assert crawl_summary(first)["expected"] == 20 and crawl_summary(first)["stored"] == 20
         before = db_stats(engine)
         assert before["notices"] == {"boamp": 20}
         again = crawl(db_url, api, min(dates), max(dates))
@@ -90,7 +76,7 @@ def test_more_than_10000_records_with_faults_every_record_once(sqlite_engine, sq
         statuses = [status for _, _, status in server.log]
         assert statuses.count(429) == 3 and statuses.count(503) == 3
         assert any("/exports/jsonl" in path for _, path, _ in server.log)
-        result = summary(proc)
+        result = crawl_summary(proc)
         assert result["expected"] == 10_100 and result["stored"] == 10_100 and result["incomplete"] == []
         assert db_stats(sqlite_engine)["notices"] == {"boamp": 10_100}
         again = crawl(sqlite_url, api, "2024-03-01", "2024-03-02", "--resume")

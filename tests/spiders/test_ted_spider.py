@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from replay import Fault, ReplayServer, Reply, TedAPI, run_soustrace
+from replay import FAST_CRAWL, Fault, ReplayServer, Reply, TedAPI, crawl_summary, run_soustrace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,28 +14,12 @@ from soustrace.models import Notice, Organization, PartyRole
 from soustrace.queries.stats import db_stats
 
 TED = Path(__file__).parents[1] / "fixtures" / "ted"
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=False",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "RETRY_BACKOFF_BASE=0.05",
-    "-s",
-    "CONCURRENT_REQUESTS=16",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-]
 
 
 def crawl(db_url: str, api: str, start: str, end: str, *extra: str):
     return run_soustrace(
-        db_url, "crawl", "ted", "--from", start, "--to", end, "-s", f"TED_API_URL={api}", *FAST, *extra
+        db_url, "crawl", "ted", "--from", start, "--to", end, "-s", f"TED_API_URL={api}", *FAST_CRAWL, *extra
     )
-
-
-def summary(proc) -> dict:
-    return json.loads(proc.stdout[proc.stdout.index("{") :])
 
 
 def real_notices() -> list[tuple[str, str, str, bytes]]:
@@ -58,7 +42,7 @@ def test_only_the_requested_country_and_roles_from_the_xml(engine, db_url) -> No
         api = server.mount("/ted", api_impl)
         proc = crawl(db_url, api, "2025-01-10", "2025-01-10")
         assert proc.returncode == 0, proc.stderr[-3000:]
-        assert summary(proc)["expected"] == 1
+        assert crawl_summary(proc)["expected"] == 1
     with Session(engine) as s:
         assert [n.source_id for n in s.scalars(select(Notice))] == ["156-2025"]
         roles = {(o.name, r.role) for r, o in s.execute(select(PartyRole, Organization).join(Organization))}
@@ -102,7 +86,7 @@ def test_beyond_15000_results_with_faults_and_an_expired_token(sqlite_engine, sq
         proc = crawl(sqlite_url, api, "2024-06-03", "2024-06-03")
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert expired["done"]
-        result = summary(proc)
+        result = crawl_summary(proc)
         assert result["expected"] == 15_300 and result["stored"] == 15_300
         with Session(sqlite_engine) as s:
             assert s.scalar(select(func.count()).select_from(Notice)) == 15_300
