@@ -23,10 +23,9 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from soustrace.identity import normalize_name
 from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
-from soustrace.pipelines.store import Writer, _key, sha256
+from soustrace.pipelines.store import Writer, relation_key, sha256
 from soustrace.records import EvidenceRecord, OrgRef
 
 log = logging.getLogger(__name__)
@@ -141,11 +140,10 @@ def _valid_editor_ref(editor: dict[str, Any] | None) -> OrgRef | None:
 
 
 def edge_key_for(row: Relation, status: str) -> str:
-    """The natural key `Writer.relation` gives this edge with another status (kept in step with the store)."""
-    name_key = None if row.provider_id else (normalize_name(row.provider_name) if row.provider_name else None)
-    key = _key(row.kind, row.role, status, row.method, row.src_org_id, row.dst_org_id, row.provider_id, name_key,
-               row.contract_id, row.site_id, row.target_url)
-    return key if len(key) <= 200 else key[:120] + "#" + sha256(key)
+    """The natural key `Writer.relation` gives this edge with another status."""
+    return relation_key(kind=row.kind, role=row.role, status=status, method=row.method, src_org_id=row.src_org_id,
+                        dst_org_id=row.dst_org_id, provider_id=row.provider_id, provider_name=row.provider_name,
+                        contract_id=row.contract_id, site_id=row.site_id, target_url=row.target_url)
 
 
 def set_status(session: Session, row: Relation, status: str) -> Relation:

@@ -618,21 +618,10 @@ class Writer:
         site_id: int | None = None,
     ) -> Relation:
         """Upsert an edge on its natural key; a re-seen edge only moves `last_seen` (and keeps max confidence)."""
-        name_key = None if provider_id else (normalize_name(provider_name) if provider_name else None)
-        edge_key = _key(
-            kind,
-            role,
-            status,
-            method,
-            src.id if src else None,
-            dst.id if dst else None,
-            provider_id,
-            name_key,
-            contract_id,
-            site_id,
-            target_url,
-        )
-        edge_key = edge_key if len(edge_key) <= 200 else edge_key[:120] + "#" + sha256(edge_key)
+        edge_key = relation_key(kind=kind, role=role, status=status, method=method, src_org_id=src.id if src else None,
+                                dst_org_id=dst.id if dst else None, provider_id=provider_id,
+                                provider_name=provider_name, contract_id=contract_id, site_id=site_id,
+                                target_url=target_url)
         row = self.s.scalar(select(Relation).where(Relation.edge_key == edge_key))
         now = utcnow()
         if row is None:
@@ -735,6 +724,16 @@ class Writer:
             self.s.add(row)
             self.s.flush()
         return row
+
+
+def relation_key(*, kind: str, role: str | None, status: str, method: str, src_org_id: int | None,
+                 dst_org_id: int | None, provider_id: str | None, provider_name: str | None, contract_id: int | None,
+                 site_id: int | None, target_url: str | None) -> str:
+    """An edge's natural key: the same claim, by the same method, about the same parties, is one row."""
+    name_key = None if provider_id else (normalize_name(provider_name) if provider_name else None)
+    key = _key(kind, role, status, method, src_org_id, dst_org_id, provider_id, name_key, contract_id, site_id,
+               target_url)
+    return key if len(key) <= 200 else key[:120] + "#" + sha256(key)
 
 
 TextExtractor = Callable[[str], list[dict[str, Any]]]
