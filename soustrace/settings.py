@@ -6,6 +6,10 @@ Each value says why it is what it is; any of them can be overridden with `-s NAM
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 BOT_NAME = "soustrace"
 SPIDER_MODULES = ["soustrace.spiders"]
@@ -67,3 +71,19 @@ CRAWL_WINDOW_PASSES = 2
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+
+def crawl_settings(db_url: str, overrides: dict[str, str] | None = None, *, quiet: bool = False) -> Settings:
+    """This module's settings for one crawl: the database, `-s NAME=VALUE` overrides, quieter logs."""
+    import sys
+
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(sys.modules[__name__], priority="project")
+    settings.set("SOUSTRACE_DB", db_url, priority="cmdline")
+    if quiet:
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings

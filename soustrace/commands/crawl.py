@@ -24,22 +24,18 @@ SETTING = click.option(
 def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kwargs: Any) -> None:
     """Run one spider in this process with the project settings, `--db` and `-s` overrides."""
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
-    from soustrace import settings as project_settings
     from soustrace.db import resolve_url
+    from soustrace.settings import crawl_settings
 
-    settings = Settings()
-    settings.setmodule(project_settings, priority="project")
-    settings.set("SOUSTRACE_DB", resolve_url((ctx.find_root().obj or {}).get("db_url")), priority="cmdline")
-    if is_quiet(ctx):
-        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    values = {}
     for override in overrides:
         name, sep, value = override.partition("=")
         if not sep:
             raise click.BadParameter(f"{override!r} is not NAME=VALUE", param_hint="-s")
-        settings.set(name.strip(), value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+        values[name.strip()] = value
+    db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
+    process = CrawlerProcess(crawl_settings(db_url, values, quiet=is_quiet(ctx)))
     process.crawl(spider, **{k: v for k, v in kwargs.items() if v is not None})
     process.start()
 

@@ -48,23 +48,11 @@ def run_disclosure_crawl(db_url: str, targets: list[dict[str, Any]], overrides: 
                          *, quiet: bool = False) -> dict[str, Any]:
     """Run the spider in this process (Twisted's reactor starts once per process) and return its stats."""
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
+    from soustrace.settings import crawl_settings
     from soustrace.spiders.disclosures import DisclosuresSpider
 
-    settings = Settings()
-    try:
-        from soustrace import settings as project_settings
-
-        settings.setmodule(project_settings, priority="project")
-    except ImportError:  # pragma: no cover - project settings ship with the package
-        pass
-    settings.set("SOUSTRACE_DB", db_url, priority="cmdline")
-    if quiet:
-        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    for name, value in (overrides or {}).items():
-        settings.set(name, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=not quiet)
+    process = CrawlerProcess(crawl_settings(db_url, overrides, quiet=quiet))
     crawler = process.create_crawler(DisclosuresSpider)
     process.crawl(crawler, targets=targets)
     process.start()

@@ -26,6 +26,7 @@ CHUNK = 1 << 20
 
 class DecpFilePipeline:
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.settings = crawler.settings
         self.cache = Path(self.settings.get("DECP_CACHE_DIR") or Path.home() / ".cache" / "soustrace" / "decp")
         self.user_agent = self.settings.get("USER_AGENT")
@@ -35,10 +36,10 @@ class DecpFilePipeline:
     def from_crawler(cls, crawler: Crawler) -> DecpFilePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any], spider: Spider) -> Any:
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> Any:
         if "decp_resource" not in item:
             return item
-        return deferToThread(self._load, item, spider)
+        return deferToThread(self._load, item, spider or self.crawler.spider)
 
     def _load(self, item: dict[str, Any], spider: Spider) -> None:
         from soustrace.pipelines.decp import iter_decp
@@ -93,6 +94,6 @@ class DecpFilePipeline:
         partial.replace(target)
         return target
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self, spider: Spider | None = None) -> None:
         if self.engine is not None:
             self.engine.dispose()

@@ -20,7 +20,7 @@ from soustrace.records import NoticeRecord, RejectRecord
 
 
 class ParsePipeline:
-    def process_item(self, item: dict[str, Any], spider: Spider) -> dict[str, Any]:
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
         if "reject" in item:
             return item
         item["notice"] = parse_payload(
@@ -47,10 +47,11 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider  # Scrapy ≥ 2.13 no longer passes it
         spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
 
-    def process_item(self, item: dict[str, Any], spider: Spider) -> dict[str, Any]:
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
         record = item.get("reject") or item["notice"]
         self.batch.append(record)
         if len(self.batch) >= self.store.batch_size:
@@ -68,7 +69,8 @@ class StorePipeline:
         )
         self.batch = []
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
         self.flush()
         ledger: WindowLedger = spider.ledger  # type: ignore[attr-defined]
         for state in getattr(spider, "windows", {}).values():

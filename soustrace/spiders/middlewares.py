@@ -41,6 +41,7 @@ async def sleep(seconds: float) -> None:
 
 class RetryAfterMiddleware:
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         settings = crawler.settings
         self.codes = set(settings.getlist("RETRY_HTTP_CODES", [429, 500, 502, 503, 504]))
         self.codes = {int(c) for c in self.codes}
@@ -61,11 +62,17 @@ class RetryAfterMiddleware:
         attempt = request.meta.get("retry_times", 0)
         return min(self.base * (2**attempt), self.cap)
 
-    async def process_response(self, request: Request, response: Response, spider: Spider) -> Request | Response:
+    async def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if not self.enabled or request.meta.get("dont_retry") or response.status not in self.codes:
             return response
-        retry = get_retry_request(request, spider=spider, reason=f"HTTP {response.status}",
-                                  max_retry_times=request.meta.get("max_retry_times", self.max_times))
+        retry = get_retry_request(
+            request,
+            spider=spider or self.crawler.spider,
+            reason=f"HTTP {response.status}",
+            max_retry_times=request.meta.get("max_retry_times", self.max_times),
+        )
         if retry is None:  # exhausted: the spider's errback records the failure on its window
             return response
         delay = self.delay_for(request, response)
@@ -74,11 +81,17 @@ class RetryAfterMiddleware:
             await sleep(delay)
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception, spider: Spider) -> Request | None:
+    async def process_exception(
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | None:
         if not self.enabled or request.meta.get("dont_retry"):
             return None
-        retry = get_retry_request(request, spider=spider, reason=type(exception).__name__,
-                                  max_retry_times=request.meta.get("max_retry_times", self.max_times))
+        retry = get_retry_request(
+            request,
+            spider=spider or self.crawler.spider,
+            reason=type(exception).__name__,
+            max_retry_times=request.meta.get("max_retry_times", self.max_times),
+        )
         if retry is None:
             return None
         delay = self.delay_for(request, None)
