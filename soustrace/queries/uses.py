@@ -22,12 +22,35 @@ filters are listed, unless `include_without_contracts`: the question is about pu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, select, union_all
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    case,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from soustrace.models import Contract, Organization, OrgContractSummary, PartyRole, Relation, Site
+from soustrace.models import (
+    Contract,
+    Document,
+    Evidence,
+    Notice,
+    Organization,
+    OrgContractSummary,
+    PartyRole,
+    Relation,
+    Site,
+)
 from soustrace.models.summary import aggregate_select
 from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
@@ -43,6 +66,7 @@ USES_COLUMNS = [
 CONTRACT_COLUMNS = ["contracts_won", "subcontracts", "total_amount", "currency", "n_buyers", "buyers", "first_award",
                     "last_award"]
 MAX_BUYERS_LISTED = 10
+N_EDGE_FIELDS = 19  # the fields of each row of `_edge_rows` before its `extra` ones
 SUMMARY_COLUMNS = ["org_id", "contracts_won", "subcontracts", "total_amount", "n_currencies", "currency_min",
                    "currency_max", "first_award", "last_award", "buyer_ids"]
 
@@ -60,41 +84,64 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
     a contract role matching the filters; the contract columns are then empty.
     """
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
+    # Unfiltered, the per-organisation totals are read from the summary table in the same statement.
+    from_summary = with_contracts and not flt.active
     with engine.connect() as conn:
         match = resolve_provider(conn, provider)
         via = runs_on_sources(conn, match.id) if match.id and follow_runs_on else {}
         conds = {"role": role, "current_only": current_only, "min_confidence": min_confidence}
-        edges = [dict(r) for r in conn.execute(hosting_edges(match, list(via), **conds)).mappings()]
-        if not edges:
+        check_roles = not with_contracts and not include_without_contracts
+        stmt = _edge_rows(conn.dialect.name, match, list(via), conds, flt if check_roles else None, from_summary)
+        records = conn.execute(stmt).all()
+        if not records:
             return pd.DataFrame(columns=USES_COLUMNS)
-        # The organisation ids are sent as lists in chunks rather than as the edge subquery: re-running
-        # the UNION of the edge branches inside each statement costs more than the ids themselves.
-        org_ids = sorted({e["org_id"] for e in edges if e["org_id"] is not None})
-        if flt.buyer and not include_without_contracts:
-            org_ids = _orgs_of_buyer(conn, org_ids, flt)
-            edges = [e for e in edges if e["org_id"] in set(org_ids)]
-        contracts: dict[int, dict] = {}
-        names: dict[int, tuple] = {}
-        others: dict[int, list] = defaultdict(list)
-        for chunk in _chunks(org_ids):
-            if with_contracts or not include_without_contracts:
-                contracts.update(_contract_aggregates(conn, chunk, flt, with_contracts))
-            names.update({r.id: (r.name, r.siren) for r in conn.execute(
-                select(Organization.id, Organization.name, Organization.siren).where(Organization.id.in_(chunk)))})
-            for org, found in _other_findings(conn, chunk).items():
-                others[org].extend(found)
-        buyers = _buyer_names(conn, contracts) if with_contracts else {}
-        evidence = best_evidence(conn, [e["relation_id"] for e in edges])
+        contracts: dict[int, tuple] = {}  # org id -> its values of CONTRACT_COLUMNS
+        if from_summary:
+            aggregates: dict[int, dict] = {}
+            for rec in records:
+                if rec[N_EDGE_FIELDS] is not None and rec[1] not in aggregates:  # a summary row: contracts
+                    aggregates[rec[1]] = _summary_aggregate(*rec[N_EDGE_FIELDS + 1:])
+            buyers = _buyer_names(conn, aggregates)
+            contracts = {org: _contract_values(agg, buyers[org]) for org, agg in aggregates.items()}
+        elif check_roles:
+            contracts = {rec[1]: _NO_CONTRACTS for rec in records if rec[N_EDGE_FIELDS]}
+        elif with_contracts:  # filtered: aggregated live over the (few) matching contracts
+            org_ids = sorted({rec[1] for rec in records if rec[1] is not None})
+            if flt.buyer and not include_without_contracts:
+                org_ids = _orgs_of_buyer(conn, org_ids, flt)
+            aggregates = {}
+            for chunk in _chunks(org_ids):
+                aggregates.update(_contract_aggregates(conn, chunk, flt, True))
+            buyers = _buyer_names(conn, aggregates)
+            contracts = {org: _contract_values(agg, buyers[org]) for org, agg in aggregates.items()}
         via_ids = [f.relation_id for facts in via.values() for f in facts if f.relation_id]
         via_evidence = best_evidence(conn, via_ids) if via_ids else {}
+        by_site = _site_findings(conn)
+    same = {k.lower() for k in (match.id, *via) if k} | match.names
+    via_texts = {pid: _via_text(pid, match, via, via_evidence) for pid in via}
     rows = []
-    for edge in edges:
-        agg = contracts.get(edge["org_id"])
-        if agg is None and not include_without_contracts:
-            continue
-        rows.append(_row(edge, match, via, via_evidence, names, agg or {}, buyers.get(edge["org_id"], (0, [])),
-                         evidence.get(edge["relation_id"]), others))
-    frame = pd.DataFrame(rows, columns=USES_COLUMNS)
+    for rec in records:
+        values = contracts.get(rec[1])
+        if values is None:
+            if not include_without_contracts:
+                continue
+            values = _NO_CONTRACTS
+        (relation_id, org_id, edge_role, status, method, confidence, first_seen, last_seen, pid, name, siren,
+         n_evidence, others, ev_text, ev_seen_at, ev_url, ev_source, ev_source_id, ev_document_id) = rec[:N_EDGE_FIELDS]
+        edge_role = edge_role or "host"
+        found = [] if others is None or others == "[]" else json.loads(others) if isinstance(others, str) else others
+        if org_id in by_site:
+            found += [(prov, how) for prov, how, orole in by_site[org_id] if orole == edge_role and how != method]
+        disagreement = "; ".join(sorted({f"{prov} ({how})" for prov, how in found if prov.lower() not in same}))
+        ref = (f"{ev_source}:{ev_source_id}" if ev_source
+               else f"document:{ev_document_id}" if ev_document_id else None)
+        rows.append((
+            name, siren, org_id, pid or None, match.name if pid in (match.id, None) else pid,
+            via_texts.get(pid, "") if pid else "", relation_id, edge_role, status, method,
+            float(confidence), first_seen, last_seen, ev_url, ref, ev_text, ev_seen_at, n_evidence, disagreement,
+            *values,
+        ))
+    frame = pd.DataFrame.from_records(rows, columns=USES_COLUMNS)
     if not with_contracts:
         for col in CONTRACT_COLUMNS:
             frame[col] = None
@@ -102,40 +149,107 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
                              na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _row(edge: dict, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evidence: dict, names: dict,
-         agg: dict, buyers: tuple[int, list[str]], ev: object, others: dict) -> dict[str, object]:
-    name, siren = names.get(edge["org_id"], (None, None))
-    pid = edge["provider_id"]
-    via_text = ""
-    if pid and pid in via:
-        sources = [via_evidence[f.relation_id].url or via_evidence[f.relation_id].ref
-                   for f in via[pid] if f.relation_id in via_evidence]
-        sources += [f"catalog: {f.stated_in}" for f in via[pid] if f.stated_in]
-        via_text = f"{pid} runs on {match.id}" + (f" ({'; '.join(s for s in sources if s)})" if sources else "")
-    role = edge["role"] or "host"
-    same = {k.lower() for k in (match.id, *via) if k} | match.names
-    disagreement = sorted({
-        f"{prov} ({method})" for prov, method, orole in others.get(edge["org_id"], [])
-        if orole == role and method != edge["method"] and prov.lower() not in same
-    })
+def _edge_rows(dialect: str, match: ProviderMatch, upper: list[str], conds: dict, role_filter: ContractFilter | None,
+               from_summary: bool) -> Select:
+    """ONE statement, one row per matching edge: the edge, its organisation's name, its best evidence and
+    evidence count, the organisation's other current hosting findings of the same role by other methods
+    (those it is the source of; the ones through its sites come from `_site_findings`), and
+    (`from_summary`) the organisation's contract totals, or (`role_filter`) whether it holds a contract role
+    matching the filter.
+
+    Everything is joined by primary key or looked up per edge through an index (evidence by relation,
+    relations by source organisation), so the cost follows the number of edges, and no list of ids travels
+    to the database.
+    """
+    edges = hosting_edges(match, upper, **conds).subquery("edges")
+    order = (case((Evidence.text.is_(None), 1), else_=0), Evidence.seen_at.desc(), Evidence.id.desc())
+    best_id = (select(Evidence.id).where(Evidence.relation_id == edges.c.relation_id).order_by(*order).limit(1)
+               .scalar_subquery())
+    n_evidence = (select(func.count()).select_from(Evidence).where(Evidence.relation_id == edges.c.relation_id)
+                  .scalar_subquery())
+    role = func.coalesce(func.nullif(edges.c.role, ""), "host")  # the row's `edge.role or "host"`
+    found = (func.coalesce(Relation.provider_id, Relation.provider_name, "?").label("p"), Relation.method.label("m"))
+    same_kind = (Relation.kind == "hosting", Relation.status == "current", func.coalesce(Relation.role, "host") == role,
+                 Relation.method != edges.c.method)
+    findings = (select(*found).where(Relation.src_org_id == edges.c.org_id, *same_kind).correlate(edges)
+                .subquery("findings"))
+    if dialect == "postgresql":
+        pairs = func.json_agg(func.json_build_array(findings.c.p, findings.c.m))
+    else:
+        pairs = func.json_group_array(func.json_array(findings.c.p, findings.c.m))
+    others = select(pairs).scalar_subquery()
+    cols: list = [*edges.c, Organization.name, Organization.siren, best_id.label("best_id"),
+                  n_evidence.label("n_evidence"), others.label("others")]
+    extra: list = []
+    inner = select(*cols).select_from(edges).outerjoin(Organization, Organization.id == edges.c.org_id)
+    if from_summary:
+        summary = OrgContractSummary.__table__
+        extra = [summary.c[c].label(f"s_{c}") for c in SUMMARY_COLUMNS]
+        inner = inner.add_columns(*extra).outerjoin(summary, summary.c.org_id == edges.c.org_id)
+    if role_filter is not None:
+        holds = (select(PartyRole.id).join(Contract, Contract.id == PartyRole.contract_id)
+                 .where(PartyRole.org_id == edges.c.org_id, PartyRole.role.in_(CONTRACTOR_ROLES),
+                        role_filter.condition()).exists())
+        extra = [holds.label("has_role")]
+        inner = inner.add_columns(*extra)
+    rows = inner.subquery("rows")
+    return (  # the N_EDGE_FIELDS fields in the order `uses` unpacks them, then the `extra` ones
+        select(*(rows.c[c] for c in ("relation_id", "org_id", "role", "status", "method", "confidence", "first_seen",
+                                     "last_seen", "provider_id", "name", "siren", "n_evidence", "others")),
+               Evidence.text, Evidence.seen_at, func.coalesce(Evidence.source_url, Notice.url, Document.url),
+               Notice.source, Notice.source_id, Evidence.document_id, *(rows.c[c.name] for c in extra))
+        .select_from(rows)
+        .outerjoin(Evidence, Evidence.id == rows.c.best_id)
+        .outerjoin(Notice, Notice.id == Evidence.notice_id)
+        .outerjoin(Document, Document.id == Evidence.document_id)
+    )
+
+
+def _summary_aggregate(contracts_won: int, subcontracts: int, total_amount: Decimal | None, n_currencies: int,
+                       currency_min: str | None, currency_max: str | None, first_award: dt.date | None,
+                       last_award: dt.date | None, buyer_ids: str | None) -> dict:
+    """A summary row (SUMMARY_COLUMNS after org_id) as `_contract_aggregates` returns it."""
+    currencies = sorted({c for c in (currency_min, currency_max) if c})
+    if n_currencies > 2:
+        currencies.append(f"+{n_currencies - 2} more")
+    return {"contracts_won": contracts_won, "subcontracts": subcontracts,
+            "total_amount": float(total_amount) if total_amount is not None else None,
+            "currencies": currencies, "first_award": first_award, "last_award": last_award,
+            "buyer_ids": _ids(buyer_ids)}
+
+
+def _ids(text: str | None) -> list[int]:
+    """The ids of a comma-separated string (empty pieces skipped), in ascending order."""
+    if not text:
+        return []
+    try:
+        return sorted(map(int, text.split(",")))
+    except ValueError:  # an empty piece: never written by the summary, but skipped as before
+        return sorted(int(b) for b in text.split(",") if b)
+
+
+def _via_text(pid: str, match: ProviderMatch, via: dict[str, list[RunsOn]], via_evidence: dict) -> str:
+    sources = [via_evidence[f.relation_id].url or via_evidence[f.relation_id].ref
+               for f in via[pid] if f.relation_id in via_evidence]
+    sources += [f"catalog: {f.stated_in}" for f in via[pid] if f.stated_in]
+    return f"{pid} runs on {match.id}" + (f" ({'; '.join(s for s in sources if s)})" if sources else "")
+
+
+def _contract_values(agg: dict, buyers: tuple[int, list[str]]) -> tuple:
+    """The values of CONTRACT_COLUMNS from an organisation's aggregate and (number of buyers, names shown)."""
     currencies = agg.get("currencies") or []
-    return {
-        "contractor": name, "siren": siren, "org_id": edge["org_id"], "provider_id": pid or None,
-        "provider": match.name if pid in (match.id, None) else pid, "via": via_text,
-        "relation_id": edge["relation_id"], "role": role, "status": edge["status"], "method": edge["method"],
-        "confidence": float(edge["confidence"]), "first_seen": edge["first_seen"], "last_seen": edge["last_seen"],
-        "evidence_url": getattr(ev, "url", None), "evidence_ref": getattr(ev, "ref", None),
-        "evidence_text": getattr(ev, "text", None), "evidence_seen_at": getattr(ev, "seen_at", None),
-        "evidence_count": getattr(ev, "count", 0), "disagreement": "; ".join(disagreement),
-        "contracts_won": int(agg.get("contracts_won") or 0), "subcontracts": int(agg.get("subcontracts") or 0),
-        "total_amount": agg.get("total_amount") if len(currencies) <= 1 else None,
-        "currency": ", ".join(currencies) or None, "n_buyers": buyers[0],
-        "buyers": _list_text(*buyers), "first_award": agg.get("first_award"), "last_award": agg.get("last_award"),
-    }
+    return (
+        int(agg.get("contracts_won") or 0), int(agg.get("subcontracts") or 0),
+        agg.get("total_amount") if len(currencies) <= 1 else None, ", ".join(currencies) or None, buyers[0],
+        _list_text(*buyers), agg.get("first_award"), agg.get("last_award"),
+    )
 
 
 def _list_text(total: int, names: list[str]) -> str:
     return "; ".join(names) + (f" (+{total - len(names)} more)" if total > len(names) else "")
+
+
+_NO_CONTRACTS = _contract_values({}, (0, []))
 
 
 def _orgs_of_buyer(conn: Connection, org_ids: list[int], flt: ContractFilter) -> list[int]:
@@ -182,27 +296,42 @@ def _contract_aggregates(conn: Connection, org_ids: list[int], flt: ContractFilt
 
 
 def _buyer_names(conn: Connection, aggregates: dict[int, dict]) -> dict[int, tuple[int, list[str]]]:
-    """{org id: (number of buyers, the first MAX_BUYERS_LISTED names)}; each name is read once."""
+    """{org id: (number of buyers, the names of its MAX_BUYERS_LISTED lowest buyer ids, sorted)}.
+
+    Only the names shown are read, each once, in one statement whose ids travel as ONE parameter (a JSON
+    array on SQLite, an array on PostgreSQL) rather than as thousands of bound values.
+    """
     shown = {org: sorted(agg["buyer_ids"])[:MAX_BUYERS_LISTED] for org, agg in aggregates.items()}
     ids = sorted({b for lst in shown.values() for b in lst})
     names: dict[int, str] = {}
-    for i in range(0, len(ids), 5000):
-        names.update(conn.execute(select(Organization.id, func.coalesce(Organization.name, Organization.org_key))
-                                  .where(Organization.id.in_(ids[i:i + 5000]))).all())
-    return {org: (len(aggregates[org]["buyer_ids"]), sorted(names.get(b, f"org:{b}") for b in lst))
+    if ids:
+        label = func.coalesce(Organization.name, Organization.org_key)
+        if conn.dialect.name == "postgresql":
+            wanted = Organization.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+        else:
+            values = func.json_each(bindparam("ids", json.dumps(ids))).table_valued("value")
+            wanted = Organization.id.in_(select(values.c.value))
+        names.update(conn.execute(select(Organization.id, label).where(wanted)).all())
+    for b in ids:
+        if b not in names:
+            names[b] = f"org:{b}"
+    return {org: (len(aggregates[org]["buyer_ids"]), sorted(map(names.__getitem__, lst)))
             for org, lst in shown.items()}
 
 
-def _other_findings(conn: Connection, org_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
-    """Every current hosting finding of the listed organisations: (provider, method, role)."""
-    cols = (func.coalesce(Relation.provider_id, Relation.provider_name, "?"), Relation.method,
-            func.coalesce(Relation.role, "host"))
-    direct = select(Relation.src_org_id.label("org_id"), *cols).where(
-        Relation.src_org_id.in_(org_ids), Relation.kind == "hosting", Relation.status == "current")
-    by_site = (select(Site.org_id.label("org_id"), *cols).join(Site, Site.id == Relation.site_id)
-               .where(Relation.src_org_id.is_(None), Site.org_id.in_(org_ids), Relation.kind == "hosting",
-                      Relation.status == "current"))
+def _site_findings(conn: Connection) -> dict[int, list[tuple[str, str, str]]]:
+    """Current hosting findings attached to a site (DNS), by the site's organisation: (provider, method, role).
+
+    Read once for all organisations (they are the edges without a source organisation, through
+    ix_relation_src) rather than per edge: a per-edge lookup by site would leave SQLite to choose between
+    reading every such edge and an index on `site_id` its statistics call unselective (mostly NULL).
+    """
+    stmt = (select(Site.org_id, func.coalesce(Relation.provider_id, Relation.provider_name, "?"), Relation.method,
+                   func.coalesce(Relation.role, "host"))
+            .join(Site, Site.id == Relation.site_id)
+            .where(Relation.src_org_id.is_(None), Site.org_id.is_not(None), Relation.kind == "hosting",
+                   Relation.status == "current"))
     out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for org_id, prov, method, role in conn.execute(union_all(direct, by_site)):
+    for org_id, prov, method, role in conn.execute(stmt):
         out[org_id].append((prov, method, role))
     return out
