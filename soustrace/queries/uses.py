@@ -118,7 +118,12 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         via = runs_on_sources(conn, match.id) if match.id and follow_runs_on else {}
         conds = {"role": role, "current_only": current_only, "min_confidence": min_confidence}
         check_roles = not with_contracts and not include_without_contracts
-        stmt = _edge_rows(conn.dialect.name, match, list(via), conds, flt if check_roles else None, from_summary)
+        # With --buyer, only the organisations holding a role on the buyer's contracts can be listed: the
+        # statement is narrowed to them up front (read from the buyer's side, its contracts are few).
+        holders = _buyer_holders(flt) if flt.buyer and not include_without_contracts else None
+        # (Its organisations all hold a matching role: no need to check that per edge.)
+        role_filter = flt if check_roles and holders is None else None
+        stmt = _edge_rows(conn.dialect.name, match, list(via), conds, role_filter, from_summary, holders)
         records = conn.execute(stmt).all()
         if not records:
             return pd.DataFrame(columns=USES_COLUMNS)
@@ -131,11 +136,9 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
             buyers = _buyer_names(conn, aggregates)
             contracts = {org: _contract_values(agg, buyers[org]) for org, agg in aggregates.items()}
         elif check_roles:
-            contracts = {rec[1]: _NO_CONTRACTS for rec in records if rec[N_EDGE_FIELDS]}
+            contracts = {rec[1]: _NO_CONTRACTS for rec in records if role_filter is None or rec[N_EDGE_FIELDS]}
         elif with_contracts:  # filtered: aggregated live over the (few) matching contracts
             org_ids = sorted({rec[1] for rec in records if rec[1] is not None})
-            if flt.buyer and not include_without_contracts:
-                org_ids = _orgs_of_buyer(conn, org_ids, flt)
             aggregates = {}
             for chunk in _chunks(org_ids):
                 aggregates.update(_contract_aggregates(conn, chunk, flt, True))
@@ -177,12 +180,12 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
 
 
 def _edge_rows(dialect: str, match: ProviderMatch, upper: list[str], conds: dict, role_filter: ContractFilter | None,
-               from_summary: bool) -> Select:
+               from_summary: bool, holders: Select | None = None) -> Select:
     """ONE statement, one row per matching edge: the edge, its organisation's name, its best evidence and
     evidence count, the organisation's other current hosting findings of the same role by other methods
     (those it is the source of; the ones through its sites come from `_site_findings`), and
     (`from_summary`) the organisation's contract totals, or (`role_filter`) whether it holds a contract role
-    matching the filter.
+    matching the filter. With `holders` (a SELECT of organisation ids), only their edges.
 
     Everything is joined by primary key or looked up per edge through an index (evidence by relation,
     relations by source organisation), so the cost follows the number of edges, and no list of ids travels
@@ -206,6 +209,8 @@ def _edge_rows(dialect: str, match: ProviderMatch, upper: list[str], conds: dict
                   n_evidence.label("n_evidence"), others.label("others")]
     extra: list = []
     inner = select(*cols).select_from(edges).outerjoin(Organization, Organization.id == edges.c.org_id)
+    if holders is not None:
+        inner = inner.where(edges.c.org_id.in_(holders))
     if from_summary:
         summary = OrgContractSummary.__table__
         extra = [summary.c[c].label(f"s_{c}") for c in SUMMARY_COLUMNS]
@@ -276,13 +281,11 @@ def _list_text(total: int, names: list[str]) -> str:
 _NO_CONTRACTS = _contract_values({}, (0, []))
 
 
-def _orgs_of_buyer(conn: Connection, org_ids: list[int], flt: ContractFilter) -> list[int]:
-    """The organisations holding a role on the buyer's contracts: read from the buyer's side (its contracts
-    are few and indexed by `contract.buyer_id`) instead of going through every contract of every contractor."""
-    stmt = (select(PartyRole.org_id).join(Contract, Contract.id == PartyRole.contract_id)
+def _buyer_holders(flt: ContractFilter) -> Select:
+    """The organisations holding a contractor role on contracts matching the filter (used with --buyer: read
+    from the buyer's side, its contracts being few and indexed by `contract.buyer_id`)."""
+    return (select(PartyRole.org_id).join(Contract, Contract.id == PartyRole.contract_id)
             .where(flt.condition(), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct())
-    holders = set(conn.scalars(stmt))
-    return [o for o in org_ids if o in holders]
 
 
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
