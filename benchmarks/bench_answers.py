@@ -117,13 +117,15 @@ def explain(engine: Engine, provider: str) -> None:
     from soustrace.queries.catalog import resolve_provider, runs_on_sources
     from soustrace.queries.filters import ContractFilter
     from soustrace.queries.hosting import contractor_ids, hosting_edges
-    from soustrace.queries.uses import _contract_aggregates
+    from soustrace.queries.uses import _contract_aggregates, _edge_rows
 
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as conn:
         match = resolve_provider(conn, provider)
         upper = list(runs_on_sources(conn, match.id)) if match.id else []
-        statements = {"hosting edges": hosting_edges(match, upper), "contractors": contractor_ids(match, upper)}
+        conds = {"role": None, "current_only": False, "min_confidence": 0.0}
+        statements = {"hosting edges": hosting_edges(match, upper), "contractors": contractor_ids(match, upper),
+                      "uses rows (one statement)": _edge_rows(engine.dialect.name, match, upper, conds, None, True)}
         for name, stmt in statements.items():
             sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
             print(f"\n-- plan: {name}")
