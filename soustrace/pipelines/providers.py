@@ -6,6 +6,7 @@ each row's data), so relations can always point at catalog ids and answers can j
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -47,6 +48,13 @@ def provider_row(pid: str, entry: dict[str, Any], digest: str) -> dict[str, Any]
 
 
 def load_catalog_file(path: Path = CATALOG) -> tuple[dict[str, dict[str, Any]], str]:
+    """The catalog and its sha256, read once per file version (writers check it at every batch)."""
+    stat = path.stat()
+    return _read_catalog(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_catalog(path: Path, _mtime_ns: int, _size: int) -> tuple[dict[str, dict[str, Any]], str]:
     raw = path.read_bytes()
     return json.loads(raw)["providers"], hashlib.sha256(raw).hexdigest()
 
