@@ -16,7 +16,9 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -30,17 +32,23 @@ def child_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def timed_crawl(db: str, source: str, prefix: str, make_api: Callable[[str], Any], start: str, end: str) -> float:
+    """Seconds one `soustrace crawl SOURCE` takes against the replay API built for its mount URL."""
+    with ReplayServer() as server:
+        url = server.mount(prefix, make_api(server.url + prefix))
+        began = time.perf_counter()
+        proc = run_soustrace(db, "crawl", source, "--from", start, "--to", end,
+                             "-s", f"{source.upper()}_API_URL={url}", *FAST)
+        elapsed = time.perf_counter() - began
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-2000:])
+    return elapsed
+
+
 def bench_boamp(db: str, count: int) -> dict:
     page = ROOT / "tests" / "fixtures" / "boamp" / "ods_api_v2.1_records_response_2024-03-01.json"
     records = clone_records(json.loads(page.read_text())["results"], count, dt.date(2024, 3, 1), 5)
-    with ReplayServer() as server:
-        api = server.mount("/boamp", BoampAPI(records))
-        start = time.perf_counter()
-        proc = run_soustrace(db, "crawl", "boamp", "--from", "2024-03-01", "--to", "2024-03-05",
-                             "-s", f"BOAMP_API_URL={api}", *FAST)
-        elapsed = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(proc.stderr[-2000:])
+    elapsed = timed_crawl(db, "boamp", "/boamp", lambda _base: BoampAPI(records), "2024-03-01", "2024-03-05")
     return {"records": count, "seconds": round(elapsed, 1), "records_per_s": round(count / elapsed, 1)}
 
 
@@ -48,14 +56,7 @@ def bench_ted(db: str, count: int) -> dict:
     real = ROOT / "tests" / "fixtures" / "ted" / "eforms_real" / "eforms_can_156-2025_FRA_transcribed.xml"
     xml = real.read_bytes()
     notices = [(f"{800000 + i}-2024", "2024-06-03", "FRA", xml) for i in range(count)]
-    with ReplayServer() as server:
-        api = server.mount("/ted", TedAPI(notices, server.url + "/ted"))
-        start = time.perf_counter()
-        proc = run_soustrace(db, "crawl", "ted", "--from", "2024-06-03", "--to", "2024-06-03",
-                             "-s", f"TED_API_URL={api}", *FAST)
-        elapsed = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(proc.stderr[-2000:])
+    elapsed = timed_crawl(db, "ted", "/ted", lambda base: TedAPI(notices, base), "2024-06-03", "2024-06-03")
     return {"notices": count, "seconds": round(elapsed, 1), "notices_per_s": round(count / elapsed, 1)}
 
 
