@@ -57,14 +57,21 @@ def report(name: str, times: list[float], rows: int, target: float | None = None
 
 
 def bench_queries(engine: Engine, provider: str, repeat: int) -> dict[str, Any]:
+    from soustrace.queries import answer_cache
     from soustrace.queries.chain import chain
     from soustrace.queries.contracts import contracts_reaching
     from soustrace.queries.providers import provider_stats
     from soustrace.queries.uses import uses
 
     out: dict[str, Any] = {}
+    start = time.perf_counter()  # what a crawl command pays when it ends (or the first read after a write)
+    answer_cache.refresh(engine, force=True)
+    out["rebuild_stored_rows_s"] = round(time.perf_counter() - start, 2)
+    print(f"{'rebuild of the stored uses rows':<34} {out['rebuild_stored_rows_s']:.2f} s (after each write, once)")
     frame, times = timed(lambda: uses(engine, provider), repeat)
     out["uses"] = report(f"query uses {provider}", times, len(frame), USES_TARGET_MS)
+    live, times = timed(lambda: uses(engine, provider, stored=False), max(2, repeat // 2))
+    out["uses_live"] = report(f"query uses {provider} (live, not stored)", times, len(live))
     lean, times = timed(lambda: uses(engine, provider, with_contracts=False), repeat)
     out["uses_no_contracts"] = report(f"query uses {provider} --no-contracts", times, len(lean), USES_TARGET_MS)
     small, times = timed(lambda: uses(engine, provider, buyer="SYNTH BUYER 000123"), repeat)
@@ -114,10 +121,11 @@ def bench_graph(db_url: str, provider: str, extra: list[str], fmt: str) -> dict[
 
 def explain(engine: Engine, provider: str) -> None:
     """Print the plans of the statements `uses` runs, with literal values (SQLite or PostgreSQL syntax)."""
+    from soustrace.queries.answer_cache import _select
+    from soustrace.queries.answer_rows import _contract_aggregates, _edge_rows
     from soustrace.queries.catalog import resolve_provider, runs_on_sources
     from soustrace.queries.filters import ContractFilter
     from soustrace.queries.hosting import contractor_ids, hosting_edges
-    from soustrace.queries.uses import _contract_aggregates, _edge_rows
 
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as conn:
@@ -125,7 +133,9 @@ def explain(engine: Engine, provider: str) -> None:
         upper = list(runs_on_sources(conn, match.id)) if match.id else []
         conds = {"role": None, "current_only": False, "min_confidence": 0.0}
         statements = {"hosting edges": hosting_edges(match, upper), "contractors": contractor_ids(match, upper),
-                      "uses rows (one statement)": _edge_rows(engine.dialect.name, match, upper, conds, None, True)}
+                      "uses rows, live (one statement)": _edge_rows(engine.dialect.name, hosting_edges(match, upper),
+                                                                    None, True),
+                      "uses rows, stored": _select(match, upper, listed_only=True, **conds)}
         for name, stmt in statements.items():
             sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
             print(f"\n-- plan: {name}")

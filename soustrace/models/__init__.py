@@ -1,5 +1,6 @@
 """The data model: every answer traces back to a notice or document through Evidence rows."""
 
+from soustrace.models.answers import DataGeneration, HostingAnswer
 from soustrace.models.base import Base
 from soustrace.models.contract import Contract, PartyRole
 from soustrace.models.crawl import CrawlWindow, Reject
@@ -10,6 +11,7 @@ from soustrace.models.relation import Evidence, Relation
 from soustrace.models.summary import OrgContractSummary
 
 __all__ = [
-    "Base", "Contract", "CrawlWindow", "Document", "Evidence", "Notice", "NoticeLinkRow", "NoticeRevision",
-    "OrgAlias", "OrgContractSummary", "Organization", "PartyRole", "Provider", "Reject", "Relation", "Site",
+    "Base", "Contract", "CrawlWindow", "DataGeneration", "Document", "Evidence", "HostingAnswer", "Notice",
+    "NoticeLinkRow", "NoticeRevision", "OrgAlias", "OrgContractSummary", "Organization", "PartyRole", "Provider",
+    "Reject", "Relation", "Site",
 ]

@@ -15,7 +15,7 @@ PostgreSQL fall back to scanning the relation table.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, select, union
+from sqlalchemy import ColumnElement, Select, case, func, select, union
 from sqlalchemy.orm import aliased
 
 from soustrace.models import Organization, Relation, Site
@@ -59,19 +59,34 @@ def edge_conditions(*, role: str | None = None, current_only: bool = False, min_
     return conds
 
 
-def hosting_edges(match: ProviderMatch, upper: list[str] | None = None, **conds: object) -> Select:
-    """One row per matching hosting edge with its contractor id and the provider it points at."""
+def _edge_select(*extra: ColumnElement) -> Select:
+    """The columns of an edge row (its contractor id and the provider it points at), before conditions."""
     return (
         select(
             Relation.id.label("relation_id"), contractor_id.label("org_id"), Relation.role, Relation.status,
             Relation.method, Relation.confidence, Relation.first_seen, Relation.last_seen,
             func.coalesce(Relation.provider_id, dst_org.provider_id).label("provider_id"),
-            Relation.provider_name, Relation.site_id, Relation.contract_id,
+            Relation.provider_name, Relation.site_id, Relation.contract_id, *extra,
         )
         .outerjoin(Site, Site.id == Relation.site_id)
         .outerjoin(dst_org, dst_org.id == Relation.dst_org_id)
-        .where(Relation.id.in_(matched_relation_ids(match, upper)), *edge_conditions(**conds))  # type: ignore[arg-type]
     )
+
+
+def hosting_edges(match: ProviderMatch, upper: list[str] | None = None, **conds: object) -> Select:
+    """One row per matching hosting edge with its contractor id and the provider it points at."""
+    return _edge_select().where(Relation.id.in_(matched_relation_ids(match, upper)),
+                                *edge_conditions(**conds))  # type: ignore[arg-type]
+
+
+def all_hosting_edges() -> Select:
+    """Every hosting edge that is not negated, with the keys `matched_relation_ids` matches on (for the stored
+    answer rows, `models.answers.HostingAnswer`): the destination organisation's provider, and the name as
+    written, lower-cased, when the edge has no catalog id."""
+    return _edge_select(
+        dst_org.provider_id.label("dst_provider_id"),
+        case((Relation.provider_id.is_(None), func.lower(Relation.provider_name))).label("provider_name_lc"),
+    ).where(Relation.kind == "hosting", *edge_conditions())
 
 
 def contractor_ids(match: ProviderMatch, upper: list[str] | None = None, **conds: object) -> Select:
