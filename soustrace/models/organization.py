@@ -23,7 +23,8 @@ class Organization(Base):
     foreign_id: Mapped[str | None] = mapped_column(String(100))
     foreign_scheme: Mapped[str | None] = mapped_column(String(30))
     country: Mapped[str | None] = mapped_column(String(2))
-    kind: Mapped[str] = mapped_column(String(20), default="company")  # public-buyer | company | provider
+    # public-buyer | company | provider; indexed: `--buyer NAME` searches the (few) public buyers' names
+    kind: Mapped[str] = mapped_column(String(20), default="company", index=True)
     id_valid: Mapped[bool | None]
     id_issue: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(ForeignKey("provider.id"), index=True)

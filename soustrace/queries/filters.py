@@ -42,7 +42,7 @@ def parse_date(value: str | dt.date | None, *, end: bool = False) -> dt.date | N
 
 
 def buyer_condition(buyer: str) -> ColumnElement[bool]:
-    """A buyer given as SIREN/SIRET, `org:ID`, or a piece of its name (accents and case ignored)."""
+    """A buyer given as SIREN/SIRET, `org:ID`, or a piece of a public buyer's name (accents and case ignored)."""
     text = buyer.strip()
     digits = re.sub(r"\s", "", text)
     if re.fullmatch(r"\d{9}", digits) or re.fullmatch(r"\d{14}", digits):
@@ -51,8 +51,12 @@ def buyer_condition(buyer: str) -> ColumnElement[bool]:
     if m := re.fullmatch(r"org:(\d+)", text):
         return Contract.buyer_id == int(m.group(1))
     norm = normalize_name(text) or text.upper()
-    ids = select(Organization.id).where(or_(Organization.normalized_name.contains(norm, autoescape=True),
-                                            func.upper(Organization.name).contains(text.upper(), autoescape=True)))
+    # A name is searched among public buyers only (the store marks every buyer so): a few thousand names
+    # through an index rather than every organisation's.
+    ids = select(Organization.id).where(
+        Organization.kind == "public-buyer",
+        or_(Organization.normalized_name.contains(norm, autoescape=True),
+            func.upper(Organization.name).contains(text.upper(), autoescape=True)))
     return Contract.buyer_id.in_(ids)
 
 

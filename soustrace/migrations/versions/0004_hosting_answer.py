@@ -1,4 +1,5 @@
-"""stored rows of the unfiltered `uses` answer, and the data generation that tells when they are stale
+"""stored rows of the unfiltered `uses` answer, the data generation that tells when they are stale, and an
+index on organization.kind (`--buyer NAME` searches public buyers only)
 
 Revision ID: 0004
 Revises: 0003
@@ -61,6 +62,7 @@ def upgrade() -> None:
     op.create_index("ix_hosting_answer_provider", "hosting_answer", ["provider_id"])
     op.create_index("ix_hosting_answer_dst_provider", "hosting_answer", ["dst_provider_id"])
     op.create_index("ix_hosting_answer_provider_name", "hosting_answer", ["provider_name_lc"])
+    op.create_index("ix_organization_kind", "organization", ["kind"])
     # Generation 1 for the data, 0 for the answer rows: they are built on first use.
     for sql in (*SEED_ROWS, *generation_ddl(op.get_bind().dialect.name)):
         op.get_bind().exec_driver_sql(sql)
@@ -69,5 +71,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for sql in drop_generation_ddl(op.get_bind().dialect.name):
         op.get_bind().exec_driver_sql(sql)
+    op.drop_index("ix_organization_kind", table_name="organization")
     op.drop_table("hosting_answer")
     op.drop_table("data_generation")
