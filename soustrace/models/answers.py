@@ -12,8 +12,6 @@ statement. So the database itself counts changes: a trigger on every table an an
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,7 +64,7 @@ class HostingAnswer(Base):
     method: Mapped[str] = mapped_column(String(12))
     confidence: Mapped[float] = mapped_column(Float)
     # Times as microseconds since 1970-01-01 UTC: read as plain integers (no per-value time zone objects),
-    # turned into one UTC column by pandas at once.
+    # turned into one UTC column by pandas at once. Likewise award dates, in days.
     first_seen: Mapped[int | None] = mapped_column(BigInteger)
     last_seen: Mapped[int | None] = mapped_column(BigInteger)
     evidence_url: Mapped[str | None] = mapped_column(Text)
@@ -81,8 +79,8 @@ class HostingAnswer(Base):
     currency: Mapped[str | None] = mapped_column(Text)
     n_buyers: Mapped[int]
     buyers: Mapped[str | None] = mapped_column(Text)
-    first_award: Mapped[dt.date | None]
-    last_award: Mapped[dt.date | None]
+    first_award: Mapped[int | None]  # days since 1970-01-01 (as plain integers on both backends)
+    last_award: Mapped[int | None]
     # The row's place in the answer's order (largest total amount first, then contractor name in code-point
     # order, then relation id), so a read needs no sort.
     answer_rank: Mapped[int]

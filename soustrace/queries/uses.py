@@ -36,7 +36,7 @@ import pyarrow as pa
 from sqlalchemy import Engine
 
 from soustrace.queries import answer_cache
-from soustrace.queries.answer_cache import TIME_COLUMNS
+from soustrace.queries.answer_cache import DATE_COLUMNS, EPOCH_DAY, TIME_COLUMNS
 from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, answer_records
 from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
@@ -122,6 +122,10 @@ def _frame(rows: list[tuple], match: ProviderMatch, via_texts: dict[str, str], s
         times = (pd.to_datetime(pd.array(cols[col], dtype="Int64"), unit="us", utc=True) if stored
                  else pd.to_datetime(list(cols[col]), utc=True))
         cols[col] = times.as_unit("us").array
+    if stored:  # award dates as days since 1970: few distinct ones, each made once
+        for col in DATE_COLUMNS:
+            days = {d: dt.date.fromordinal(d + EPOCH_DAY) for d in set(cols[col]) if d is not None}
+            cols[col] = [days[d] if d is not None else None for d in cols[col]]
     if not with_contracts:
         for col in CONTRACT_COLUMNS:
             cols[col] = [None] * len(rows)

@@ -102,3 +102,17 @@ def test_a_schema_made_without_migrations_counts_changes_too(tmp_path) -> None:
         assert conn.scalar(select(DataGeneration.generation).where(DataGeneration.name == DATA)) == before + 1
         assert conn.scalar(select(func.count()).select_from(HostingAnswer)) == 0
     engine.dispose()
+
+
+def test_provider_spellings_with_quotes_and_percent_signs_are_read_safely(engine) -> None:
+    ids = build(engine)
+    name = "L'Hébergeur 100% Local"  # TEST CONSTRUCTION: a provider outside the catalog, as written
+    with Session(engine) as s, s.begin():
+        w = Writer(s)
+        moter = w.org(OrgRef(name="Moter"))
+        rel = w.relation(kind="hosting", method="nlp", src=moter, provider_name=name, role="host", confidence=0.6)
+        w.evidence(EvidenceRecord(text="TEST CONSTRUCTION", extractor="test-construction"), kind="nlp",
+                   relation_id=rel.id)
+    frame = uses(engine, name)
+    assert list(frame["org_id"]) == [ids.moter] and frame.loc[0, "provider"] == name
+    pd.testing.assert_frame_equal(frame, uses(engine, name, stored=False))

@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("currency", sa.Text(), nullable=True),
         sa.Column("n_buyers", sa.Integer(), nullable=False),
         sa.Column("buyers", sa.Text(), nullable=True),
-        sa.Column("first_award", sa.Date(), nullable=True),
-        sa.Column("last_award", sa.Date(), nullable=True),
+        sa.Column("first_award", sa.Integer(), nullable=True),
+        sa.Column("last_award", sa.Integer(), nullable=True),
         sa.Column("answer_rank", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_hosting_answer")),
     )
