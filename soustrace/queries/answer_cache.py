@@ -79,8 +79,11 @@ def refresh(engine: Engine, *, force: bool = False) -> bool:
                 conn.execute(insert(HostingAnswer), [dict(zip(names, (*r, pos), strict=True))
                                                      for pos, r in enumerate(chunk, start)])
             conn.execute(update(DataGeneration).where(DataGeneration.name == HOSTING_ANSWER).values(generation=data))
-            if conn.dialect.name == "postgresql":  # fresh statistics, or the planner guesses a few rows
-                conn.exec_driver_sql("ANALYZE hosting_answer")
+        if engine.dialect.name == "postgresql":
+            # The old rows are dead tuples the reads would step over until autovacuum comes, and the planner
+            # needs the new statistics; VACUUM runs outside a transaction, so after the commit.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE) hosting_answer")
         return True
     except OperationalError as exc:  # locked by a writer, or a deadlock: answer live this time
         log.warning("stored answer rows not rebuilt, answering live: %s", exc.orig)

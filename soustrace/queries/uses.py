@@ -50,6 +50,7 @@ USES_COLUMNS = [
     "buyers", "first_award", "last_award",
 ]
 ORDER = (["total_amount", "contractor", "relation_id"], [False, True, True])
+CONTRACTOR, RELATION_ID = ANSWER_COLUMNS.index("contractor"), ANSWER_COLUMNS.index("relation_id")
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -111,6 +112,8 @@ def _frame(rows: list[tuple], match: ProviderMatch, via_texts: dict[str, str], s
     built column by column. Times are UTC on both backends (SQLite gives them back without a zone)."""
     if not rows:
         return pd.DataFrame(columns=USES_COLUMNS)
+    if stored and not with_contracts:  # without amounts, the order is by name (as pandas sorts it, below)
+        rows = sorted(rows, key=lambda r: (r[CONTRACTOR] is None, r[CONTRACTOR] or "", r[RELATION_ID]))
     cols: dict[str, Any] = dict(zip(ANSWER_COLUMNS, zip(*rows, strict=True), strict=False))
     pids = cols["provider_id"]
     cols["provider"] = [match.name if p is None or p == match.id else p for p in pids]
@@ -130,7 +133,7 @@ def _frame(rows: list[tuple], match: ProviderMatch, via_texts: dict[str, str], s
         for col in CONTRACT_COLUMNS:
             cols[col] = [None] * len(rows)
     frame = _columns_frame({c: cols[c] for c in USES_COLUMNS})
-    if stored and with_contracts:  # (without the contract columns, the order is by name, as live)
+    if stored:
         return frame
     return frame.sort_values(ORDER[0], ascending=ORDER[1], na_position="last", kind="stable").reset_index(drop=True)
 
