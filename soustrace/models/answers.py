@@ -84,6 +84,7 @@ class HostingAnswer(Base):
     # The row's place in the answer's order (largest total amount first, then contractor name in code-point
     # order, then relation id), so a read needs no sort.
     answer_rank: Mapped[int]
+    name_rank: Mapped[int]  # its place by contractor name then relation id (the order without amounts)
 
 
 def generation_ddl(dialect: str) -> list[str]:

@@ -71,9 +71,12 @@ def refresh(engine: Engine, *, force: bool = False) -> bool:
             rows = answer_records(conn, all_hosting_edges(), ContractFilter(), include_without_contracts=True,
                                   keep=MATCH_KEYS)
             conn.execute(delete(HostingAnswer))
-            names = [*ANSWER_COLUMNS, *MATCH_KEYS, "answer_rank", "position"]
-            rows.sort(key=answer_order)
-            ranked = sorted((_stored(r, rank) for rank, r in enumerate(rows)), key=_storage_order)
+            names = [*ANSWER_COLUMNS, *MATCH_KEYS, "answer_rank", "name_rank", "position"]
+            rows.sort(key=answer_order)  # a row's index is now its answer rank
+            name_ranks = [0] * len(rows)
+            for rank, i in enumerate(sorted(range(len(rows)), key=lambda i: name_order(rows[i]))):
+                name_ranks[i] = rank
+            ranked = sorted((_stored(r, i, name_ranks[i]) for i, r in enumerate(rows)), key=_storage_order)
             for start in range(0, len(ranked), INSERT_CHUNK):
                 chunk = ranked[start:start + INSERT_CHUNK]
                 conn.execute(insert(HostingAnswer), [dict(zip(names, (*r, pos), strict=True))
@@ -91,10 +94,11 @@ def refresh(engine: Engine, *, force: bool = False) -> bool:
 
 
 def read(conn: Connection, match: ProviderMatch, upper: list[str], *, role: str | None = None,
-         current_only: bool = False, min_confidence: float = 0.0, listed_only: bool = True) -> list[tuple]:
-    """The stored rows (ANSWER_COLUMNS, then the rank; times in microseconds and award dates in days since
-    1970) of the edges pointing at the provider, in the answer's order (`answer_order`, by their stored rank:
-    no sort in the database).
+         current_only: bool = False, min_confidence: float = 0.0, listed_only: bool = True,
+         by_name: bool = False) -> list[tuple]:
+    """The stored rows (ANSWER_COLUMNS, then the two ranks; times in microseconds and award dates in days
+    since 1970) of the edges pointing at the provider, in the answer's order (`answer_order`), or with
+    `by_name` in `name_order`: sorted by their stored ranks, no sort in the database.
 
     Fetched from the driver's cursor, as plain tuples: the columns are plain integers, floats and strings
     with nothing to convert, and skipping SQLAlchemy's row objects saves a tenth of the answer.
@@ -105,7 +109,7 @@ def read(conn: Connection, match: ProviderMatch, upper: list[str], *, role: str 
         rows = result.cursor.fetchall()  # the driver's tuples, as they come
     finally:
         result.close()
-    rows.sort(key=itemgetter(-1))
+    rows.sort(key=itemgetter(-1 if by_name else -2))
     return rows
 
 
@@ -116,19 +120,25 @@ def answer_order(row: tuple) -> tuple:
     return (amount is None, -(amount or 0.0), name is None, name or "", row[RELATION_ID])
 
 
-def _stored(row: tuple, rank: int) -> tuple:
-    """A row of `answer_records` as it is stored: times in microseconds, dates in days, then its rank."""
+def name_order(row: tuple) -> tuple:
+    """The order of an answer without its contract columns: contractor name (unnamed last), relation id."""
+    name = row[CONTRACTOR]
+    return (name is None, name or "", row[RELATION_ID])
+
+
+def _stored(row: tuple, rank: int, name_rank: int) -> tuple:
+    """A row of `answer_records` as it is stored: times in microseconds, dates in days, then its ranks."""
     out = list(row)
     for i in TIME_INDEXES:
         out[i] = micros(out[i])
     for i in DATE_INDEXES:
         out[i] = out[i].toordinal() - EPOCH_DAY if out[i] is not None else None
-    return (*out, rank)
+    return (*out, rank, name_rank)
 
 
 def _storage_order(row: tuple) -> tuple:
     """Grouped by the keys a read selects on, in answer order within a group (see HostingAnswer.position)."""
-    return (*(k or "" for k in row[-1 - len(MATCH_KEYS):-1]), row[PROVIDER_ID] or "", row[-1])
+    return (*(k or "" for k in row[-2 - len(MATCH_KEYS):-2]), row[PROVIDER_ID] or "", row[-2])
 
 
 def micros(value: dt.datetime | None) -> int | None:
@@ -160,7 +170,7 @@ def _select(match: ProviderMatch, upper: list[str], *, role: str | None, current
         conds.append(t.confidence >= min_confidence)
     if listed_only:  # the organisations holding a contract role (a summary row has at least one)
         conds.append((t.contracts_won + t.subcontracts) > 0)
-    return select(*(t[c] for c in ANSWER_COLUMNS), t.answer_rank).where(*conds)
+    return select(*(t[c] for c in ANSWER_COLUMNS), t.answer_rank, t.name_rank).where(*conds)
 
 
 def ensure_fresh(engine: Engine) -> bool:

@@ -50,7 +50,6 @@ USES_COLUMNS = [
     "buyers", "first_award", "last_award",
 ]
 ORDER = (["total_amount", "contractor", "relation_id"], [False, True, True])
-CONTRACTOR, RELATION_ID = ANSWER_COLUMNS.index("contractor"), ANSWER_COLUMNS.index("relation_id")
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -95,7 +94,9 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         match = resolve_provider(conn, provider)
         via = runs_on_sources(conn, match.id) if match.id and follow_runs_on else {}
         if from_store:
-            rows = answer_cache.read(conn, match, list(via), listed_only=not include_without_contracts, **conds)
+            # (Without the contract columns, the answer's order is by name: the stored rows come so.)
+            rows = answer_cache.read(conn, match, list(via), listed_only=not include_without_contracts,
+                                     by_name=not with_contracts, **conds)
         else:
             rows = answer_records(conn, hosting_edges(match, list(via), **conds), flt, with_contracts=with_contracts,
                                   include_without_contracts=include_without_contracts)
@@ -112,8 +113,6 @@ def _frame(rows: list[tuple], match: ProviderMatch, via_texts: dict[str, str], s
     built column by column. Times are UTC on both backends (SQLite gives them back without a zone)."""
     if not rows:
         return pd.DataFrame(columns=USES_COLUMNS)
-    if stored and not with_contracts:  # without amounts, the order is by name (as pandas sorts it, below)
-        rows = sorted(rows, key=lambda r: (r[CONTRACTOR] is None, r[CONTRACTOR] or "", r[RELATION_ID]))
     cols: dict[str, Any] = dict(zip(ANSWER_COLUMNS, zip(*rows, strict=True), strict=False))
     pids = cols["provider_id"]
     cols["provider"] = [match.name if p is None or p == match.id else p for p in pids]

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("first_award", sa.Integer(), nullable=True),
         sa.Column("last_award", sa.Integer(), nullable=True),
         sa.Column("answer_rank", sa.Integer(), nullable=False),
+        sa.Column("name_rank", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_hosting_answer")),
     )
     op.create_index("ix_hosting_answer_provider", "hosting_answer", ["provider_id"])
