@@ -17,7 +17,7 @@ import logging
 from operator import itemgetter
 
 from sqlalchemy import Connection, Engine, Select, delete, insert, or_, select, update
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from soustrace.models.answers import DATA, HOSTING_ANSWER, DataGeneration, HostingAnswer
 from soustrace.queries.answer_rows import ANSWER_COLUMNS, answer_records
@@ -53,7 +53,8 @@ def refresh(engine: Engine, *, force: bool = False) -> bool:
     """Rebuild the stored rows if the data changed since they were built; True when they are fresh after.
 
     False (the caller then answers live) when the rows cannot be rebuilt now: another process holds the
-    write lock, or the generation rows are missing (a schema not made by the migrations).
+    write lock, the database is read-only, or the generation rows are missing (a schema not made by the
+    migrations).
     """
     try:
         with engine.begin() as conn:
@@ -82,15 +83,18 @@ def refresh(engine: Engine, *, force: bool = False) -> bool:
                 conn.execute(insert(HostingAnswer), [dict(zip(names, (*r, pos), strict=True))
                                                      for pos, r in enumerate(chunk, start)])
             conn.execute(update(DataGeneration).where(DataGeneration.name == HOSTING_ANSWER).values(generation=data))
-        if engine.dialect.name == "postgresql":
-            # The old rows are dead tuples the reads would step over until autovacuum comes, and the planner
-            # needs the new statistics; VACUUM runs outside a transaction, so after the commit.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM (ANALYZE) hosting_answer")
-        return True
-    except OperationalError as exc:  # locked by a writer, or a deadlock: answer live this time
+    except DBAPIError as exc:  # locked by a writer, a deadlock, a read-only database: answer live this time
         log.warning("stored answer rows not rebuilt, answering live: %s", exc.orig)
         return False
+    if engine.dialect.name == "postgresql":
+        # The old rows are dead tuples the reads would step over until autovacuum comes, and the planner
+        # needs the new statistics; VACUUM runs outside a transaction, so after the commit.
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM (ANALYZE) hosting_answer")
+        except DBAPIError as exc:  # not the table's owner: autovacuum will do it
+            log.warning("VACUUM hosting_answer skipped: %s", exc.orig)
+    return True
 
 
 def read(conn: Connection, match: ProviderMatch, upper: list[str], *, role: str | None = None,

@@ -12,6 +12,7 @@ from answers_data import build
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
+from soustrace.db import make_engine
 from soustrace.models import Base, DataGeneration, HostingAnswer, Organization
 from soustrace.models.answers import DATA
 from soustrace.pipelines.store import Writer
@@ -116,3 +117,19 @@ def test_provider_spellings_with_quotes_and_percent_signs_are_read_safely(engine
     frame = uses(engine, name)
     assert list(frame["org_id"]) == [ids.moter] and frame.loc[0, "provider"] == name
     pd.testing.assert_frame_equal(frame, uses(engine, name, stored=False))
+
+
+def test_a_read_only_database_with_stale_rows_is_answered_live(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = make_engine(url)
+    ids = build(engine)
+    uses(engine, "aws")
+    with engine.begin() as conn:  # the data moves on; nobody has rebuilt the stored rows since
+        conn.execute(text("UPDATE organization SET name = 'EDITIONS KIRO' WHERE id = :o"), {"o": ids.kiro})
+    engine.dispose()
+    read_only = make_engine(f"sqlite:///file:{tmp_path / 'shared.db'}?mode=ro&uri=true")
+    frame = uses(read_only, "aws")  # cannot rebuild them: computed live, not stale, not an error
+    assert frame.set_index("org_id").loc[ids.kiro, "contractor"] == "EDITIONS KIRO"
+    with read_only.connect() as conn:
+        assert not answer_cache.is_fresh(conn)
+    read_only.dispose()
