@@ -6,6 +6,8 @@ CONSTRUCTION, see there).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import pytest
 from answers_data import build
@@ -133,3 +135,16 @@ def test_a_read_only_database_with_stale_rows_is_answered_live(tmp_path) -> None
     with read_only.connect() as conn:
         assert not answer_cache.is_fresh(conn)
     read_only.dispose()
+
+
+def test_concurrent_rebuilds_leave_one_set_of_rows(engine) -> None:
+    build(engine)
+    with engine.connect() as conn:
+        edges = conn.scalar(text("SELECT count(*) FROM relation WHERE kind = 'hosting' AND status <> 'negated'"))
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three readers find the rows stale at once
+        results = list(pool.map(lambda _: answer_cache.refresh(engine, force=True), range(3)))
+    assert results == [True, True, True]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(HostingAnswer)) == edges
+        assert conn.scalar(select(func.count(func.distinct(HostingAnswer.relation_id)))) == edges
+        assert answer_cache.is_fresh(conn)
