@@ -96,7 +96,7 @@ def uses(engine: Engine, provider: str, *, date_from: str | dt.date | None = Non
         if from_store:
             # (Without the contract columns, the answer's order is by name: the stored rows come so.)
             rows = answer_cache.read(conn, match, list(via), listed_only=not include_without_contracts,
-                                     by_name=not with_contracts, **conds)
+                                     with_contracts=with_contracts, **conds)
         else:
             rows = answer_records(conn, hosting_edges(match, list(via), **conds), flt, with_contracts=with_contracts,
                                   include_without_contracts=include_without_contracts)
