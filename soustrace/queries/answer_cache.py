@@ -23,7 +23,7 @@ from soustrace.models.answers import DATA, HOSTING_ANSWER, DataGeneration, Hosti
 from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, answer_records
 from soustrace.queries.catalog import ProviderMatch
 from soustrace.queries.filters import ContractFilter
-from soustrace.queries.hosting import all_hosting_edges
+from soustrace.queries.hosting import all_hosting_edges, provider_ids
 
 MATCH_KEYS = ("dst_provider_id", "provider_name_lc")
 INSERT_CHUNK = 5000
@@ -101,9 +101,9 @@ def read(conn: Connection, match: ProviderMatch, upper: list[str], *, role: str 
          current_only: bool = False, min_confidence: float = 0.0, listed_only: bool = True,
          with_contracts: bool = True) -> list[tuple]:
     """The stored rows (ANSWER_COLUMNS, then the two ranks; times in microseconds and award dates in days
-    since 1970) of the edges pointing at the provider, in the answer's order (`answer_order`), or with
-    without contract columns (`with_contracts=False`: they come back empty) in `name_order`: sorted by
-    their stored ranks, no sort in the database.
+    since 1970) of the edges pointing at the provider, in the answer's order (`answer_order`); with
+    `with_contracts=False`, with the contract columns empty and in `name_order`. Either order comes from
+    the stored ranks: no sort in the database.
 
     Fetched from the driver's cursor, as plain tuples: the columns are plain integers, floats and strings
     with nothing to convert, and skipping SQLAlchemy's row objects saves a tenth of the answer.
@@ -158,8 +158,9 @@ def micros(value: dt.datetime | None) -> int | None:
 
 def _select(match: ProviderMatch, upper: list[str], *, role: str | None, current_only: bool, min_confidence: float,
             listed_only: bool, with_contracts: bool = True) -> Select:
+    """The stored rows matched as `hosting.matched_relation_ids` matches edges, under the same conditions."""
     t = HostingAnswer.__table__.c
-    ids = [match.id, *upper] if match.id else list(upper)
+    ids = provider_ids(match, upper)
     keys = []
     if ids:
         keys += [t.provider_id.in_(ids), t.dst_provider_id.in_(ids)]

@@ -27,9 +27,14 @@ contractor_id = func.coalesce(Relation.src_org_id, Site.org_id)
 dst_org = aliased(Organization, name="dst_org")
 
 
+def provider_ids(match: ProviderMatch, upper: list[str] | None = None) -> list[str]:
+    """The catalog ids an edge may point at to count for the provider: its own, and those running on it."""
+    return [match.id, *(upper or [])] if match.id else list(upper or [])
+
+
 def matched_relation_ids(match: ProviderMatch, upper: list[str] | None = None, *, kind: str = "hosting") -> Select:
     """SELECT of the ids of `kind` edges pointing at the provider (or at a provider that runs on it)."""
-    ids = [match.id, *(upper or [])] if match.id else list(upper or [])
+    ids = provider_ids(match, upper)
     branches: list[Select] = []
     if ids:
         branches.append(select(Relation.id).where(Relation.provider_id.in_(ids), Relation.kind == kind))
