@@ -175,7 +175,7 @@ def explain(engine: Engine, provider: str) -> None:
 
         conn.execute = capture  # type: ignore[method-assign]
         org_ids = [r[0] for r in conn.execute(contractor_ids(match, upper))][:5000]
-        _contract_aggregates(conn, org_ids, ContractFilter())
+        _contract_aggregates(conn, org_ids, ContractFilter.of("2024"))  # filtered answers only (--from 2024)
         conn.execute = original  # type: ignore[method-assign]
         for i, sql in enumerate(captured):
             print(f"\n-- plan: contract aggregates #{i + 1}")

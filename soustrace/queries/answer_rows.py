@@ -216,16 +216,13 @@ def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
 
 
 def _contract_aggregates(conn: Connection, org_ids: list[int], flt: ContractFilter) -> dict[int, dict]:
-    """Per organisation: counts, EUR-safe totals, first/last award and buyer ids, in ONE grouped query.
+    """Per organisation, over the contracts matching the filter: counts, EUR-safe totals, first/last award
+    and buyer ids, in ONE grouped query (unfiltered totals are read from the summary table instead).
 
     One row per organisation comes back (buyer ids folded into one string), so the cost is the database's
     pass over the (role, contract) pairs, not Python's.
     """
-    if flt.active:
-        stmt = flt.apply(aggregate_select(conn.dialect.name, org_ids))
-    else:  # the store keeps these totals per organisation: one row each instead of a pass over contracts
-        summary = OrgContractSummary.__table__
-        stmt = select(*(summary.c[c] for c in SUMMARY_COLUMNS)).where(summary.c.org_id.in_(org_ids))
+    stmt = flt.apply(aggregate_select(conn.dialect.name, org_ids))
     return {r[0]: _summary_aggregate(*r[1:]) for r in conn.execute(stmt)}
 
 
