@@ -21,6 +21,7 @@ DATA = "data"  # the data_generation row bumped by the triggers
 HOSTING_ANSWER = "hosting_answer"  # the row recording the generation `hosting_answer` was built from
 # Every table whose rows a `uses` row is computed from (organisation summaries derive from contract and
 # party_role, so they are covered by those).
+ROW_EVENTS = ("INSERT", "UPDATE", "DELETE")  # SQLite: one trigger per table and event
 WATCHED_TABLES = ("notice", "document", "organization", "contract", "party_role", "site", "relation", "evidence")
 
 
@@ -106,15 +107,14 @@ def generation_ddl(dialect: str) -> list[str]:
                 "FOR EACH STATEMENT EXECUTE FUNCTION soustrace_bump_generation()" for t in WATCHED_TABLES]
         return out
     return [f"CREATE TRIGGER bump_generation_{t}_{op.lower()} AFTER {op} ON {t} BEGIN {bump} END"
-            for t in WATCHED_TABLES for op in ("INSERT", "UPDATE", "DELETE")]
+            for t in WATCHED_TABLES for op in ROW_EVENTS]
 
 
 def drop_generation_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [*(f"DROP TRIGGER IF EXISTS bump_generation_{t} ON {t}" for t in WATCHED_TABLES),
                 "DROP FUNCTION IF EXISTS soustrace_bump_generation()"]
-    return [f"DROP TRIGGER IF EXISTS bump_generation_{t}_{op}" for t in WATCHED_TABLES
-            for op in ("insert", "update", "delete")]
+    return [f"DROP TRIGGER IF EXISTS bump_generation_{t}_{op.lower()}" for t in WATCHED_TABLES for op in ROW_EVENTS]
 
 
 SEED_ROWS = (f"INSERT INTO data_generation (name, generation) VALUES ('{DATA}', 1)",
