@@ -12,8 +12,8 @@ import pandas as pd
 from rich.console import Console
 
 from soustrace.commands.common import engine_from_ctx
+from soustrace.commands.output import FORMATS, output_options, write_frame
 from soustrace.queries.catalog import ProviderNotFound
-from soustrace.queries.output import FORMATS, output_options, write_frame
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")

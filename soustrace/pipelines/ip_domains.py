@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from soustrace.hosting.ip_ranges import RANGES_DIR, snapshot_from_cloudip, write_snapshot
 from soustrace.paths import REPO_ROOT
-from soustrace.pipelines.ip_ranges import RANGES_DIR, snapshot_from_cloudip, write_snapshot
 
 # PSL section header (start of the "// Owner : url" line) -> (provider id, role per suffix or default role).
 PSL_SECTIONS: dict[str, tuple[str, str]] = {

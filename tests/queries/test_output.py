@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from soustrace.queries.output import output_options, print_frame, write_frame
+from soustrace.commands.output import output_options, print_frame, write_frame
 
 FRAME = pd.DataFrame([
     {"name": "EDITIONS KIRO", "amount": 449350.0, "award": dt.date(2024, 10, 16), "n": 2, "note": None},
