@@ -140,7 +140,8 @@ def chain_cmd(ctx: click.Context, ref: str, max_contracts: int, fmt: str, out: P
       soustrace query chain "ted:00000156-2025#LOT-0001"
       soustrace query chain "EDITIONS KIRO" --format json -o kiro.json
     """
-    from soustrace.queries.chain import chain, render_tree
+    from soustrace.commands.chain_tree import render_tree
+    from soustrace.queries.chain import chain
 
     engine = engine_from_ctx(ctx)
     result = _run(lambda: chain(engine, ref, max_contracts=max_contracts))

