@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from soustrace.errors import NotFoundError
 from soustrace.models import Contract, Notice, NoticeRevision, OrgAlias, Organization, PartyRole, Site
 from soustrace.pipelines.store import Writer, normalize_site_url
 from soustrace.records import EvidenceRecord, NoticeRecord, OrgRef
@@ -339,7 +340,7 @@ def discover(engine: Engine, *, parser: Parser | None = None, use_default_parser
 # ---- user input ------------------------------------------------------------------------------------------
 
 
-class OrgNotFound(LookupError):
+class OrgNotFound(NotFoundError):
     """The ORG argument matched no organisation, or several."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from soustrace.errors import NotFoundError
 from soustrace.identity import normalize_name
 from soustrace.models import Contract, Notice, Organization, PartyRole, Relation, Site
 from soustrace.queries.catalog import catalog_runs_on, load_catalog
@@ -34,7 +35,7 @@ SOURCES = ("boamp", "ted", "decp")
 ROLE_ORDER = {"winner": 0, "lead": 1, "member": 2, "subcontractor": 3, "buyer": 4}
 
 
-class ChainRefError(LookupError):
+class ChainRefError(NotFoundError):
     """The reference matches nothing, or several things (the message lists them)."""
 
 

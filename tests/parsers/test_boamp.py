@@ -512,7 +512,6 @@ def test_synthetic_mapa_buyer_and_flat_winner() -> None:
 
 
 def test_eforms_notice_is_relabelled_as_the_boamp_notice() -> None:
-    pytest.importorskip("soustrace.parsers.eforms.boamp_json")
     ubl = (TED_156_2025).read_bytes().split(b"?>", 1)[1]
     raw = (b"<?xml version='1.0' encoding='UTF-8'?><ANNONCE><GESTION><REFERENCE><IDWEB>25-12345</IDWEB>"
            b"<TYPE_AVIS><NATURE><ATTRIBUTION/></NATURE></TYPE_AVIS></REFERENCE><INDEXATION>"

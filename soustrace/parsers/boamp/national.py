@@ -2,7 +2,7 @@
 
 No real sample of these forms was available, so this path is defensive: it reads only the keys documented
 by third parties (organisme, natureMarche / description / communication) and finds winners with the
-generic scan by key name (`boamp_winners`) rather than by a structure nobody has seen.
+generic scan by key name (`winners`) rather than by a structure nobody has seen.
 """
 
 from __future__ import annotations

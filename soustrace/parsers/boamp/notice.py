@@ -24,10 +24,10 @@ markers such as "(Mandataire)" are removed from the name but stay in that eviden
 
 This module holds the entry points, the generation dispatch and what every generation shares at the end
 (links, buyer and flat-winner fallbacks). The rest lives in small modules, one concern each:
-`boamp_envelope` (facts outside `donnees`, notice kind), `boamp_xml` (XML → `donnees` dict shape),
-`boamp_legacy` (V110/V230/V240), `boamp_national` (FNSimple/MAPA/DSP), `boamp_winners` (winner blocks
-found by key name), `boamp_roles` (winner names and role markers), `boamp_text` (readers of the
-XML-as-JSON shape, text repair) and `boamp_values` (dates, amounts, ids, addresses, URLs, evidence).
+`envelope` (facts outside `donnees`, notice kind), `dila_xml` (XML → `donnees` dict shape),
+`legacy` (V110/V230/V240), `national` (FNSimple/MAPA/DSP), `winners` (winner blocks
+found by key name), `roles` (winner names and role markers), `text` (readers of the
+XML-as-JSON shape, text repair) and `values` (dates, amounts, ids, addresses, URLs, evidence).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def parse_boamp_record(record: dict[str, Any], raw: bytes | None = None) -> Noti
 def parse_boamp_xml(raw: bytes) -> NoticeRecord:
     """Parse one DILA BOAMP XML notice (`<ANNONCE>`, V230/V240, or the eForms-era v3.2.5 files).
 
-    The XML is parsed without DTD, network or entity expansion (`safe_xml`), turned into the `donnees`
+    The XML is parsed without DTD, network or entity expansion (`parsers.xml`), turned into the `donnees`
     dict shape and read by the same code as API records. A file holding several notices is refused with
     a pointer to `iter_boamp_xml`.
     """

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soustrace.parsers.decp.record import SourceItem
+from soustrace.parsers.decp.item import SourceItem
 from soustrace.parsers.decp.values import (
     canonical_json,
     clean_id,

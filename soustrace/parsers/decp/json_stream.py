@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ijson
 
-from soustrace.parsers.decp.record import SourceItem, record_format
+from soustrace.parsers.decp.item import SourceItem, record_format
 from soustrace.parsers.decp.values import open_binary
 from soustrace.records import ParseError
 

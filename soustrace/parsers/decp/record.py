@@ -1,10 +1,10 @@
 """One DECP record (a dict, whatever file flavour it came from) → one NoticeRecord, or a RejectRecord.
 
-Readers (`decp_json`, `decp_xml`, `decp_csv`) only decode files into `SourceItem`s; every rule about what
+Readers (`json_stream`, `xml_stream`, `flat`) only decode files into `SourceItem`s; every rule about what
 a field means lives here, so a record gives the same result whether it came from the 2019 JSON, the 2024
 JSON, the XML flavour or a flat CSV export, and `reprocess` can rebuild it from the stored raw bytes.
 
-Choices made here (see also `decp_values`):
+Choices made here (see also `values`):
 * uid = buyer SIRET + contract id (the national key used by every DECP consolidation; a SIRET written
   with spaces is compacted); the record's own `uid` is kept in extra["uid_given"] when it disagrees.
   Real files publish different lots under one id, so the uid alone would make them revisions of each
@@ -23,121 +23,53 @@ Choices made here (see also `decp_values`):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 
+from soustrace.parsers.decp.item import (
+    _BOOL_FIELDS,
+    _ID_SEPARATORS,
+    _LIST_FIELDS,
+    _NUMBER_FIELDS,
+    _SHORT_FIELD_MAX,
+    _TEXT_FIELDS,
+    MAX_PLAUSIBLE_AMOUNT,
+    PLAUSIBLE_YEARS,
+    SOURCE_ID_MAX,
+    FileContext,
+    Rejected,
+    SourceItem,
+    _date_text_into,
+)
+from soustrace.parsers.decp.modifications import _modifications
+from soustrace.parsers.decp.parties import _subcontractors, _winners
 from soustrace.parsers.decp.values import (
     canonical_json,
     clean_id,
     clean_str,
-    country_of,
     excerpt,
     fix_text,
     id_issue,
-    infer_scheme,
     normalize_cpv,
-    normalize_scheme,
     parse_amount,
     parse_bool,
     parse_date,
     parse_int,
     string_list,
-    unwrap_items,
 )
 from soustrace.records import (
     ContractRecord,
-    EvidenceRecord,
     NoticeRecord,
     OrgRef,
-    PartyRecord,
     RejectRecord,
 )
-
-PARSER_VERSION = "decp-1.0"
-EXTRACTOR = "decp"
-MAX_PLAUSIBLE_AMOUNT = Decimal("10000000000")  # 10 bn EUR: above that DECP amounts are placeholders
-SOURCE_ID_MAX = 190  # notice.source_id column (200) less the "~" + 8-character variant
-PLAUSIBLE_YEARS = (1990, 2100)
-_SHORT_FIELD_MAX = 120  # contract.place / framework_agreement_id / procedure columns
-_ID_SEPARATORS = re.compile(r"[\s.\-]")
-_INDEX = re.compile(r"\[(\d+)\]")
-
-_LIST_FIELDS = {
-    "techniques": "technique",
-    "modalitesExecution": "modaliteExecution",
-    "typesPrix": "typePrix",
-    "considerationsSociales": "considerationSociale",
-    "considerationsEnvironnementales": "considerationEnvironnementale",
-}
-_TEXT_FIELDS = ("formePrix", "ccag", "typeGroupementOperateurs", "source")
-_BOOL_FIELDS = ("marcheInnovant", "attributionAvance")
-_NUMBER_FIELDS = ("tauxAvance", "origineUE", "origineFrance", "montantSubventionPublique")
-
-
-@dataclass(slots=True)
-class SourceItem:
-    """One record as a reader found it, before any interpretation.
-
-    `path` locates it in the file (`marches[12]`, `marches.marche[3]`, `marches/marche[2]`, `rows[4-6]`);
-    `raw` is given by readers whose payload is not the record dict itself (a CSV group keeps its rows);
-    `evidence` overrides the path/text of a party (`"titulaires[0]"` → (path, text)) for flat rows.
-    """
-
-    record: object
-    path: str
-    container: str | None = None  # "marche" / "contrat-concession" when the file structure says so
-    schema_version: str = "decp"
-    raw: bytes | None = None
-    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
-    xpath: bool = False  # XML records: child paths as XPath steps (1-based), not JSON dots
-
-    def child_path(self, key: str, suffix: str) -> str:
-        """Path of `key` + an `unwrap_items` suffix: `marches[3].titulaires[0]` / `.../titulaires/titulaire[1]`."""
-        if not self.path:  # a record rebuilt from its stored raw payload
-            return f"{key}{suffix}"
-        if not self.xpath:
-            return f"{self.path}.{key}{suffix}"
-        steps = _INDEX.sub(lambda m: f"[{int(m.group(1)) + 1}]", suffix).replace(".", "/")
-        return f"{self.path}/{key}{steps}"
-
-
-@dataclass(slots=True, frozen=True)
-class FileContext:
-    """Where the records come from and which award dates to keep ([date_from, date_until], inclusive)."""
-
-    url: str
-    name: str
-    date_from: dt.date | None = None
-    date_until: dt.date | None = None
-
-    def keeps(self, day: dt.date | None) -> bool:
-        """Records without an award date are dropped as soon as a date bound is given."""
-        if self.date_from is None and self.date_until is None:
-            return True
-        if day is None:
-            return False
-        return (self.date_from is None or day >= self.date_from) and (
-            self.date_until is None or day <= self.date_until)
-
-
-class _Rejected(Exception):
-    """Internal: the record cannot be used; carries the reason and the best id known so far."""
-
-    def __init__(self, reason: str, record_id: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.record_id = record_id
 
 
 def build_notice(item: SourceItem, ctx: FileContext) -> NoticeRecord | RejectRecord | None:
     """The NoticeRecord of one record; a RejectRecord when unusable; None when outside the date range."""
     try:
         return _build(item, ctx)
-    except _Rejected as exc:
+    except Rejected as exc:
         raw = item.raw if item.raw is not None else canonical_json(item.record)
         return RejectRecord(source="decp", record_id=(exc.record_id or None) and exc.record_id[:300],
                             stage="parse", reason=exc.reason, excerpt=excerpt(raw), url=f"{ctx.url}#{item.path}")
@@ -146,14 +78,14 @@ def build_notice(item: SourceItem, ctx: FileContext) -> NoticeRecord | RejectRec
 def _build(item: SourceItem, ctx: FileContext) -> NoticeRecord | None:
     rec = item.record
     if not isinstance(rec, dict):
-        raise _Rejected(f"record is not an object but a {type(rec).__name__}")
+        raise Rejected(f"record is not an object but a {type(rec).__name__}")
     concession = _is_concession(rec, item.container)
     uid, buyer_obj, uid_given = _identity(rec, concession)
     date_field = _first_key(rec, ("dateSignature", "dateNotification") if concession else ("dateNotification",))
     try:
         award_date = parse_date(rec.get(date_field))
     except ValueError as exc:
-        raise _Rejected(f"field '{date_field}': {exc}", uid) from None
+        raise Rejected(f"field '{date_field}': {exc}", uid) from None
     if not ctx.keeps(award_date):
         return None
     contract = _contract(rec, item, ctx, concession, award_date)
@@ -195,20 +127,20 @@ def _is_concession(rec: dict, container: str | None) -> bool:
 
 
 def _identity(rec: dict, concession: bool) -> tuple[str, dict, str | None]:
-    """(uid, buyer object, the record's own uid when it disagrees) or _Rejected naming the missing field."""
+    """(uid, buyer object, the record's own uid when it disagrees) or Rejected naming the missing field."""
     contract_id = clean_id(rec.get("id"))
     keys = ("autoriteConcedante", "acheteur") if concession else ("acheteur", "autoriteConcedante")
     buyer_obj = next((rec[k] for k in keys if isinstance(rec.get(k), dict) and clean_id(rec[k].get("id"))), None)
     buyer_id = clean_id(buyer_obj.get("id")) if buyer_obj else None
     if contract_id is None:
-        raise _Rejected(f"missing field 'id' (contract id{f' of buyer {buyer_id}' if buyer_id else ''}): "
+        raise Rejected(f"missing field 'id' (contract id{f' of buyer {buyer_id}' if buyer_id else ''}): "
                         "no uid can be built", clean_id(rec.get("uid")))
     if buyer_id is None:
-        raise _Rejected(f"missing field '{keys[0]}.id' (buyer SIRET): no uid can be built", contract_id)
+        raise Rejected(f"missing field '{keys[0]}.id' (buyer SIRET): no uid can be built", contract_id)
     compact = _ID_SEPARATORS.sub("", buyer_id)
     uid = (compact if len(compact) == 14 and compact.isdigit() else buyer_id) + contract_id  # "217 500 016 00019"
     if len(uid) > SOURCE_ID_MAX:
-        raise _Rejected(f"field 'id' is {len(contract_id)} characters long: uid over {SOURCE_ID_MAX}", uid[:300])
+        raise Rejected(f"field 'id' is {len(contract_id)} characters long: uid over {SOURCE_ID_MAX}", uid[:300])
     given = clean_id(rec.get("uid"))
     return uid, buyer_obj, given if given and given != uid else None
 
@@ -354,240 +286,3 @@ def _framework(rec: dict, contract: ContractRecord) -> None:
     nature = str(contract.extra.get("nature", "")).lower().replace(" ", "-")
     if framework_id or "accord-cadre" in techniques or nature == "accord-cadre":
         contract.flags.append("framework-maximum")
-
-
-# ---- parties -----------------------------------------------------------------------------------------
-
-
-def _org(obj: dict) -> tuple[OrgRef | None, dict[str, object]]:
-    """An OrgRef with the id as written (stripped) and its scheme in the 2022 spelling, plus notes."""
-    national_id = clean_id(obj.get("id"))
-    raw_scheme = clean_str(obj.get("typeIdentifiant"))
-    scheme = normalize_scheme(raw_scheme)
-    notes: dict[str, object] = {}
-    if scheme is None and (inferred := infer_scheme(national_id)):
-        scheme = inferred
-        notes["id_scheme_inferred"] = True
-    if raw_scheme and scheme != raw_scheme:
-        notes["id_scheme_raw"] = raw_scheme
-    name = fix_text(obj.get("denominationSociale") or obj.get("nom"))
-    issue = id_issue(national_id, scheme)
-    if issue:
-        notes["id_issue"] = issue
-    if national_id is None and name is None:
-        return None, notes
-    return OrgRef(name=name, national_id=national_id, id_scheme=scheme,
-                  country=country_of(national_id, scheme)), notes
-
-
-def _org_key(org: OrgRef) -> tuple[str | None, str | None]:
-    if org.national_id:
-        return org.id_scheme, _ID_SEPARATORS.sub("", org.national_id).upper()
-    return None, (org.name or "").upper()
-
-
-def _evidence(item: SourceItem, key: str, suffix: str, obj: object) -> EvidenceRecord:
-    path, text = item.evidence.get(f"{key}{suffix}") or (item.child_path(key, suffix), "")
-    return EvidenceRecord(text=text or canonical_json(obj).decode("utf-8"), path=path,
-                          extractor=EXTRACTOR, extractor_version=PARSER_VERSION)
-
-
-def _skip(contract: ContractRecord, path: str, reason: str) -> None:
-    """A party entry that cannot be used is reported in extra, never silently dropped."""
-    skipped = contract.extra.setdefault("skipped_parties", [])
-    if isinstance(skipped, list):
-        skipped.append({"path": path, "reason": reason})
-
-
-def _count_duplicate(contract: ContractRecord) -> None:
-    count = contract.extra.get("duplicate_parties", 0)
-    contract.extra["duplicate_parties"] = (count if isinstance(count, int) else 0) + 1
-
-
-def _winners(rec: dict, item: SourceItem, ctx: FileContext, concession: bool,
-             contract: ContractRecord) -> list[PartyRecord]:
-    """titulaires (concessionnaires for concessions) → role "winner", one per distinct organisation."""
-    order = (("concessionnaires", "concessionnaire"), ("titulaires", "titulaire"))
-    key, wrapper = next(((k, w) for k, w in (order if concession else order[::-1]) if rec.get(k)), order[1])
-    winners: list[PartyRecord] = []
-    seen: set[tuple[str | None, str | None]] = set()
-    for suffix, obj in unwrap_items(rec.get(key), wrapper):
-        path = item.child_path(key, suffix)
-        if not isinstance(obj, dict):
-            _skip(contract, path, f"{wrapper} is not an object: {str(obj)[:60]!r}")
-            continue
-        org, notes = _org(obj)
-        if org is None:
-            _skip(contract, path, f"{wrapper} without id or name")
-            continue
-        if _org_key(org) in seen:
-            _count_duplicate(contract)
-            continue
-        seen.add(_org_key(org))
-        notes["source_file"] = ctx.name
-        winners.append(PartyRecord(role="winner", org=org, evidence=_evidence(item, key, suffix, obj), extra=notes))
-    return winners
-
-
-def _subcontractors(rec: dict, item: SourceItem, ctx: FileContext, mains: list[OrgRef],
-                    contract: ContractRecord) -> list[PartyRecord]:
-    """Each acteSousTraitance → role "subcontractor" working for the contract's titulaires."""
-    parties: list[PartyRecord] = []
-    seen: set[tuple[object, ...]] = set()
-    for suffix, act in unwrap_items(rec.get("actesSousTraitance"), "acteSousTraitance"):
-        path = item.child_path("actesSousTraitance", suffix)
-        if not isinstance(act, dict):
-            _skip(contract, path, f"acteSousTraitance is not an object: {str(act)[:60]!r}")
-            continue
-        sub = act.get("sousTraitant")
-        org, notes = _org(sub) if isinstance(sub, dict) else (None, {})
-        if org is None:
-            _skip(contract, path, "acteSousTraitance without sousTraitant id or name")
-            continue
-        key = (clean_str(act.get("id")), *_org_key(org), clean_str(act.get("dateNotification")))
-        if key in seen:
-            _count_duplicate(contract)
-            continue
-        seen.add(key)
-        parties.append(_subcontract_party(act, org, notes, mains, _evidence(item, "actesSousTraitance", suffix, act),
-                                          ctx))
-    return parties
-
-
-def _subcontract_party(act: dict, org: OrgRef, notes: dict[str, object], mains: list[OrgRef],
-                       evidence: EvidenceRecord, ctx: FileContext) -> PartyRecord:
-    party = PartyRecord(role="subcontractor", org=org, evidence=evidence, currency="EUR",
-                        main_contractors=[dataclasses.replace(m) for m in mains], extra=notes)
-    act_id = clean_str(act.get("id"))
-    if act_id:
-        notes["act_id"] = act_id
-    try:
-        amount = parse_amount(act.get("montant"))
-    except ValueError:
-        amount, notes["amount_raw"] = None, str(act.get("montant"))[:100]
-    if amount is not None and (amount > MAX_PLAUSIBLE_AMOUNT or amount <= 0):
-        notes["amount_raw"], notes["amount_issue"], amount = str(amount), "suspicious-amount", None
-    party.amount = amount
-    try:
-        party.start_date = parse_date(act.get("dateNotification"))
-    except ValueError:
-        notes["dateNotification_raw"] = str(act.get("dateNotification"))[:100]
-    try:
-        party.duration_months = parse_int(act.get("dureeMois"))
-    except ValueError:
-        notes["dureeMois_raw"] = str(act.get("dureeMois"))[:100]
-    variation = fix_text(act.get("variationPrix"))
-    if variation:
-        notes["variationPrix"] = variation
-    _date_text_into(act.get("datePublicationDonnees"), "datePublicationDonnees", notes)
-    if len(mains) > 1:
-        notes["main_contractor_ambiguous"] = True
-    elif not mains:
-        notes["main_contractor_unknown"] = True
-    notes["source_file"] = ctx.name
-    return party
-
-
-# ---- modifications -----------------------------------------------------------------------------------
-
-
-def _date_text_into(value: object, key: str, target: dict[str, object]) -> None:
-    """An ISO date string when readable, else the value as written (never dropped, never fatal)."""
-    try:
-        day = parse_date(value)
-    except ValueError:
-        target[key] = str(value)[:100]
-        return
-    if day is not None:
-        target[key] = day.isoformat()
-
-
-def _int_into(value: object, key: str, target: dict[str, object]) -> None:
-    try:
-        number = parse_int(value)
-    except ValueError:
-        target[key] = str(value)[:100]
-        return
-    if number is not None:
-        target[key] = number
-
-
-def _number_text_into(value: object, key: str, target: dict[str, object]) -> None:
-    try:
-        number = parse_amount(value)
-    except ValueError:
-        target[key] = str(value)[:100]
-        return
-    if number is not None:
-        target[key] = str(number)
-
-
-def _modifications(rec: dict, item: SourceItem, contract: ContractRecord) -> None:
-    """`modifications` and `modificationsActesSousTraitance` as plain dicts in extra (ids, dates, amounts)."""
-    mods = [_modification(m, item.child_path("modifications", s))
-            for s, m in unwrap_items(rec.get("modifications"), "modification") if isinstance(m, dict)]
-    if mods:
-        contract.extra["modifications"] = mods
-        first = contract.award_date
-        if first and any(str(m.get("date", "9999")) < first.isoformat() for m in mods):
-            contract.flags.append("modification-before-notification")
-    act_mods = [_act_modification(m, item.child_path("modificationsActesSousTraitance", s))
-                for s, m in unwrap_items(rec.get("modificationsActesSousTraitance"), "modificationActeSousTraitance")
-                if isinstance(m, dict)]
-    if act_mods:
-        contract.extra["modificationsActesSousTraitance"] = act_mods
-
-
-def _modification(mod: dict, path: str) -> dict[str, object]:
-    out: dict[str, object] = {"path": path}
-    if clean_str(mod.get("id")):
-        out["id"] = clean_str(mod.get("id"))
-    text = fix_text(mod.get("objetModification"))
-    if text:
-        out["object"] = text
-    _date_text_into(mod.get("dateNotificationModification") or mod.get("dateSignatureModification"), "date", out)
-    _date_text_into(mod.get("datePublicationDonneesModification"), "publication_date", out)
-    _int_into(mod.get("dureeMois"), "duration_months", out)
-    _number_text_into(mod.get("montant") if mod.get("montant") is not None else mod.get("valeurGlobale"),
-                      "amount", out)
-    holders = []
-    for key, wrapper in (("titulaires", "titulaire"), ("concessionnaires", "concessionnaire")):
-        for _suffix, obj in unwrap_items(mod.get(key), wrapper):
-            if isinstance(obj, dict):
-                org, _notes = _org(obj)
-                if org is not None:
-                    holders.append({k: v for k, v in (("id", org.national_id), ("typeIdentifiant", org.id_scheme),
-                                                      ("name", org.name)) if v})
-    if holders:
-        out["titulaires"] = holders
-    return out
-
-
-def _act_modification(mod: dict, path: str) -> dict[str, object]:
-    out: dict[str, object] = {"path": path}
-    if clean_str(mod.get("id")):
-        out["id"] = clean_str(mod.get("id"))
-    _date_text_into(mod.get("dateNotificationModificationSousTraitance"), "date", out)
-    _date_text_into(mod.get("datePublicationDonnees"), "publication_date", out)
-    _int_into(mod.get("dureeMois"), "duration_months", out)
-    _number_text_into(mod.get("montant"), "amount", out)
-    return out
-
-
-_WRAPPED = (("titulaires", "titulaire"), ("concessionnaires", "concessionnaire"),
-            ("actesSousTraitance", "acteSousTraitance"), ("modifications", "modification"))
-_FORMAT_2024_KEYS = frozenset({"sousTraitanceDeclaree", "actesSousTraitance", "offresRecues", "ccag", "typesPrix",
-                               "techniques", "modalitesExecution", "typeGroupementOperateurs"})
-
-
-def record_format(rec: object) -> str:
-    """"2024" for the arrêtés of 22/12/2022 (wrapped lists, subcontracting fields), else "2019"."""
-    if not isinstance(rec, dict):
-        return "unknown"
-    for key, wrapper in _WRAPPED:
-        value = rec.get(key)
-        if isinstance(value, dict) and wrapper in value:
-            return "2024"
-        if isinstance(value, list) and value and isinstance(value[0], dict) and wrapper in value[0]:
-            return "2024"
-    return "2024" if _FORMAT_2024_KEYS.intersection(rec) else "2019"

@@ -8,8 +8,8 @@ Entry points:
 * `parse_decp_raw(raw, schema_version)`: the same NoticeRecord again from a stored raw payload (reprocess);
 * `iter_sirene_names(path)`: (siren, name) from SIRENE StockUniteLegale, to name 2024 DECP parties.
 
-The flavour is detected from the file's first bytes, never from its name. Readers live in `decp_json`,
-`decp_xml` and `decp_csv`; what fields mean is decided once, in `decp_record`. Nothing here touches a
+The flavour is detected from the file's first bytes, never from its name. Readers live in `json_stream`,
+`xml_stream` and `flat`; what fields mean is decided once, in `record`. Nothing here touches a
 database: the store (`soustrace.pipelines.store`) validates identifiers and deduplicates by uid.
 """
 
@@ -29,8 +29,9 @@ from soustrace.parsers.decp.flat import (
     iter_flat_items,
     regroup_flat_json,
 )
+from soustrace.parsers.decp.item import PARSER_VERSION, FileContext, SourceItem
 from soustrace.parsers.decp.json_stream import iter_json_items
-from soustrace.parsers.decp.record import PARSER_VERSION, FileContext, SourceItem, build_notice
+from soustrace.parsers.decp.record import build_notice
 from soustrace.parsers.decp.sirene import iter_sirene_names
 from soustrace.parsers.decp.values import UTF8_BOM, open_binary
 from soustrace.parsers.decp.xml_stream import iter_xml_items

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from soustrace.parsers.decp.record import SourceItem, record_format
+from soustrace.parsers.decp.item import SourceItem, record_format
 from soustrace.parsers.decp.values import open_binary
 from soustrace.records import ParseError
 

@@ -1,13 +1,13 @@
 """eForms notices (UBL 2.3 + eForms extensions, as published on TED since 2023) -> `NoticeRecord`.
 
 One parser for every eForms notice type; it works on an lxml root element (`notice_from_root`) so the
-BOAMP JSON adapter (`eforms_json`) rebuilds a tree and reuses it unchanged. Parsing is namespace-aware
+BOAMP JSON adapter (`boamp_json`) rebuilds a tree and reuses it unchanged. Parsing is namespace-aware
 (2023 notices carry a prefixed root, `<urn:ContractAwardNotice>`).
 
 This module holds the entry points, the notice kind and the notice-level facts (buyers, links, platform
-relations, texts, websites). Beside it: `eforms_values` (id, country, amount, date and name helpers, also
-used by the TED R2.0.9 parser; re-exported here), `eforms_doc` (XML access and the notice indexed by
-section) and `eforms_contracts` (one contract per awarded lot, and how its winners are found).
+relations, texts, websites). Beside it: `values` (id, country, amount, date and name helpers, also
+used by the TED R2.0.9 parser; re-exported here), `doc` (XML access and the notice indexed by
+section) and `contracts` (one contract per awarded lot, and how its winners are found).
 """
 
 from __future__ import annotations

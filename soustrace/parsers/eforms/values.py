@@ -1,4 +1,4 @@
-"""Small value helpers of the eForms parser, shared with the TED R2.0.9 parser (`ted_xml`).
+"""Small value helpers of the eForms parser, shared with the TED R2.0.9 parser (`ted.export`).
 
 Publication numbers, ISO countries, French company ids, URLs, amounts and their combination over several
 winners, dates and names: none of them needs the XML tree, so both TED formats read values the same way.
