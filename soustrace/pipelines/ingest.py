@@ -45,8 +45,8 @@ def sniff(path: Path) -> str:
     if suffix == ".jsonl":
         return "boamp-jsonl"
     if text.startswith("{") or text.startswith("["):
-        if '"marches"' in text:
-            return "decp"
+        if '"marches"' in text or (text.startswith("{") and ('"acheteur"' in text or '"autoriteConcedante"' in text)):
+            return "decp"  # a consolidated file, or one record as a buyer's profile publishes it
         if '"idweb"' in text or '"total_count"' in text:
             return "boamp-json"
     raise ParseError(f"{path}: unrecognised file (expected BOAMP/TED XML, BOAMP API JSON, DECP JSON/XML/CSV)")

@@ -22,6 +22,8 @@ from soustrace.parsers.decp.values import open_binary
 from soustrace.records import ParseError
 
 _CONTAINERS_2024 = ("marche", "contrat-concession")
+# First keys that make a top-level object one DECP record (as a buyer's profile publishes one contract)
+_RECORD_KEYS = frozenset({"id", "uid", "_type", "acheteur", "autoriteConcedante"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +47,11 @@ def _layout(path: Path) -> list[_Stream]:
     try:
         with open_binary(path) as handle:
             events = ijson.parse(handle)
-            for prefix, event, _value in events:
+            for prefix, event, value in events:
                 if prefix == "" and event == "start_array":
                     return [_Stream("item", "", None)]
+                if prefix == "" and event == "map_key" and value in _RECORD_KEYS:  # a file holding one record
+                    return [_Stream("", "", None, single=True)]
                 if prefix == "marches" and event == "start_array":
                     return [_Stream("marches.item", "marches", None)]
                 if prefix == "marches" and event == "start_map":
