@@ -11,6 +11,13 @@ from typing import Any
 from rich.markup import escape
 from rich.tree import Tree
 
+from soustrace.exports.safe_text import display_text
+
+
+def _shown(value: object) -> str:
+    """Text from a notice or a page, safe to print: no control bytes (escape sequences), no rich markup."""
+    return escape(display_text(str(value)).replace("\n", " "))
+
 STYLE = {"buyer": "bold magenta", "contract": "bold cyan", "organization": "bold", "provider": "bold yellow",
          "site": "green"}
 
@@ -35,17 +42,16 @@ def _edge_text(edge: dict | None) -> str:
 def _node_text(node: dict) -> str:
 
     kind = node["type"]
-    label = escape(str(node.get("label") or ""))
+    label = _shown(node.get("label") or "")
     text = f"{_edge_text(node.get('edge'))}[{STYLE.get(kind, '')}]{label}[/]"
     if node.get("siren"):
-        text += f" [dim]SIREN {node['siren']}[/dim]"
+        text += f" [dim]SIREN {_shown(node['siren'])}[/dim]"
     if kind == "contract":
         amount = node.get("amount")
         money = f"{amount:,.2f} {node.get('currency') or ''}".strip() if amount is not None else "amount n/a"
         text += f" · {money} · {node.get('award_date') or 'date n/a'}"
         if node.get("title"):
-            title = node["title"] if len(node["title"]) < 80 else node["title"][:79] + "…"
-            text += f"\n[italic]{escape(title)}[/italic]"
+            text += f"\n[italic]{_shown(node['title'])}[/italic]"
     if kind == "provider":
         text += (f" [dim]({node.get('jurisdiction')}, CLOUD Act: {node.get('cloud_act')}, "
                  f"SecNumCloud: {node.get('secnumcloud')})[/dim]")
@@ -58,10 +64,9 @@ def _evidence_lines(edge: dict | None) -> list[str]:
         return []
     lines = []
     for ev in edge.get("evidence", [])[:2]:
-        quote = (ev.get("text") or "").replace("\n", " ")
-        quote = quote if len(quote) <= 100 else quote[:99] + "…"
+        quote = display_text(ev.get("text") or "").replace("\n", " ")  # whole: a cut quote cannot be cited
         where = ev.get("url") or ev.get("ref") or "(no source URL)"
-        lines.append(f"[dim]↳ {escape(quote and repr(quote))} {escape(str(where))}[/dim]")
+        lines.append(f"[dim]↳ {escape(quote and repr(quote))} {_shown(where)}[/dim]")
     count = edge.get("evidence_count") or 0
     if count > 2:
         lines.append(f"[dim]↳ … {count} evidence rows in all[/dim]")
@@ -71,7 +76,7 @@ def _evidence_lines(edge: dict | None) -> list[str]:
 def render_tree(result: dict[str, Any]) -> Tree:
     """A rich Tree of a `chain` result: one line per node, its edge in grey, evidence underneath."""
     shown, total = result.get("contracts_shown"), result.get("contracts_total")
-    title = f"[bold]chain[/bold] {result['query']}"
+    title = f"[bold]chain[/bold] {_shown(result['query'])}"
     if total and shown is not None and shown < total:
         title += f" [dim]({shown} of {total} contracts, most recent first)[/dim]"
     tree = Tree(title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 import click
 
-from soustrace.commands.common import engine_from_ctx, err_console
+from soustrace.commands.common import date_option, err_console, read_engine_from_ctx
+from soustrace.commands.output import check_path, out_option
 from soustrace.exports.awards import AWARD_FORMATS
 from soustrace.exports.graph import GRAPH_FORMATS
 from soustrace.queries.catalog import ProviderNotFound
@@ -19,8 +21,8 @@ def contract_filters(func):  # type: ignore[no-untyped-def]
     for opt in (
         click.option("--cpv", default=None, help="CPV code prefix of the contracts, e.g. 72."),
         click.option("--buyer", default=None, help="Buyer SIREN/SIRET, org:ID, or part of its name."),
-        click.option("--to", "date_to", default=None, help="Award date up to (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--from", "date_from", default=None, help="Award date from (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        date_option("--to", "date_to", end=True, default=None, help="Award date up to (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        date_option("--from", "date_from", default=None, help="Award date from (YYYY, YYYY-MM or YYYY-MM-DD)."),
     ):
         func = opt(func)
     return func
@@ -30,21 +32,38 @@ def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
+def target_options(func):  # type: ignore[no-untyped-def]
+    """The output file, as `-o/--out FILE` (the convention of every command) or as the first argument."""
+    func = out_option("Write to FILE ('-' = standard output, where the format allows).", keep_dash=True)(func)
+    return click.argument("target", required=False, metavar="[OUT]",
+                          type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))(func)
+
+
+def _target(target: Path | None, out: Path | None) -> Path:
+    """The one output path of an export: OUT or -o, checked (its folder exists) unless it is `-`."""
+    if target is not None and out is not None and target != out:
+        raise click.UsageError(f"two outputs given ({target} and -o {out}): give one")
+    path = out if out is not None else target
+    if path is None:
+        raise click.UsageError("no output file: give -o FILE (or '-' for standard output)")
+    return path if str(path) == "-" else check_path(path)
+
+
 @click.group("export")
 def export() -> None:
     """Export the graph, the awards or OCDS release packages to files.
 
     \b
     Examples:
-      soustrace export graph aws.gexf --provider aws
-      soustrace export graph aws.html --provider aws --from 2024
-      soustrace export awards awards.parquet --from 2024
-      soustrace export ocds releases.json --ocid-prefix ocds-xxxxxx
+      soustrace export graph -o aws.gexf --provider aws
+      soustrace export graph --format html -o graph.html --from 2024
+      soustrace export awards -o awards.parquet --from 2024
+      soustrace export ocds -o releases.json --ocid-prefix ocds-xxxxxx
     """
 
 
 @export.command("graph")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@target_options
 @click.option("-f", "--format", "fmt", type=click.Choice(GRAPH_FORMATS), default=None,
               help="Default: from OUT's suffix. csv writes OUT.nodes.csv and OUT.edges.csv.")
 @click.option("--provider", default=None, help="Only the chains that reach this provider (id, name or alias).")
@@ -52,24 +71,28 @@ def export() -> None:
 @click.option("--current-only", is_flag=True, help="Only hosting edges whose status is current.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.0, show_default=True)
 @click.pass_context
-def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, date_from: str | None,
-          date_to: str | None, buyer: str | None, cpv: str | None, current_only: bool, min_confidence: float) -> None:
+def graph(ctx: click.Context, target: Path | None, out: Path | None, fmt: str | None, provider: str | None,
+          date_from: dt.date | None, date_to: dt.date | None, buyer: str | None, cpv: str | None, current_only: bool,
+          min_confidence: float) -> None:
     """Write the buyer → contract → contractor → provider graph to OUT (gexf, graphml, json, csv, html).
 
     GEXF and GraphML open in Gephi; HTML is one offline file (zoom, search, click a node for evidence).
 
     \b
     Examples:
-      soustrace export graph all.gexf
-      soustrace export graph aws.html --provider aws --buyer MINARM
+      soustrace export graph -o all.gexf
+      soustrace export graph --format html --out aws.html --provider aws --buyer MINARM
       soustrace export graph aws.csv --provider aws --from 2024-01 --to 2024-06
     """
     from soustrace.exports.graph import build_graph, write_graph
 
+    out = _target(target, out)
+    if str(out) == "-":
+        raise click.UsageError("a graph is written to files: give -o FILE")
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in GRAPH_FORMATS:
         raise click.UsageError(f"cannot tell the format from {out.name!r}: pass --format ({', '.join(GRAPH_FORMATS)})")
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     try:
         g = build_graph(engine, provider=provider, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv,
                         current_only=current_only, min_confidence=min_confidence)
@@ -81,7 +104,7 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
 
 
 @export.command("awards")
-@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@target_options
 @click.option("-f", "--format", "fmt", type=click.Choice(AWARD_FORMATS), default=None,
               help="Default: from OUT's suffix (jsonl for '-').")
 @contract_filters
@@ -89,25 +112,26 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
               type=click.Choice(["winner", "lead", "member", "subcontractor", "buyer"]),
               help="Only these party roles (repeatable).")
 @click.pass_context
-def awards(ctx: click.Context, out: Path, fmt: str | None, date_from: str | None, date_to: str | None,
-           buyer: str | None, cpv: str | None, roles: tuple[str, ...]) -> None:
+def awards(ctx: click.Context, target: Path | None, out: Path | None, fmt: str | None, date_from: dt.date | None,
+           date_to: dt.date | None, buyer: str | None, cpv: str | None, roles: tuple[str, ...]) -> None:
     """One row per (notice, lot, organisation, role) to OUT (jsonl, csv, parquet; '-' = stdout).
 
     \b
     Examples:
-      soustrace export awards awards.csv
-      soustrace export awards - --from 2024 --role subcontractor | head
+      soustrace export awards -o awards.csv
+      soustrace export awards -o - --from 2024 --role subcontractor
       soustrace export awards awards.parquet --buyer 13001651200019
     """
     from soustrace.exports.awards import iter_awards, write_awards
 
+    out = _target(target, out)
     dash = str(out) == "-"
     fmt = fmt or ("jsonl" if dash else out.suffix.lstrip(".").lower())
     if fmt not in AWARD_FORMATS:
         raise click.UsageError(f"cannot tell the format from {out.name!r}: pass --format ({', '.join(AWARD_FORMATS)})")
     if dash and fmt == "parquet":
         raise click.UsageError("parquet cannot go to standard output: give a file name")
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     try:
         rows = iter_awards(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv, roles=roles or None)
         n = _awards_to_stdout(rows, fmt) if dash else write_awards(rows, out, fmt)
@@ -117,13 +141,13 @@ def awards(ctx: click.Context, out: Path, fmt: str | None, date_from: str | None
 
 
 def _awards_to_stdout(rows: Iterator[dict[str, Any]], fmt: str) -> int:
-    import csv
     import json
 
     from soustrace.exports.awards import AWARD_COLUMNS, json_value
+    from soustrace.exports.safe_text import csv_writer
 
     n = 0
-    writer = csv.writer(sys.stdout) if fmt == "csv" else None
+    writer = csv_writer(sys.stdout) if fmt == "csv" else None
     if writer:
         writer.writerow(AWARD_COLUMNS)
     for row in rows:
@@ -137,7 +161,7 @@ def _awards_to_stdout(rows: Iterator[dict[str, Any]], fmt: str) -> int:
 
 
 @export.command("ocds")
-@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@target_options
 @click.option("--ocid-prefix", default="ocds-soustrace", show_default=True,
               help="Your registered OCDS prefix (the default is a placeholder, not registered).")
 @click.option("--uri", default=None, help="The package's uri (where it will be published).")
@@ -146,19 +170,21 @@ def _awards_to_stdout(rows: Iterator[dict[str, Any]], fmt: str) -> int:
               help="Check every release against soustrace's minimal OCDS 1.1 schema while writing.")
 @contract_filters
 @click.pass_context
-def ocds(ctx: click.Context, out: Path, ocid_prefix: str, uri: str | None, publisher: str, validate: bool,
-         date_from: str | None, date_to: str | None, buyer: str | None, cpv: str | None) -> None:
+def ocds(ctx: click.Context, target: Path | None, out: Path | None, ocid_prefix: str, uri: str | None, publisher: str,
+         validate: bool, date_from: dt.date | None, date_to: dt.date | None, buyer: str | None,
+         cpv: str | None) -> None:
     """An OCDS 1.1 release package (one release per notice, subcontracting extension) to OUT ('-' = stdout).
 
     \b
     Examples:
-      soustrace export ocds releases.json --ocid-prefix ocds-xxxxxx --uri https://example.org/releases.json
-      soustrace export ocds - --from 2024 | jq '.releases | length'
+      soustrace export ocds -o releases.json --ocid-prefix ocds-xxxxxx --uri https://example.org/releases.json
+      soustrace export ocds -o - --from 2024
     """
     from soustrace.exports.ocds import iter_releases, write_release_package
     from soustrace.exports.ocds_schema import release_errors
 
-    engine = engine_from_ctx(ctx)
+    out = _target(target, out)
+    engine = read_engine_from_ctx(ctx)
     problems: list[str] = []
 
     def checked(releases: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

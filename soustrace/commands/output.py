@@ -21,16 +21,49 @@ import click
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from soustrace.exports.safe_text import csv_cell, display_text
 
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
 F = TypeVar("F", bound=Callable[..., Any])
-TABLE_CELL_MAX = 90  # characters of a cell shown in a terminal table (files keep everything)
+
+
+def check_out(_ctx: click.Context | None, _param: click.Parameter | None, value: Path | None) -> Path | None:
+    """`-o FILE`: None for `-` (standard output); a path whose folder does not exist is refused in one line."""
+    if value is None or str(value) == "-":
+        return None
+    return check_path(value)
+
+
+def check_path(value: Path | str) -> Path:
+    """An output path that can be written: its folder exists and it is not a folder (else a one-line error)."""
+    path = Path(value)
+    if path.is_dir():
+        raise click.BadParameter(f"{str(path)!r} is a folder: give a file name", param_hint="'-o' / '--out'")
+    parent = path.parent
+    if not parent.is_dir():
+        raise click.BadParameter(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist",
+                                 param_hint="'-o' / '--out'")
+    return path
+
+
+def out_option(help: str = "Write to FILE instead of standard output ('-' = standard output).", *,
+               keep_dash: bool = False) -> Any:
+    """The `-o/--out FILE` of every command that writes (the command receives `out`: a Path or None; with
+    `keep_dash`, `Path("-")` for standard output, for commands that also take the file as an argument)."""
+    def callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if keep_dash and value is not None and str(value) == "-":
+            return value
+        return check_out(ctx, param, value)
+
+    return click.option("-o", "--out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+                        default=None, callback=callback, help=help)
 
 
 def output_options(func: F) -> F:
     """click decorator: adds `--format/-f` and `--out/-o` (the command receives `fmt` and `out`)."""
-    func = click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        help="Write to FILE instead of standard output (required for parquet).")(func)
+    func = out_option("Write to FILE instead of standard output ('-' = stdout; a file is needed for parquet).")(func)
     func = click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(func)
     return func
@@ -76,54 +109,59 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
 
-def _cell(value: Any, limit: int | None = TABLE_CELL_MAX) -> str:
+def _cell(value: Any) -> str:
+    """A value as shown in a terminal: whole (never cut), control characters removed, newlines as spaces."""
     value = jsonable(value)
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1000 or value != round(value, 2) else f"{value:g}"
-    text = str(value).replace("\n", " ")
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+    return display_text(str(value)).replace("\n", " ")
 
 
 def rich_table(frame: pd.DataFrame, title: str | None = None, columns: list[str] | None = None) -> Table:
-    """A terminal table; long texts are cut (the files keep them whole)."""
+    """A terminal table whose cells are never cut nor wrapped (`print_frame` only uses it when it fits)."""
     cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=title and display_text(title), show_lines=False, header_style="bold")
     for col in cols:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True, overflow="ignore")
     for row in frame[cols].itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(_cell(v)) for v in row))  # Text: a name holding `[/b]` is not markup
     return table
+
+
+def _table_width(frame: pd.DataFrame, cols: list[str]) -> int:
+    """Characters a one-line-per-row table needs: widest cell of each column, plus borders."""
+    widths = [max([len(col), *(len(_cell(v)) for v in frame[col].tolist())]) for col in cols]
+    return sum(widths) + 3 * len(cols) + 1
 
 
 def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None,
                 columns: list[str] | None = None) -> None:
-    """A table when the columns fit the terminal, else one block per row (field: value), like `psql \\x`.
+    """A table when every row fits on one line, else one block per row (field: value), like `psql \\x`.
 
-    A 17-column table folded into 80 characters is unreadable; a vertical record stays readable at
-    any width, and full values remain one `--format csv` away.
+    Nothing is cut and nothing is broken inside a value: a quote, a URL, an identifier or an amount a
+    journalist copies from the terminal is the whole value. In the per-row view a long value runs on as one
+    line that the terminal wraps (`soft_wrap`), so copying it gives it back without inserted line breaks.
     """
     cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    shown = display_text(title or "")
     if frame.empty:
-        console.print(f"[bold]{title or ''}[/bold] [dim](no rows)[/dim]")
+        console.print(Text.assemble((shown, "bold"), " ", ("(no rows)", "dim")))
         return
-    if len(cols) * 11 <= console.width:
+    if _table_width(frame, cols) <= console.width:
         console.print(rich_table(frame, title, cols))
         return
     if title:
-        console.print(f"[bold]{title}[/bold] [dim]({len(frame)} rows)[/dim]")
+        console.print(Text.assemble((shown, "bold"), " ", (f"({len(frame)} rows)", "dim")))
+    width = max(len(c) for c in cols)
     for n, row in enumerate(frame[cols].itertuples(index=False), start=1):
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(overflow="fold")
+        console.rule(Text(str(n), style="dim"), align="left")
         for col, value in zip(cols, row, strict=True):
-            cell = _cell(value, limit=None if col.endswith("url") or col.endswith("urls") else 400)
+            cell = _cell(value)
             if cell:
-                grid.add_row(col, cell)
-        console.rule(f"[dim]{n}[/dim]", align="left")
-        console.print(grid)
+                console.print(Text.assemble((col.ljust(width), "bold"), " ", cell), soft_wrap=True)
 
 
 def to_parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,24 +187,27 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: Path | None = None, *, title
             raise click.UsageError("--format parquet needs --out FILE (binary output)")
         to_parquet_safe(frame).to_parquet(out, index=False)
         return
+    if out is not None and str(out) == "-":
+        out = None
     if fmt == "table":
         if out is not None:
             with out.open("w", encoding="utf-8") as fh:
-                print_frame(Console(file=fh, width=200), frame, title, table_columns)
+                print_frame(Console(file=fh, width=100_000), frame, title, table_columns)
             return
         print_frame(console or Console(), frame, title, table_columns)
         return
     text = render_text(frame, fmt)
-    if out is not None:
+    if out is not None and str(out) != "-":
         out.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
 
 
 def render_text(frame: pd.DataFrame, fmt: str) -> str:
-    if fmt == "csv":
+    if fmt == "csv":  # text cells that a spreadsheet would run as formulas are neutralised (`csv_cell`)
         buf = io.StringIO()
-        pd.DataFrame(json_columns(frame), columns=frame.columns).to_csv(buf, index=False)
+        cells = {col: [csv_cell(v) for v in values] for col, values in json_columns(frame).items()}
+        pd.DataFrame(cells, columns=frame.columns).to_csv(buf, index=False)
         return buf.getvalue()
     if fmt == "json":
         return json.dumps(records(frame), ensure_ascii=False, indent=2) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +12,8 @@ import click
 import pandas as pd
 from rich.console import Console
 
-from soustrace.commands.common import engine_from_ctx
-from soustrace.commands.output import FORMATS, output_options, write_frame
+from soustrace.commands.common import date_option, read_engine_from_ctx
+from soustrace.commands.output import FORMATS, out_option, output_options, write_frame
 from soustrace.queries.catalog import ProviderNotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,8 +34,8 @@ def filter_options(func: F) -> F:
         click.option("--role", type=click.Choice(ROLES), default=None, help="Hosting role of the edge."),
         click.option("--cpv", default=None, help="CPV code prefix of the contracts, e.g. 72 (IT services)."),
         click.option("--buyer", default=None, help="Buyer SIREN/SIRET, org:ID, or part of its name."),
-        click.option("--to", "date_to", default=None, help="Award date up to (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--from", "date_from", default=None, help="Award date from (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        date_option("--to", "date_to", end=True, default=None, help="Award date up to (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        date_option("--from", "date_from", default=None, help="Award date from (YYYY, YYYY-MM or YYYY-MM-DD)."),
     ]
     for opt in opts:
         func = opt(func)
@@ -73,7 +74,7 @@ def query() -> None:
 @click.option("--direct-only", is_flag=True, help="Do not follow runs-on (e.g. Netlify running on AWS).")
 @output_options
 @click.pass_context
-def uses_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: str | None, buyer: str | None,
+def uses_cmd(ctx: click.Context, provider: str, date_from: dt.date | None, date_to: dt.date | None, buyer: str | None,
              cpv: str | None, role: str | None, current_only: bool, min_confidence: float, all_orgs: bool,
              no_contracts: bool, direct_only: bool, fmt: str, out: Path | None) -> None:
     """Contractors hosted by PROVIDER (catalog id, name or alias), one row per hosting edge.
@@ -90,7 +91,7 @@ def uses_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: 
     """
     from soustrace.queries.uses import uses
 
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     frame = _run(lambda: uses(engine, provider, date_from=date_from, date_to=date_to, buyer=buyer, role=role,
                               cpv=cpv, current_only=current_only, min_confidence=min_confidence,
                               include_without_contracts=all_orgs, with_contracts=not no_contracts,
@@ -126,7 +127,7 @@ def chain_edges(result: dict[str, Any]) -> pd.DataFrame:
               help="For an organisation: how many of its contracts to show (most recent first).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["tree", *FORMATS]), default="tree", show_default=True,
               help="tree (terminal), json (the tree), or one row per edge (table/csv/jsonl/parquet).")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to FILE.")
+@out_option()
 @click.pass_context
 def chain_cmd(ctx: click.Context, ref: str, max_contracts: int, fmt: str, out: Path | None) -> None:
     """Buyer → contract → contractors and subcontractors → hosting providers and sites, around REF.
@@ -143,12 +144,12 @@ def chain_cmd(ctx: click.Context, ref: str, max_contracts: int, fmt: str, out: P
     from soustrace.commands.chain_tree import render_tree
     from soustrace.queries.chain import chain
 
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     result = _run(lambda: chain(engine, ref, max_contracts=max_contracts))
     if fmt == "tree":
         if out is not None:
             with out.open("w", encoding="utf-8") as fh:
-                Console(file=fh, width=200).print(render_tree(result))
+                Console(file=fh, width=100_000).print(render_tree(result))
         else:
             Console().print(render_tree(result))
     elif fmt == "json":
@@ -168,7 +169,7 @@ def chain_cmd(ctx: click.Context, ref: str, max_contracts: int, fmt: str, out: P
 @filter_options
 @output_options
 @click.pass_context
-def providers_cmd(ctx: click.Context, per: str, by: str | None, date_from: str | None, date_to: str | None,
+def providers_cmd(ctx: click.Context, per: str, by: str | None, date_from: dt.date | None, date_to: dt.date | None,
                   buyer: str | None, cpv: str | None, role: str | None, current_only: bool, min_confidence: float,
                   fmt: str, out: Path | None) -> None:
     """Contractors, contracts and amounts per provider or per jurisdiction (EU/non-EU, CLOUD Act, SecNumCloud).
@@ -181,7 +182,7 @@ def providers_cmd(ctx: click.Context, per: str, by: str | None, date_from: str |
     """
     from soustrace.queries.providers import provider_stats
 
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     frame = _run(lambda: provider_stats(engine, per=per, by=by, date_from=date_from, date_to=date_to, buyer=buyer,
                                         cpv=cpv, role=role, current_only=current_only,
                                         min_confidence=min_confidence))
@@ -193,7 +194,7 @@ def providers_cmd(ctx: click.Context, per: str, by: str | None, date_from: str |
 @filter_options
 @output_options
 @click.pass_context
-def contracts_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: str | None,
+def contracts_cmd(ctx: click.Context, provider: str, date_from: dt.date | None, date_to: dt.date | None,
                   buyer: str | None, cpv: str | None, role: str | None, current_only: bool, min_confidence: float,
                   fmt: str, out: Path | None) -> None:
     """Contracts whose chain reaches PROVIDER: through a party, an edge tied to the contract, or a delivered site.
@@ -205,7 +206,7 @@ def contracts_cmd(ctx: click.Context, provider: str, date_from: str | None, date
     """
     from soustrace.queries.contracts import contracts_reaching
 
-    engine = engine_from_ctx(ctx)
+    engine = read_engine_from_ctx(ctx)
     frame = _run(lambda: contracts_reaching(engine, provider, date_from=date_from, date_to=date_to, buyer=buyer,
                                             cpv=cpv, role=role, current_only=current_only,
                                             min_confidence=min_confidence))

@@ -12,7 +12,6 @@ not grow with the number of awards.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
+from soustrace.exports.safe_text import csv_writer
 from soustrace.models import Contract, Notice, Organization, PartyRole
 from soustrace.queries.filters import ContractFilter
 
@@ -88,7 +88,7 @@ def write_awards(rows: Iterator[dict[str, Any]], out: Path, fmt: str | None = No
                 n += 1
     elif fmt == "csv":
         with out.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
+            w = csv_writer(fh)
             w.writerow(AWARD_COLUMNS)
             for row in rows:
                 w.writerow(["" if row.get(k) is None else json_value(row.get(k)) for k in AWARD_COLUMNS])

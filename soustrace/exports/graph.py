@@ -16,7 +16,6 @@ written, not with the database. Attributes are scalars and never None, because G
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -30,6 +29,7 @@ import networkx as nx
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
+from soustrace.exports.safe_text import csv_writer
 from soustrace.models import Contract, Evidence, Notice, Organization, PartyRole, Relation, Site
 from soustrace.queries.catalog import catalog_runs_on, load_catalog, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
@@ -347,13 +347,13 @@ def write_csv(graph: nx.MultiDiGraph, out: Path) -> list[Path]:
     nodes_path, edges_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
     node_cols = sorted({k for _, d in graph.nodes(data=True) for k in d} - {"type", "label"})
     with nodes_path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["id", "type", "label", *node_cols])
         for node, d in graph.nodes(data=True):
             w.writerow([node, d.get("type"), d.get("label"), *(d.get(c, "") for c in node_cols)])
     edge_cols = sorted({k for _, _, d in graph.edges(data=True) for k in d} - {"kind"})
     with edges_path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = csv_writer(fh)
         w.writerow(["source", "target", "key", "kind", *edge_cols])
         for src, dst, key, d in graph.edges(keys=True, data=True):
             w.writerow([src, dst, key, d.get("kind"), *(d.get(c, "") for c in edge_cols)])

@@ -12,33 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
+from soustrace.dates import check_range, parse_date  # the one parser (re-exported here)
 from soustrace.identity import normalize_name
 from soustrace.models import Contract, Organization
 from soustrace.models.summary import CONTRACTOR_ROLES, WON_ROLES  # one definition, shared with the summary
 
 __all__ = ["CONTRACTOR_ROLES", "WON_ROLES", "ContractFilter", "buyer_condition", "parse_date"]
-
-
-def parse_date(value: str | dt.date | None, *, end: bool = False) -> dt.date | None:
-    """`2024`, `2024-03` or `2024-03-01`; a year or month means its first day, or its last with `end=True`.
-
-    `--to 2024` must include December 2024, so the upper bound of a partial date is the end of the period.
-    """
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = value.strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            day = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if end and fmt == "%Y":
-            return day.replace(month=12, day=31)
-        if end and fmt == "%Y-%m":
-            nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            return nxt - dt.timedelta(days=1)
-        return day
-    raise ValueError(f"not a date: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
 def buyer_condition(buyer: str) -> ColumnElement[bool]:
@@ -72,6 +51,7 @@ class ContractFilter:
     @classmethod
     def of(cls, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None,
            buyer: str | None = None, cpv: str | None = None) -> ContractFilter:
+        check_range(date_from, date_to)
         return cls(parse_date(date_from), parse_date(date_to, end=True), buyer or None, (cpv or "").strip() or None)
 
     @property
