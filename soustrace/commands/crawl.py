@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from soustrace.commands.common import engine_from_ctx, is_quiet
+from soustrace.commands.common import date_option, engine_from_ctx, is_verbose
 
 SETTING = click.option(
     "-s",
@@ -35,9 +35,44 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
             raise click.BadParameter(f"{override!r} is not NAME=VALUE", param_hint="-s")
         values[name.strip()] = value
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
-    process = CrawlerProcess(crawl_settings(db_url, values, quiet=is_quiet(ctx)))
+    settings = crawl_settings(db_url, values, quiet=not is_verbose(ctx))  # Scrapy's logs only with -v
+    check_reachable(settings.get(API_SETTING.get(spider, ""), ""))
+    engine_from_ctx(ctx)  # schema and catalog before the spiders write (a database error stops us here)
+    process = CrawlerProcess(settings)
     process.crawl(spider, **{k: v for k, v in kwargs.items() if v is not None})
     process.start()
+
+
+API_SETTING = {"boamp": "BOAMP_API_URL", "ted": "TED_API_URL", "decp": "DECP_API_URL"}
+
+
+def check_reachable(url: str, timeout: float = 10.0) -> None:
+    """Fail in seconds, naming the host, when a source cannot be reached (no network, DNS down, host down).
+
+    Without it an offline crawl spent minutes in Scrapy's retries (each DNS failure retried with backoff)
+    and ended with "re-run with --resume", as if the source had been short.
+    """
+    import concurrent.futures
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+
+    def connect() -> None:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:  # getaddrinfo has no timeout of its own: the thread bounds it
+        pool.submit(connect).result(timeout=timeout + 5)
+    except (OSError, concurrent.futures.TimeoutError) as exc:
+        raise click.ClickException(f"cannot reach {host} (no network?): {exc or type(exc).__name__}") from exc
+    finally:
+        pool.shutdown(wait=False)
 
 
 def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.date, params: str) -> None:
@@ -54,16 +89,10 @@ def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.d
 
 def date_options(func: Any) -> Any:
     func = click.option("--resume", is_flag=True, help="Re-run only the windows not yet proven complete.")(func)
-    func = click.option(
-        "--to", "date_until", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last publication date, inclusive."
-    )(func)
-    func = click.option(
-        "--from",
-        "date_from",
-        type=click.DateTime(["%Y-%m-%d"]),
-        required=True,
-        help="First publication date, inclusive.",
-    )(func)
+    func = date_option("--to", "date_until", end=True, as_datetime=True, required=True,
+                       help="Last publication date, inclusive (YYYY, YYYY-MM or YYYY-MM-DD).")(func)
+    func = date_option("--from", "date_from", as_datetime=True, required=True,
+                       help="First publication date, inclusive (YYYY, YYYY-MM or YYYY-MM-DD).")(func)
     return func
 
 

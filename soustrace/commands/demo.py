@@ -26,21 +26,20 @@ def demo(ctx: click.Context) -> None:
       soustrace demo && soustrace query uses aws --all-orgs --format json
     """
     from soustrace.commands.chain_tree import render_tree
+    from soustrace.commands.common import is_quiet
+    from soustrace.commands.ingest import ingest_files
     from soustrace.commands.output import write_frame
     from soustrace.hosting.press import ingest_press_document
     from soustrace.paths import DATA_DIR
-    from soustrace.pipelines.ingest import expand, iter_file
-    from soustrace.pipelines.store import Store, StoreStats
+    from soustrace.pipelines.ingest import expand
     from soustrace.queries.chain import chain
     from soustrace.queries.stats import db_stats
     from soustrace.queries.uses import uses
 
     engine = engine_from_ctx(ctx)
     samples = DATA_DIR / "samples"
-    store, total = Store(engine), StoreStats()
-    for path in expand([samples / "boamp", samples / "ted", samples / "decp"]):
-        total.add(store.add_all(iter_file(path)))
-    err_console.print(f"notices: {json.dumps(total.as_dict())}")
+    files = list(expand([samples / "boamp", samples / "ted", samples / "decp"]))
+    err_console.print(f"notices: {json.dumps(ingest_files(engine, files, quiet=is_quiet(ctx)))}", markup=False)
     press = ingest_press_document(engine, samples / "press" / "cnr-huffpost.html", PRESS_URL, org="Bluenove")
     err_console.print(f"press article: {len(press['relations'])} hosting statement(s)")
     err_console.print(f"database: {json.dumps(db_stats(engine))}")

@@ -42,17 +42,22 @@ def _parse(stream: IO[str], errors: list[str]) -> Iterator[tuple[int, dict[str, 
 
 @click.command("extract")
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-@click.option(
-    "--out", "out", type=click.File("w", encoding="utf-8"), default="-", help="Write JSONL here instead of stdout."
-)
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
+              help="Output format (one JSON object per line).")
+@click.option("-o", "--out", "out", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+              help="Write JSONL to FILE instead of standard output ('-').")
 @click.option("--batch-size", default=64, show_default=True, help="Documents per spaCy batch.")
 @click.option("--min-confidence", default=0.0, show_default=True, help="Drop relations below this confidence.")
-def extract(source: IO[str], out: IO[str], batch_size: int, min_confidence: float) -> None:
+def extract(source: IO[str], fmt: str, out: IO[str], batch_size: int, min_confidence: float) -> None:
     """Extract hosting relations (provider, role, status, offsets) from JSONL texts.
 
     \b
     Input  (FILE or - for stdin): {"id": ..., "text": ..., "url"?: ..., "lang"?: "fr"}
-    Output (stdout or --out):     {"id": ..., "editor": {...}|null, "relations": [...]}
+    Output (stdout or -o FILE):   {"id": ..., "editor": {...}|null, "relations": [...]}
+
+    \b
+    Example:
+      soustrace extract data/samples/hosting/dev.jsonl -o relations.jsonl
     """
     from soustrace.extraction import extract_many
 

@@ -3,48 +3,42 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soustrace.commands.common import engine_from_ctx
+from soustrace.commands.common import engine_from_ctx, read_engine_from_ctx
+from soustrace.commands.output import output_options, write_frame
 
 
 @click.group("providers")
 def providers() -> None:
-    """The hosting-provider catalog shipped in data/providers.json."""
+    """The hosting-provider catalog shipped with soustrace (data/providers.json)."""
 
 
 @providers.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@output_options
 @click.pass_context
-def list_providers(ctx: click.Context, fmt: str) -> None:
+def list_providers(ctx: click.Context, fmt: str, out: Path | None) -> None:
     """Every provider with its jurisdiction, CLOUD Act exposure and SecNumCloud status.
 
     \b
-    Example:
+    Examples:
+      soustrace providers list
       soustrace providers list --format json
     """
-    from soustrace.models import Provider
-    from soustrace.pipelines.providers import ensure_providers
+    import pandas as pd
 
-    engine = engine_from_ctx(ctx)
-    ensure_providers(engine)
-    with Session(engine) as s:
+    from soustrace.models import Provider
+
+    with Session(read_engine_from_ctx(ctx)) as s:
         rows = [{"id": p.id, "name": p.name, "hq_country": p.hq_country, "jurisdiction": p.jurisdiction,
                  "cloud_act": p.cloud_act, "secnumcloud": p.secnumcloud_status}
                 for p in s.scalars(select(Provider).order_by(Provider.id))]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    table = Table("id", "name", "HQ", "jurisdiction", "CLOUD Act", "SecNumCloud")
-    for row in rows:
-        table.add_row(*(str(row[k] if row[k] is not None else "?") for k in
-                        ("id", "name", "hq_country", "jurisdiction", "cloud_act", "secnumcloud")))
-    Console().print(table)
+    columns = ["id", "name", "hq_country", "jurisdiction", "cloud_act", "secnumcloud"]
+    write_frame(pd.DataFrame(rows, columns=columns), fmt, out, title="providers")
 
 
 @providers.command("show")
@@ -57,11 +51,9 @@ def show(ctx: click.Context, provider: str) -> None:
     Example:
       soustrace providers show aws
     """
-    from soustrace.pipelines.providers import ensure_providers, find_provider
+    from soustrace.pipelines.providers import find_provider
 
-    engine = engine_from_ctx(ctx)
-    ensure_providers(engine)
-    found = find_provider(engine, provider)
+    found = find_provider(read_engine_from_ctx(ctx), provider)
     if found is None:
         raise click.ClickException(f"no provider {provider!r} in the catalog (see `soustrace providers list`)")
     data = {k: v for k, v in (found.data or {}).items() if not k.startswith("_")}
@@ -87,10 +79,19 @@ def update_ranges(directory: str | None, urls: tuple[str, ...]) -> None:
     Example:
       soustrace providers update-ranges --url aws=https://ip-ranges.amazonaws.com/ip-ranges.json
     """
-    from pathlib import Path
-
     from soustrace.hosting.ip_ranges import update_ranges as run_update
 
+    bad = [u for u in urls if "=" not in u]
+    if bad:
+        raise click.BadParameter(f"{bad[0]!r} is not PROVIDER=URL", param_hint="--url")
     overrides = dict(u.split("=", 1) for u in urls) if urls else None
     result = run_update(directory=Path(directory) if directory else None, urls=overrides)
     click.echo(json.dumps(result, default=str, ensure_ascii=False, indent=2))
+    failed = _failures(result)
+    if failed:
+        raise click.ClickException(f"{len(failed)} range list(s) not updated: {', '.join(failed)}")
+
+
+def _failures(result: dict[str, object]) -> list[str]:
+    """Providers whose list could not be fetched (the update reports "failed, old snapshot kept: ...")."""
+    return sorted(pid for pid, outcome in result.items() if str(outcome).startswith("failed"))

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soustrace.commands.common import engine_from_ctx
+from soustrace.commands.common import engine_from_ctx, read_engine_from_ctx
+from soustrace.commands.output import output_options, write_frame
 from soustrace.hosting.sites import SITE_KINDS, OrgNotFound, add_site, discover, import_sites
 from soustrace.models import Organization, Site
 
@@ -34,6 +33,11 @@ def add(ctx: click.Context, org: str, url: str, kind: str, contract_id: int | No
     Example:
       soustrace sites add 82922038300022 https://www.editions-kiro.com
     """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL (e.g. https://www.example.fr)", param_hint="URL")
     engine = engine_from_ctx(ctx)
     try:
         with Session(engine) as session, session.begin():
@@ -61,25 +65,27 @@ def import_(ctx: click.Context, file: Path) -> None:
 
 @sites.command("list")
 @click.option("--kind", type=click.Choice(SITE_KINDS))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@output_options
 @click.pass_context
-def list_(ctx: click.Context, kind: str | None, fmt: str) -> None:
-    """Stored sites with their organisation, contract, how they were found and when last crawled."""
-    with Session(engine_from_ctx(ctx)) as session:
+def list_(ctx: click.Context, kind: str | None, fmt: str, out: Path | None) -> None:
+    """Stored sites with their organisation, contract, how they were found and when last crawled.
+
+    \b
+    Examples:
+      soustrace sites list
+      soustrace sites list --kind vendor-site -f csv -o sites.csv
+    """
+    import pandas as pd
+
+    with Session(read_engine_from_ctx(ctx)) as session:
         query = select(Site, Organization).outerjoin(Organization, Organization.id == Site.org_id).order_by(Site.id)
         if kind:
             query = query.where(Site.kind == kind)
         rows = [{"id": s.id, "url": s.url, "kind": s.kind, "org_id": s.org_id, "org": o.name if o else None,
                  "siren": o.siren if o else None, "contract_id": s.contract_id, "found_by": s.found_by,
                  "last_crawled": s.last_crawled} for s, o in session.execute(query)]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    table = Table("id", "url", "kind", "organisation", "contract", "found by", "last crawled")
-    for r in rows:
-        table.add_row(str(r["id"]), r["url"], r["kind"], f"{r['org'] or ''} {r['siren'] or ''}".strip(),
-                      str(r["contract_id"] or ""), r["found_by"] or "", r["last_crawled"] or "")
-    Console().print(table)
+    columns = ["id", "url", "kind", "org_id", "org", "siren", "contract_id", "found_by", "last_crawled"]
+    write_frame(pd.DataFrame(rows, columns=columns), fmt, out, title="sites")
 
 
 @sites.command("discover")

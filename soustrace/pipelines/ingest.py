@@ -15,6 +15,8 @@ from soustrace.parsers.payload import parse_payload
 from soustrace.records import NoticeRecord, ParseError, RejectRecord
 
 Record = NoticeRecord | RejectRecord
+# Columns every flat DECP export has under one spelling or another (a random CSV has none of them)
+_DECP_CSV_COLUMNS = ("datenotification", "codecpv", "acheteur", "titulaire", "montant")
 
 
 def sniff(path: Path) -> str:
@@ -27,7 +29,12 @@ def sniff(path: Path) -> str:
         return "sirene"
     if suffix == ".csv":
         first = text.splitlines()[0] if text else ""
-        return "sirene" if "denominationUniteLegale" in first or first.startswith("siren,") else "decp"
+        if "denominationUniteLegale" in first or first.startswith("siren,"):
+            return "sirene"
+        header = first.lower()
+        if any(col in header for col in _DECP_CSV_COLUMNS):
+            return "decp"
+        raise ParseError(f"{path}: a CSV that is neither DECP nor SIRENE (header: {first[:80]!r})")
     if text.startswith("<"):
         if "<ANNONCE" in text:
             return "boamp-xml"
