@@ -22,10 +22,12 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Create or upgrade the schema to the latest migration (also done by every command that writes)."""
     from soustrace.db import current_revision, make_engine, resolve_url, upgrade_schema
+    from soustrace.pipelines.providers import ensure_providers
 
     url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
     engine = make_engine(url, upgrade=False)
     ran = upgrade_schema(engine)
+    ensure_providers(engine)  # the catalog is part of a usable database: `query uses aws` must know aws
     click.echo(f"{'upgraded' if ran else 'already at'} revision {current_revision(engine)} ({engine.url!r})")
 
 

@@ -86,7 +86,10 @@ def _notice_target(conn: Connection, text: str) -> Target | None:
     if not m:
         return None
     prefix, source_id, lot = m.groups()
-    stmt = select(Contract.id).join(Notice, Notice.id == Contract.notice_id).where(Notice.source_id == source_id)
+    # TED's publication number is written padded (00000156-2025) on ted.europa.eu, stored unpadded (156-2025)
+    ids_as_written = {source_id, re.sub(r"^0+(?=\d+-\d{4}$)", "", source_id)}
+    stmt = (select(Contract.id).join(Notice, Notice.id == Contract.notice_id)
+            .where(Notice.source_id.in_(sorted(ids_as_written))))
     if prefix in SOURCES:
         stmt = stmt.where(Notice.source == prefix)
     if lot is not None:

@@ -44,9 +44,15 @@ def test_parquet_needs_a_file() -> None:
 
 
 def test_terminal_view_switches_to_records_when_narrow() -> None:
-    wide = Console(record=True, width=200)
+    wide = Console(record=True, width=400)
     print_frame(wide, FRAME, "t")
-    assert "┃ name" in wide.export_text()
+    text = wide.export_text()
+    assert "┃ name" in text and "x" * 300 in text
+    # a row that does not fit on one line: one block per row, the 300-character value whole on one line
+    medium = Console(record=True, width=200)
+    print_frame(medium, FRAME, "t")
+    text = medium.export_text()
+    assert "┃ name" not in text and "note   " + "x" * 300 in text
     narrow = Console(record=True, width=40)
     print_frame(narrow, pd.concat([FRAME] * 1, axis=1).set_axis([f"c{i}" for i in range(5)], axis=1), "t")
     text = narrow.export_text()
