@@ -16,7 +16,7 @@ import click
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
-from soustrace.commands.common import engine_from_ctx, is_quiet
+from soustrace.commands.common import engine_from_ctx, is_verbose
 from soustrace.models import Site
 
 
@@ -103,9 +103,13 @@ def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | N
     if not targets:
         raise click.ClickException("no stored site matches (add one with `soustrace sites add ORG URL`)")
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
-    stats = run_disclosure_crawl(db_url, targets, _overrides(overrides), quiet=is_quiet(ctx))
+    stats = run_disclosure_crawl(db_url, targets, _overrides(overrides), quiet=not is_verbose(ctx))
     click.echo(json.dumps({"sites": sum(len(t["sites"]) for t in targets), "urls": len(targets), **stats},
                           indent=2, default=str))
+    errors = int(stats.get("fetch_error") or 0) + int(stats.get("http_error") or 0)
+    if errors and not stats.get("pages"):
+        raise click.ClickException(f"no page fetched from {len(targets)} site(s): {errors} fetch error(s) "
+                                   "(no network? run with -v to see each one)")
 
 
 @click.group()

@@ -106,5 +106,22 @@ def dns_(ctx: click.Context, site_url: str | None, ranges_dir: Path | None) -> N
     """Resolve sites (A/AAAA/CNAME) and match providers' ranges and domains: a second, independent method."""
     from soustrace.hosting.dns import check_sites
 
+    _check_resolver()
     report = check_sites(engine_from_ctx(ctx), site_url=site_url, ranges_dir=ranges_dir)
     click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+
+
+def _check_resolver(probe: str = "gouv.fr") -> None:
+    """Stop in seconds when no DNS resolver answers, instead of reporting every site as NXDOMAIN.
+
+    An offline machine's resolver fails every name alike; `gouv.fr` always exists, so a failure to resolve
+    it says the resolver, not the sites, is the problem.
+    """
+    import dns.exception
+    import dns.resolver
+
+    try:
+        dns.resolver.Resolver().resolve(probe, "NS", lifetime=5.0)
+    except dns.exception.DNSException as exc:
+        raise click.ClickException(f"no DNS resolver answers (no network?): {probe} did not resolve "
+                                   f"({type(exc).__name__})") from exc

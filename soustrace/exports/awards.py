@@ -2,7 +2,8 @@
 
 Columns: source, notice_id, lot, buyer, organization, national_id, role, amount, currency, award_date, then
 buyer_siren, siren, party_amount, title, cpv, contract_id, notice_url. `amount` is the contract's (lot's)
-amount: the members of a group each show the whole amount, so sum it per contract, not per row;
+amount: the members of a group each show the whole amount, so sum it per contract, not per row, or sum the
+rows whose `amount_repeated` is false (true on every row after the first of its lot: member, subcontractor);
 `party_amount` is an amount stated for that party alone (e.g. a subcontract act), when the source gives one.
 `national_id` is the identifier exactly as the notice wrote it (a SIRET), `siren` the resolved legal unit.
 
@@ -29,7 +30,8 @@ from soustrace.models import Contract, Notice, Organization, PartyRole
 from soustrace.queries.filters import ContractFilter
 
 AWARD_COLUMNS = ["source", "notice_id", "lot", "buyer", "organization", "national_id", "role", "amount", "currency",
-                 "award_date", "buyer_siren", "siren", "party_amount", "title", "cpv", "contract_id", "notice_url"]
+                 "award_date", "buyer_siren", "siren", "party_amount", "title", "cpv", "contract_id", "notice_url",
+                 "amount_repeated"]
 AWARD_FORMATS = ("jsonl", "csv", "parquet")
 SCHEMA = pa.schema([
     ("source", pa.string()), ("notice_id", pa.string()), ("lot", pa.string()), ("buyer", pa.string()),
@@ -37,6 +39,7 @@ SCHEMA = pa.schema([
     ("amount", pa.decimal128(20, 2)), ("currency", pa.string()), ("award_date", pa.date32()),
     ("buyer_siren", pa.string()), ("siren", pa.string()), ("party_amount", pa.decimal128(20, 2)),
     ("title", pa.string()), ("cpv", pa.string()), ("contract_id", pa.int64()), ("notice_url", pa.string()),
+    ("amount_repeated", pa.bool_()),
 ])
 BATCH = 5000
 
@@ -63,8 +66,13 @@ def iter_awards(engine: Engine, *, date_from: str | dt.date | None = None, date_
     if roles:
         stmt = stmt.where(PartyRole.role.in_(roles))
     with engine.connect() as conn:
+        last_contract = None
         for row in conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt).mappings():
-            yield dict(row)
+            award = dict(row)
+            # rows of one lot are contiguous: every row after its first repeats the lot's amount
+            award["amount_repeated"] = award["contract_id"] == last_contract
+            last_contract = award["contract_id"]
+            yield award
 
 
 def json_value(value: Any) -> Any:

@@ -38,11 +38,14 @@ def expected_rows(ids) -> list[dict]:
     rows = [{"source": "boamp", "notice_id": "17-1028", "lot": "", "buyer": "Bordeaux Métropole",
              "organization": "Moter", "national_id": None, "role": "winner", "amount": 159691.6, "currency": "EUR",
              "award_date": "2016-11-18", "buyer_siren": None, "siren": None, "party_amount": None, "title": PARKING,
-             "cpv": None, "contract_id": ids.boamp, "notice_url": BOAMP_URL}]
+             "cpv": None, "contract_id": ids.boamp, "notice_url": BOAMP_URL, "amount_repeated": False}]
     for lot, cid in (("LOT-0001", ids.lot1), ("LOT-0003", ids.lot3)):
         rows += [ted(lot, cid, "EDITIONS KIRO (MANDATAIRE)", "82922038300022", "lead", "829220383"),
                  ted(lot, cid, "IMPRIMERIE MARIE (COTRAITANT)", "40775375500021", "member", "407753755"),
                  ted(lot, cid, "MICROLYNX", "40300483100034", "subcontractor", "403004831")]
+    # the lot's amount is on its three rows: only the first counts it (a per-organisation sum counts it once)
+    for row in rows[1:]:
+        row.setdefault("amount_repeated", row["role"] != "lead")
     return rows
 
 
@@ -50,6 +53,8 @@ def test_awards_rows_exact_in_every_format(engine, tmp_path: Path) -> None:
     ids = build(engine)
     expected = expected_rows(ids)
     assert write_awards(iter_awards(engine), tmp_path / "a.jsonl") == 7
+    counted = sum(r["amount"] for r in iter_awards(engine) if not r["amount_repeated"])
+    assert float(counted) == 159691.6 + 2 * 224675.0  # each lot once, not three times
     assert [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()] == expected
     write_awards(iter_awards(engine), tmp_path / "a.csv")
     with (tmp_path / "a.csv").open() as fh:
