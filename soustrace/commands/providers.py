@@ -32,12 +32,14 @@ def list_providers(ctx: click.Context, fmt: str, out: Path | None) -> None:
     import pandas as pd
 
     from soustrace.models import Provider
+    from soustrace.queries.catalog import secnumcloud_bucket
 
     with Session(read_engine_from_ctx(ctx)) as s:
         rows = [{"id": p.id, "name": p.name, "hq_country": p.hq_country, "jurisdiction": p.jurisdiction,
-                 "cloud_act": p.cloud_act, "secnumcloud": p.secnumcloud_status}
+                 "cloud_act": p.cloud_act, "secnumcloud": secnumcloud_bucket(p.secnumcloud_status),
+                 "secnumcloud_as_quoted": p.secnumcloud_status}
                 for p in s.scalars(select(Provider).order_by(Provider.id))]
-    columns = ["id", "name", "hq_country", "jurisdiction", "cloud_act", "secnumcloud"]
+    columns = ["id", "name", "hq_country", "jurisdiction", "cloud_act", "secnumcloud", "secnumcloud_as_quoted"]
     write_frame(pd.DataFrame(rows, columns=columns), fmt, out, title="providers")
 
 

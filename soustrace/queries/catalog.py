@@ -50,15 +50,16 @@ def _aliases(data: dict | None) -> list[str]:
 
 
 def secnumcloud_bucket(status: str | None) -> str:
-    """Fold the catalog's free-text SecNumCloud status into four comparable values.
+    """Fold the catalog's free-text SecNumCloud status into five comparable values (one vocabulary in every
+    output: tables, trees, graphs, `providers list`).
 
     The catalog quotes its sources ("qualified (specific offers)", "in_process (per secondary source)",
     "not_qualified_inferred"); counting per status needs a closed set, and "unknown" must stay distinct from
     "not qualified" because the catalog could not verify most statuses.
     """
     text = (status or "").strip().lower()
-    if text.startswith("qualified"):
-        return "qualified"
+    if text.startswith("qualified"):  # the qualifier stays: a qualified offer is not a qualified provider
+        return "qualified (specific offers)" if "specific offers" in text else "qualified"
     if text.startswith("in_process") or text.startswith("in process"):
         return "in-process"
     if text.startswith("not_qualified") or text.startswith("not qualified"):

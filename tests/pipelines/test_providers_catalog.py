@@ -47,9 +47,9 @@ def test_providers_cli(db_url) -> None:
     runner = CliRunner()
     listed = runner.invoke(cli, ["--db", db_url, "providers", "list", "--format", "json"])
     assert listed.exit_code == 0, listed.output
-    rows = {r["id"]: r for r in json.loads(listed.output)}
+    rows = {r["id"]: r for r in json.loads(listed.stdout)}
     assert rows["outscale"]["jurisdiction"] == "EU" and len(rows) == 55
     shown = runner.invoke(cli, ["--db", db_url, "providers", "show", "AWS"])
-    assert shown.exit_code == 0 and json.loads(shown.output)["id"] == "aws"
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == "aws"
     missing = runner.invoke(cli, ["--db", db_url, "providers", "show", "nope"])
     assert missing.exit_code == 1 and "no provider 'nope'" in missing.output

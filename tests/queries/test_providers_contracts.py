@@ -28,7 +28,7 @@ def test_per_provider_exact(engine) -> None:
     assert got == {
         "aws": ("Amazon Web Services (AWS)", "non-EU", "true", "not-qualified", 3, 3, 609041.6, 0),
         "netlify": ("Netlify", "non-EU", "true", "not-qualified", 1, 2, 449350.0, 0),
-        "ovhcloud": ("OVHcloud", "EU", "false", "qualified", 1, 2, 449350.0, 0),
+        "ovhcloud": ("OVHcloud", "EU", "false", "qualified (specific offers)", 1, 2, 449350.0, 0),
     }
 
 
@@ -38,7 +38,7 @@ def test_per_jurisdiction_counts_each_contractor_once(engine) -> None:
            for k, v in rows(provider_stats(engine, per="jurisdiction"), "jurisdiction").items()}
     assert got == {"non-EU": ("aws, netlify", 4, 3, 609041.6, 0), "EU": ("ovhcloud", 1, 2, 449350.0, 0)}
     secnum = rows(provider_stats(engine, per="secnumcloud", current_only=True), "secnumcloud")
-    assert {k: v["contractors"] for k, v in secnum.items()} == {"not-qualified": 3, "qualified": 1}
+    assert {k: v["contractors"] for k, v in secnum.items()} == {"not-qualified": 3, "qualified (specific offers)": 1}
 
 
 def test_by_buyer_and_filters(engine) -> None:
