@@ -11,7 +11,7 @@ import click
 
 from soustrace.commands.common import engine_from_ctx, err_console
 from soustrace.exports.awards import AWARD_FORMATS
-from soustrace.exports.graph import GRAPH_FORMATS
+from soustrace.exports.graph_files import GRAPH_FORMATS
 from soustrace.queries.catalog import ProviderNotFound
 
 
@@ -64,7 +64,8 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
       soustrace export graph aws.html --provider aws --buyer MINARM
       soustrace export graph aws.csv --provider aws --from 2024-01 --to 2024-06
     """
-    from soustrace.exports.graph import build_graph, write_graph
+    from soustrace.exports.graph import build_graph
+    from soustrace.exports.graph_files import write_graph
 
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in GRAPH_FORMATS:

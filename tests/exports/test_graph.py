@@ -14,7 +14,8 @@ import networkx as nx
 import pytest
 from answers_data import TED_URL, build
 
-from soustrace.exports.graph import build_graph, write_graph
+from soustrace.exports.graph import build_graph
+from soustrace.exports.graph_files import write_graph
 
 YAHOO = "https://fr.news.yahoo.com/cnr-h%C3%A9berge-partie-site-internet-174224701.html"
 

@@ -16,7 +16,8 @@ import networkx as nx
 import pytest
 from answers_data import build
 
-from soustrace.exports.graph import build_graph, write_graph
+from soustrace.exports.graph import build_graph
+from soustrace.exports.graph_files import write_graph
 from soustrace.exports.html import render_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
