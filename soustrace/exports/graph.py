@@ -92,8 +92,9 @@ class _GraphBuilder:
 
     def contracts(self, contract_sel: Select) -> None:
         buyer = aliased(Organization, name="buyer")
+        kind = [Contract.kind.label("contract_kind")] if hasattr(Contract, "kind") else []  # reported awards
         stmt = (select(Contract.id, Contract.lot, Contract.title, Contract.cpv, Contract.award_date, Contract.amount,
-                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url,
+                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url, *kind,
                        buyer.name.label("buyer_name"), buyer.siren.label("buyer_siren"),
                        buyer.country.label("buyer_country"))
                 .join(Notice, Notice.id == Contract.notice_id).outerjoin(buyer, buyer.id == Contract.buyer_id)
@@ -104,7 +105,8 @@ class _GraphBuilder:
             self.g.add_node(node, **_clean({
                 "type": "contract", "label": notice + (f" {r.lot}" if r.lot else ""), "notice": notice,
                 "lot": r.lot, "title": (r.title or "")[:300], "cpv": r.cpv, "award_date": r.award_date,
-                "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id}))
+                "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id,
+                "contract_kind": getattr(r, "contract_kind", None)}))
             if r.buyer_id is not None:
                 b = self.org(r.buyer_id, r.buyer_name, r.buyer_siren, r.buyer_country, "public-buyer")
                 self.g.nodes[b]["type"] = "buyer"
@@ -120,11 +122,26 @@ class _GraphBuilder:
                        Organization.kind, n_ev.label("n_ev"))
                 .join(Organization, Organization.id == PartyRole.org_id)
                 .where(PartyRole.contract_id.in_(contract_sel), PartyRole.role.in_(CONTRACTOR_ROLES)))
-        for r in _stream(self.conn, stmt):
+        rows = list(_stream(self.conn, stmt))
+        evidence = best_evidence(self.conn, [r.id for r in rows], party_roles=True)
+        for r in rows:
             org = self.org(r.org_id, r.name, r.siren, r.country, r.kind)
+            ev = evidence.get(r.id)
             self.g.add_edge(f"contract:{r.contract_id}", org, key=f"party:{r.id}", **_clean({
                 "kind": "party", "role": r.role, "status": "current", "method": "structured", "confidence": 1.0,
-                "evidence_count": int(r.n_ev), "name_as_written": r.name_as_written}))
+                "evidence_count": int(r.n_ev), "name_as_written": r.name_as_written,
+                "evidence_url": ev.url if ev else None, "evidence_ref": ev.ref if ev else None,
+                "evidence_text": (ev.text or "")[:EVIDENCE_TEXT_MAX] if ev else None}))
+
+    def hosted_orgs(self, org_ids: Select) -> None:
+        """Organisations drawn for their own hosting edges, whether or not a contract of the graph names them."""
+        stmt = (select(Organization.id, Organization.name, Organization.siren, Organization.country,
+                       Organization.kind).where(Organization.id.in_(org_ids)))
+        for r in _stream(self.conn, stmt):
+            node = f"org:{r.id}"
+            if node not in self.g:
+                self.org(r.id, r.name, r.siren, r.country, r.kind)
+                self.g.nodes[node]["contracts_in_graph"] = 0
 
     def relations(self, stmt: Select, *, with_evidence: bool) -> None:
         """Edges from relation rows (src org or site → provider / org / site), with their best evidence."""
@@ -169,21 +186,38 @@ class _GraphBuilder:
         if r.kind == "runs-on":  # drawn from a provider already reached, like the catalog's statements
             node = f"provider:{r.src_provider_id}"
             return node if r.src_provider_id and node in self.g else None
+        if r.kind == "built-by" and r.site_id is not None:
+            return self.site(r) if self._site_reachable(r) else None
         if r.src_org_id is not None:
             return f"org:{r.src_org_id}"
         if r.site_id is not None:
-            return f"site:{r.site_id}" if f"site:{r.site_id}" in self.g else None
+            return self.site(r) if self._site_reachable(r) else None
         return None
+
+    def _site_reachable(self, r: Any) -> bool:
+        """A site is drawn when it already is, or when its owner is (then with an `operates-site` edge)."""
+        return f"site:{r.site_id}" in self.g or (r.site_org_id is not None and f"org:{r.site_org_id}" in self.g)
+
+    def site(self, r: Any) -> str:
+        node = f"site:{r.site_id}"
+        if node not in self.g:
+            self.g.add_node(node, **_clean({"type": "site", "label": r.site_url, "url": r.site_url,
+                                            "domain": r.site_domain, "site_kind": r.site_kind,
+                                            "site_id": r.site_id}))
+        owner = f"org:{r.site_org_id}" if r.site_org_id is not None else None
+        if owner in self.g and not self.g.has_edge(owner, node, key=f"operates-site:{r.site_id}"):
+            self.g.add_edge(owner, node, key=f"operates-site:{r.site_id}", **_clean({
+                "kind": "operates-site", "role": r.site_kind, "status": "current", "method": "structured",
+                "confidence": 1.0, "evidence_count": 0}))
+        return node
 
     def _endpoint_dst(self, r: Any) -> str | None:
         if r.kind == "delivers-site":
-            node = f"site:{r.site_id}"
-            if node not in self.g:
-                self.g.add_node(node, **_clean({"type": "site", "label": r.site_url, "url": r.site_url,
-                                                "domain": r.site_domain, "site_id": r.site_id}))
-            return node
+            return self.site(r)
         if r.kind == "declared-subcontract":
             return f"org:{r.dst_org_id}" if f"org:{r.dst_org_id}" in self.g else None
+        if r.kind == "built-by":
+            return self.org(r.dst_org_id, r.dst_name, r.dst_siren, r.dst_country, r.dst_kind) if r.dst_org_id else None
         if r.provider_id or r.provider_name:
             return self.provider(r.provider_id, r.provider_name)
         if r.dst_provider_id:
@@ -196,8 +230,11 @@ def _relation_select(*kinds: str) -> Select:
     return (select(Relation.id, Relation.kind, Relation.role, Relation.status, Relation.method, Relation.confidence,
                    Relation.src_org_id, Relation.dst_org_id, Relation.provider_id, Relation.provider_name,
                    Relation.site_id, Relation.contract_id, Relation.first_seen, Relation.last_seen,
-                   Site.url.label("site_url"), Site.domain.label("site_domain"),
-                   dst_org.provider_id.label("dst_provider_id"), src_org.provider_id.label("src_provider_id"))
+                   Site.url.label("site_url"), Site.domain.label("site_domain"), Site.org_id.label("site_org_id"),
+                   Site.kind.label("site_kind"), dst_org.provider_id.label("dst_provider_id"),
+                   dst_org.name.label("dst_name"), dst_org.siren.label("dst_siren"),
+                   dst_org.country.label("dst_country"), dst_org.kind.label("dst_kind"),
+                   src_org.provider_id.label("src_provider_id"))
             .outerjoin(Site, Site.id == Relation.site_id)
             .outerjoin(dst_org, dst_org.id == Relation.dst_org_id)
             .outerjoin(src_org, src_org.id == Relation.src_org_id)
@@ -210,10 +247,15 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
     """The graph of contracts matching the filters; with `provider`, only chains that reach it.
 
     With a provider, the contracts kept are those on which an organisation hosted by the provider holds a
-    contractor role, and only hosting edges to that provider (or to a provider running on it) are drawn;
-    the co-contractors of those contracts stay as context.
+    contractor role, and only hosting edges to that provider (or to a provider running on it) are drawn; the
+    co-contractors of those contracts stay as context, and (unless dates, buyer or CPV filter the contracts)
+    organisations hosted there without any contract (a vendor known from the press, a buyer's own site) are
+    drawn too, so the provider's node is never missing. Without any filter, every hosting edge is drawn. Sites
+    are drawn with the organisation that operates them, and who built a site (`built-by`) with the site. An
+    empty graph says why in `graph.graph["empty_reason"]`.
     """
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
+    filtered = any((flt.date_from, flt.date_to, flt.buyer, flt.cpv))
     conds = {"current_only": current_only, "min_confidence": min_confidence}
     g = nx.MultiDiGraph(name="soustrace supply-chain graph", provider=provider or "",
                         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -230,7 +272,13 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
                                                     PartyRole.role.in_(CONTRACTOR_ROLES))))
             hosting = hosting.where(Relation.id.in_(matched_relation_ids(match, upper)))
             g.graph["provider_id"] = match.id or match.name
+            hosted = None if filtered else orgs
+        elif not filtered:
+            hosted = (select(contractor_id).select_from(Relation).outerjoin(Site, Site.id == Relation.site_id)
+                      .where(Relation.kind == "hosting", contractor_id.is_not(None),
+                             *edge_conditions(**conds)))  # type: ignore[arg-type]
         else:
+            hosted = None
             party_orgs = select(PartyRole.org_id).where(PartyRole.contract_id.in_(contract_sel),
                                                         PartyRole.role.in_(CONTRACTOR_ROLES))
             # edges on sites with no owner (delivered sites) are kept when the site's deliverer is drawn
@@ -238,12 +286,33 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
                                     | (Relation.src_org_id.is_(None) & Relation.site_id.is_not(None)))
         b.contracts(contract_sel)
         b.parties(contract_sel)
+        if hosted is not None:
+            b.hosted_orgs(hosted)
         b.relations(_relation_select("declared-subcontract").where(Relation.contract_id.in_(contract_sel)),
                     with_evidence=False)
         b.relations(_relation_select("delivers-site").where(
             Relation.contract_id.is_(None) | Relation.contract_id.in_(contract_sel)), with_evidence=True)
         b.relations(hosting, with_evidence=True)
+        b.relations(_relation_select("built-by"), with_evidence=True)
         providers = sorted(n.split(":", 1)[1] for n in g if n.startswith("provider:"))
         b.relations(_relation_select("runs-on"), with_evidence=True)
         b.catalog_runs_on(set(providers))
+        if not g.number_of_nodes():
+            g.graph["empty_reason"] = _empty_reason(conn, provider, filtered)
     return g
+
+
+def _empty_reason(conn: Connection, provider: str | None, filtered: bool) -> str:
+    """One sentence a reader can act on, for a graph with nothing to draw."""
+    if filtered:
+        hosted = f" held by an organisation hosted by {provider!r}" if provider else ""
+        return f"no contract{hosted} matches the filters (dates, buyer, CPV): widen them"
+    has_contracts = conn.execute(select(func.count()).select_from(Contract)).scalar_one()
+    has_hosting = conn.execute(select(func.count()).select_from(Relation)
+                               .where(Relation.kind == "hosting")).scalar_one()
+    if provider:
+        return (f"no organisation in this database has a hosting edge to {provider!r}"
+                + ("" if has_hosting else " (the database holds no hosting edge at all: crawl disclosures first)"))
+    if not has_contracts and not has_hosting:
+        return "the database holds no contract and no hosting edge: ingest notices or run `soustrace demo`"
+    return "nothing to draw"
