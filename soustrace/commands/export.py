@@ -78,9 +78,10 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
     except (ProviderNotFound, LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     err_console.print(f"wrote {g.number_of_nodes()} nodes, {g.number_of_edges()} edges to "
-                      f"{', '.join(str(f) for f in files)}", markup=False)
+                      f"{', '.join(str(f) for f in files)}", markup=False, soft_wrap=True)
     if not g.number_of_nodes():
-        err_console.print(f"the graph is empty: {g.graph.get('empty_reason', 'nothing to draw')}", markup=False)
+        err_console.print(f"the graph is empty: {g.graph.get('empty_reason', 'nothing to draw')}", markup=False,
+                          soft_wrap=True)
 
 
 @export.command("awards")
