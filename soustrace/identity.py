@@ -113,6 +113,8 @@ def identify(
     scheme = (scheme or "").strip().upper().replace(" ", "_") or None
     country = (country or "").strip().upper() or None
     raw_id = (national_id or "").strip()
+    if re.fullmatch(r"[0\s.\-]+", raw_id):  # a placeholder (`000000000`) is a missing id, not a SIREN
+        raw_id = ""
     if raw_id:
         digits = _digits(raw_id)
         french_looking = country in (None, "FR") and re.fullmatch(r"[\d\s.\-]+", raw_id) is not None

@@ -161,3 +161,12 @@ def test_escape_sequences_never_reach_the_terminal() -> None:
     out = console.export_text(styles=False)
     assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
     assert "[/b] [red]x" in out  # shown as text, not read as markup
+
+
+def test_placeholder_id_is_a_missing_id() -> None:
+    from soustrace.identity import identify
+
+    for placeholder in ("000000000", "00000000000000", "000 000 000"):
+        found = identify("Commune de Test", placeholder)
+        assert found is not None and found.siren is None and found.org_key == "NAME:COMMUNE DE TEST"
+    assert identify("EDITIONS KIRO", "829220383").siren == "829220383"
