@@ -42,6 +42,15 @@ WEBMAIL_DOMAINS = frozenset({
     "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "neuf.fr", "club-internet.fr", "laposte.net",
     "bbox.fr", "numericable.fr", "gmx.fr", "gmx.com", "gmx.de", "protonmail.com", "proton.me", "yandex.ru",
     "mail.com", "nordnet.fr", "aliceadsl.fr", "cegetel.net", "noos.fr", "voila.fr", "tiscali.fr",
+    # other European ISPs and webmails seen in TED notices (a Norwegian winner writing from online.no...)
+    "online.no", "online.fr", "telenet.be", "skynet.be", "proximus.be", "orange.be", "hotmail.be", "live.be",
+    "yahoo.be", "web.de", "t-online.de", "freenet.de", "gmx.net", "gmx.at", "posteo.de", "mailbox.org",
+    "yahoo.de", "aon.at", "chello.at", "bluewin.ch", "hispeed.ch", "sunrise.ch", "libero.it", "virgilio.it",
+    "tin.it", "alice.it", "hotmail.it", "yahoo.it", "telefonica.net", "orange.es", "yahoo.es", "sapo.pt",
+    "btinternet.com", "sky.com", "virginmedia.com", "hotmail.co.uk", "yahoo.co.uk", "eircom.net", "ziggo.nl",
+    "kpnmail.nl", "planet.nl", "home.nl", "telia.com", "bredband.net", "mail.dk", "get2net.dk", "wp.pl",
+    "o2.pl", "onet.pl", "interia.pl", "seznam.cz", "centrum.cz", "freemail.hu", "abv.bg", "inbox.lv",
+    "mail.ru", "ymail.com", "rocketmail.com", "zoho.com", "tutanota.com",
 })
 
 # Domains a notice names for the procedure itself (buyer profiles, publication sites, legal texts):
