@@ -119,26 +119,41 @@ def _cell(value: Any) -> str:
     return display_text(str(value)).replace("\n", " ")
 
 
-def rich_table(frame: pd.DataFrame, title: str | None = None, columns: list[str] | None = None) -> Table:
-    """A terminal table whose cells are never cut nor wrapped (`print_frame` only uses it when it fits)."""
+def rich_table(frame: pd.DataFrame, title: str | None = None, columns: list[str] | None = None,
+               wrap: tuple[str, ...] = ()) -> Table:
+    """A terminal table whose cells are never cut, and only the `wrap` columns (names, titles: not quotes,
+    URLs, identifiers or numbers) wrapped, between words (`print_frame` only uses it when it fits)."""
     cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
     table = Table(title=title and display_text(title), show_lines=False, header_style="bold")
     for col in cols:
         numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=True, overflow="ignore")
+        if col in wrap:
+            table.add_column(col, min_width=_longest_word(frame, col), overflow="fold")
+        else:
+            table.add_column(col, justify="right" if numeric else "left", no_wrap=True, overflow="ignore")
     for row in frame[cols].itertuples(index=False):
         table.add_row(*(Text(_cell(v)) for v in row))  # Text: a name holding `[/b]` is not markup
     return table
 
 
-def _table_width(frame: pd.DataFrame, cols: list[str]) -> int:
-    """Characters a one-line-per-row table needs: widest cell of each column, plus borders."""
-    widths = [max([len(col), *(len(_cell(v)) for v in frame[col].tolist())]) for col in cols]
+WRAP_WIDTH = 24  # a wrapped column (a name) is given at least this much, or its longest word
+
+
+def _longest_word(frame: pd.DataFrame, col: str) -> int:
+    return max([len(col), *(len(w) for v in frame[col].tolist() for w in _cell(v).split())])
+
+
+def _table_width(frame: pd.DataFrame, cols: list[str], wrap: tuple[str, ...] = ()) -> int:
+    """Characters the table needs: widest cell of each column (a wrapped one: far less), plus borders."""
+    widths = []
+    for col in cols:
+        widest = max([len(col), *(len(_cell(v)) for v in frame[col].tolist())])
+        widths.append(min(widest, max(WRAP_WIDTH, _longest_word(frame, col))) if col in wrap else widest)
     return sum(widths) + 3 * len(cols) + 1
 
 
 def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None,
-                columns: list[str] | None = None) -> None:
+                columns: list[str] | None = None, wrap: tuple[str, ...] = ()) -> None:
     """A table when every row fits on one line, else one block per row (field: value), like `psql \\x`.
 
     Nothing is cut and nothing is broken inside a value: a quote, a URL, an identifier or an amount a
@@ -150,8 +165,8 @@ def print_frame(console: Console, frame: pd.DataFrame, title: str | None = None,
     if frame.empty:
         console.print(Text.assemble((shown, "bold"), " ", ("(no rows)", "dim")))
         return
-    if _table_width(frame, cols) <= console.width:
-        console.print(rich_table(frame, title, cols))
+    if _table_width(frame, cols, wrap) <= console.width:
+        console.print(rich_table(frame, title, cols, wrap))
         return
     if title:
         console.print(Text.assemble((shown, "bold"), " ", (f"({len(frame)} rows)", "dim")))
@@ -180,7 +195,8 @@ def to_parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_frame(frame: pd.DataFrame, fmt: str, out: Path | None = None, *, title: str | None = None,
-                table_columns: list[str] | None = None, console: Console | None = None) -> None:
+                table_columns: list[str] | None = None, console: Console | None = None,
+                wrap: tuple[str, ...] = ()) -> None:
     """Write `frame` in `fmt` to `out` or standard output."""
     if fmt == "parquet":
         if out is None:
@@ -194,7 +210,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: Path | None = None, *, title
             with out.open("w", encoding="utf-8") as fh:
                 print_frame(Console(file=fh, width=100_000), frame, title, table_columns)
             return
-        print_frame(console or Console(), frame, title, table_columns)
+        print_frame(console or Console(), frame, title, table_columns, wrap)
         return
     text = render_text(frame, fmt)
     if out is not None and str(out) != "-":

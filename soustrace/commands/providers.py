@@ -40,7 +40,9 @@ def list_providers(ctx: click.Context, fmt: str, out: Path | None) -> None:
                  "secnumcloud_as_quoted": p.secnumcloud_status}
                 for p in s.scalars(select(Provider).order_by(Provider.id))]
     columns = ["id", "name", "hq_country", "jurisdiction", "cloud_act", "secnumcloud", "secnumcloud_as_quoted"]
-    write_frame(pd.DataFrame(rows, columns=columns), fmt, out, title="providers")
+    # the status as quoted goes to csv/json: too long for a terminal row
+    write_frame(pd.DataFrame(rows, columns=columns), fmt, out, title="providers", table_columns=columns[:-1],
+                wrap=("name",))
 
 
 @providers.command("show")
