@@ -44,7 +44,7 @@ def _parse(stream: IO[str], errors: list[str]) -> Iterator[tuple[int, dict[str, 
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("-f", "--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True,
               help="Output format (one JSON object per line).")
-@click.option("-o", "--out", "out", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+@click.option("-o", "--out", "out", type=click.File("w", encoding="utf-8", lazy=False), default="-",
               help="Write JSONL to FILE instead of standard output ('-').")
 @click.option("--batch-size", default=64, show_default=True, help="Documents per spaCy batch.")
 @click.option("--min-confidence", default=0.0, show_default=True, help="Drop relations below this confidence.")

@@ -170,3 +170,23 @@ def test_placeholder_id_is_a_missing_id() -> None:
         found = identify("Commune de Test", placeholder)
         assert found is not None and found.siren is None and found.org_key == "NAME:COMMUNE DE TEST"
     assert identify("EDITIONS KIRO", "829220383").siren == "829220383"
+
+
+def test_ctrl_c_keeps_what_was_stored_and_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from soustrace.pipelines import ingest as ingest_module
+
+    real = ingest_module.iter_file
+    seen: list[Path] = []
+
+    def interrupted_on_second(path: Path):  # type: ignore[no-untyped-def]
+        seen.append(path)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        yield from real(path)
+
+    monkeypatch.setattr(ingest_module, "iter_file", interrupted_on_second)
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    result = run("--db", db, "ingest", str(BOAMP.parent))
+    assert result.exit_code == 130
+    assert 'interrupted: stored so far {"stored": 1' in result.stderr
+    assert json.loads(run("--db", db, "db", "stats", "-f", "json").stdout)["notices"] == {"boamp": 1}
