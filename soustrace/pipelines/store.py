@@ -152,10 +152,12 @@ class Store:
                 stats.add(self.store_batch([record]))
             return stats
 
-    def reprocess(self, source: str | None = None) -> StoreStats:
+    def reprocess(self, source: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> StoreStats:
         """Re-parse the stored raw payloads (after a parser upgrade) and rebuild what derives from them.
 
         No network: the latest revision of each notice is parsed again; raw payloads are never touched.
+        `progress(done, total)` is called after each committed batch (the CLI's progress bar).
         """
         from soustrace.parsers.payload import parse_payload
 
@@ -182,6 +184,8 @@ class Store:
                     stats.revised += 1
                     stats.parse_errors += bool(rec.parse_error)
                 writer.finish()
+            if progress is not None:
+                progress(stats.revised, len(ids))
         return stats
 
     def add_reject(self, reject: RejectRecord) -> None:
