@@ -57,7 +57,9 @@ class DecpFilePipeline:
         store = Store(self.engine, batch_size=self.settings.getint("STORE_BATCH_SIZE", 200))
 
         def counted():
-            for record in iter_decp(path, date_from=item.date_from, date_until=item.date_until):
+            # evidence cites the published file (its data.gouv.fr URL), not the local cache copy
+            for record in iter_decp(path, date_from=item.date_from, date_until=item.date_until,
+                                    url=resource.get("url")):
                 state.fetched += 1
                 if isinstance(record, NoticeRecord):
                     state.ids.add(record.source_id)

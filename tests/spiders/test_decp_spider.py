@@ -63,6 +63,9 @@ def test_chosen_by_period_and_filtered_by_notification_date(engine, db_url, tmp_
     with Session(engine) as s:
         assert {sid.rsplit("~", 1)[0] for sid in s.scalars(select(Notice.source_id))} == wanted
         assert s.scalar(select(func.count()).select_from(Contract)) >= len(wanted)
+        # evidence cites the published file and the record's path in it, not the local cache copy
+        urls = list(s.scalars(select(Notice.url)))
+        assert urls and all(u.startswith(server.url) and "#marches[" in u for u in urls), urls[:3]
 
 
 def test_truncated_download_fails_the_window(engine, db_url, tmp_path) -> None:

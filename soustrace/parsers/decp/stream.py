@@ -65,20 +65,22 @@ def detect_format(path: Path) -> str:
 
 
 def iter_decp(
-    path: Path, *, date_from: dt.date | None = None, date_until: dt.date | None = None
+    path: Path, *, date_from: dt.date | None = None, date_until: dt.date | None = None, url: str | None = None
 ) -> Iterator[NoticeRecord | RejectRecord]:
     """Every contract of a DECP file as a NoticeRecord (source "decp", source_id = uid), streamed.
 
     With `date_from` / `date_until`, only contracts whose first notification (dateNotification, or
     dateSignature for concessions) falls in [date_from, date_until] inclusive are kept; contracts without
-    that date are then left out. Records that cannot be used come out as RejectRecords. Raises
+    that date are then left out. `url` is the file's published address, cited by the evidence (`URL#path`).
+    Records that cannot be used come out as RejectRecords. Raises
     ParseError when the file itself cannot be read (missing, not DECP, broken JSON/XML syntax).
     """
     path = Path(path)
     if date_from and date_until and date_from > date_until:
         raise ValueError(f"date_from {date_from} is after date_until {date_until}")
     kind = detect_format(path)
-    ctx = FileContext(url=str(path), name=path.name, date_from=date_from, date_until=date_until)
+    # `url`: where the file was published (a crawl's download); evidence cites it rather than the local copy
+    ctx = FileContext(url=url or str(path), name=path.name, date_from=date_from, date_until=date_until)
     try:
         for item in _items(path, kind):
             result = build_notice(item, ctx)
