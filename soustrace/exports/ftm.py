@@ -55,7 +55,7 @@ WON = ("winner", "lead", "member")
 HOSTING_ROLES = {"host": "hosting provider", "cdn": "CDN", "data-storage": "data storage",
                  "sub-processor": "sub-processor", "other": "hosting (other)"}
 KIND_ROLES = {"built-by": "built the site", "runs-on": "runs on", "declared-subcontract": "declared subcontractor"}
-READ_IN = {"legal": "legal notice", "privacy": "privacy page", "terms": "terms of use",
+READ_IN = {"page": "web page", "legal": "legal notice", "privacy": "privacy page", "terms": "terms of use",
            "subprocessors": "sub-processor list", "press": "press article", "court": "court ruling",
            "official": "official answer", "dns": "DNS", "structured": "notice", "user": "added by hand",
            "catalog": "provider catalog"}
