@@ -191,3 +191,29 @@ def test_every_canned_query_and_view_runs_on_an_empty_database(tmp_path: Path) -
                       *(f"/empty/{v}.json?_shape=array" for v in views))
     assert bodies[2] == [] and bodies[5:] == [[]] * len(views)  # chain on nothing, and empty views
     assert bodies[0][0]["contractor"].startswith("no provider is called 'aws'")  # no catalog loaded
+
+
+def test_a_file_it_cannot_write_is_served_with_temporary_views(demo_copy: Path) -> None:
+    """A crawl holding the write lock: the views go per connection, the questions still answer."""
+    from soustrace.exports.datasette_app import plugin
+
+    sqlite3.connect(demo_copy).execute("DROP VIEW IF EXISTS supply_chain").connection.commit()
+    writer = sqlite3.connect(demo_copy, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        prepared = prepare(demo_copy, lock_timeout=0.2)
+        assert not prepared.views_in_file and "temporary views" in (prepared.note or "")
+
+        async def run() -> tuple[list, int]:
+            await prepared.datasette.invoke_startup()
+            rows = (await prepared.datasette.client.get("/soustrace/uses.json?provider=aws&_shape=array")).json()
+            view = await prepared.datasette.client.get("/soustrace/supply_chain.json")
+            return rows, view.status_code
+
+        rows, view_status = asyncio.run(run())
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        plugin.register(temp_views=False)
+    assert [r["contractor"] for r in rows] == ["Bluenove"]
+    assert view_status == 404  # not a browsable view of the file

@@ -29,14 +29,14 @@ class Prepared:
     note: str | None = None
 
 
-def prepare(path: Path) -> Prepared:
+def prepare(path: Path, *, lock_timeout: float = 30.0) -> Prepared:
     """Install the views in `path` (or fall back to TEMP views) and build the Datasette instance."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no SQLite database at {path}")
     note = None
     try:
-        install_views(path)
+        install_views(path, timeout=lock_timeout)
         in_file = True
     except sqlite3.OperationalError as exc:  # read-only file or directory, lock held
         in_file = False

@@ -148,9 +148,12 @@ def drop_views(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP VIEW IF EXISTS {name}")
 
 
-def install_views(path: Path | str) -> None:
-    """(Re)create the views in the SQLite file at `path`, in one transaction (all or none)."""
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+def install_views(path: Path | str, *, timeout: float = 30.0) -> None:
+    """(Re)create the views in the SQLite file at `path`, in one transaction (all or none).
+
+    `timeout`: how long to wait for a writer (a crawl) to release the file before giving up.
+    """
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
         drop_views(conn)
