@@ -18,7 +18,9 @@ from soustrace.exports.datasette_app import plugin
 from soustrace.exports.datasette_app.metadata import build_metadata
 from soustrace.exports.datasette_app.views import install_views
 
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 500, "default_page_size": 100}
+# Column facet suggestions run a query per column of a page: on a view of a million rows they cost seconds.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 100,
+            "suggest_facets": False}
 
 
 @dataclass(slots=True)

@@ -9,7 +9,9 @@ names, the provider's jurisdiction and the quote on the same row. These views jo
   its organisation, the provider or organisation it points at, and its best evidence (a row with a quote
   first, then the latest seen: the rule of `queries.evidence`) and how many evidence rows back it.
 * `hosting`: the hosting edges of `edges` that are not negated ("not hosted by X" never counts).
-* `contracts`: one row per contract (lot) with its buyer and notice.
+* `contracts`: one row per contract (lot) with its buyer and notice; `reported_contracts` the ids of the
+  reported ones (none without the column), which the canned queries read once instead of looking up the
+  kind of every contract they count.
 * `awards`: one row per party role on a contract: buyer, notice, lot, amount, the party and its evidence;
   `contract_kind` is `reported` for a contract known from a press article or a ruling (when the database
   has a `contract.kind` column) so it is never mistaken for a notice.
@@ -26,11 +28,28 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-VIEW_NAMES = ("supply_chain", "awards", "contracts", "hosting", "edges", "provider_facts")  # dependents first
+# dependents first
+VIEW_NAMES = ("supply_chain", "awards", "contracts", "reported_contracts", "hosting", "edges", "provider_facts")
 
 # The best evidence row of a relation / party role: with a quote first, then the most recently seen.
 _BEST = """(SELECT e2.id FROM evidence e2 WHERE e2.{key} = {outer}.id
         ORDER BY e2.text IS NULL, e2.seen_at DESC, e2.id DESC LIMIT 1)"""
+
+
+def _evidence_columns(key: str, outer: str) -> str:
+    """The best evidence's columns as scalar subqueries of the select list, not a join of the FROM clause:
+    SQLite then computes them only for the rows a page shows, never for a count or a facet over the view."""
+    best = _BEST.format(key=key, outer=outer)
+    links = "FROM evidence e LEFT JOIN notice n ON n.id = e.notice_id LEFT JOIN document doc ON doc.id = e.document_id"
+    return f"""(SELECT e.text FROM evidence e WHERE e.id = {best}) AS quote,
+       (SELECT coalesce(e.source_url, n.url, doc.url) {links} WHERE e.id = {best}) AS evidence_url,
+       (SELECT CASE WHEN n.id IS NOT NULL THEN n.source || ':' || n.source_id
+                    WHEN e.document_id IS NOT NULL THEN 'document:' || e.document_id END
+        {links} WHERE e.id = {best}) AS evidence_ref,
+       (SELECT coalesce(doc.kind, e.kind) {links} WHERE e.id = {best}) AS evidence_kind,
+       (SELECT e.seen_at FROM evidence e WHERE e.id = {best}) AS evidence_seen_at,
+       (SELECT count(*) FROM evidence e3 WHERE e3.{key} = {outer}.id) AS evidence_count"""
+
 
 PROVIDER_FACTS = """
 CREATE VIEW provider_facts AS
@@ -59,24 +78,22 @@ SELECT r.id AS relation_id, r.kind, coalesce(r.role, CASE WHEN r.kind = 'hosting
        coalesce(pf.secnumcloud, 'unknown') AS secnumcloud,
        r.dst_org_id AS target_org_id, d.name AS target, s.url AS site_url, s.kind AS site_kind,
        r.contract_id, r.target_url, r.first_seen, r.last_seen,
-       e.text AS quote, coalesce(e.source_url, n.url, doc.url) AS evidence_url,
-       CASE WHEN n.id IS NOT NULL THEN n.source || ':' || n.source_id
-            WHEN e.document_id IS NOT NULL THEN 'document:' || e.document_id END AS evidence_ref,
-       coalesce(doc.kind, e.kind) AS evidence_kind, e.seen_at AS evidence_seen_at,
-       (SELECT count(*) FROM evidence e3 WHERE e3.relation_id = r.id) AS evidence_count
+       {_evidence_columns("relation_id", "r")}
 FROM relation r
 LEFT JOIN site s ON s.id = r.site_id
 LEFT JOIN organization o ON o.id = coalesce(r.src_org_id, s.org_id)
 LEFT JOIN organization d ON d.id = r.dst_org_id
 LEFT JOIN provider_facts pf ON pf.provider_id = coalesce(r.provider_id, d.provider_id)
-LEFT JOIN evidence e ON e.id = {_BEST.format(key="relation_id", outer="r")}
-LEFT JOIN notice n ON n.id = e.notice_id
-LEFT JOIN document doc ON doc.id = e.document_id
 """
 
 HOSTING = """
 CREATE VIEW hosting AS
 SELECT * FROM edges WHERE kind = 'hosting' AND status <> 'negated'
+"""
+
+REPORTED = """
+CREATE VIEW reported_contracts AS
+SELECT c.id AS contract_id FROM contract c WHERE {reported}
 """
 
 CONTRACTS = """
@@ -93,9 +110,9 @@ LEFT JOIN organization b ON b.id = c.buyer_id
 
 AWARDS = """
 CREATE VIEW awards AS
-SELECT c.id AS contract_id, {contract_kind} AS contract_kind, n.source,
-       n.source_id AS notice, c.lot,
-       coalesce(n.source || ':' || n.source_id, 'contract:' || c.id)
+SELECT c.id AS contract_id, {contract_kind} AS contract_kind, nt.source,
+       nt.source_id AS notice, c.lot,
+       coalesce(nt.source || ':' || nt.source_id, 'contract:' || c.id)
            || CASE WHEN c.lot <> '' THEN '#' || c.lot ELSE '' END AS contract_ref,
        c.title, c.cpv, c.procedure, c.award_date, c.amount, c.currency,
        c.buyer_id, b.name AS buyer, b.siren AS buyer_siren,
@@ -105,14 +122,12 @@ SELECT c.id AS contract_id, {contract_kind} AS contract_kind, n.source,
            (SELECT group_concat(so.name, '; ') FROM relation ds JOIN organization so ON so.id = ds.src_org_id
             WHERE ds.kind = 'declared-subcontract' AND ds.dst_org_id = pr.org_id AND ds.contract_id = c.id)
        END AS subcontractor_of,
-       e.text AS quote, coalesce(e.source_url, n.url, doc.url) AS evidence_url, n.url AS notice_url
+       {evidence}, nt.url AS notice_url
 FROM party_role pr
 JOIN contract c ON c.id = pr.contract_id
 JOIN organization o ON o.id = pr.org_id
-LEFT JOIN notice n ON n.id = c.notice_id
+LEFT JOIN notice nt ON nt.id = c.notice_id
 LEFT JOIN organization b ON b.id = c.buyer_id
-LEFT JOIN evidence e ON e.id = {best}
-LEFT JOIN document doc ON doc.id = e.document_id
 """
 
 SUPPLY_CHAIN = """
@@ -138,9 +153,12 @@ def view_statements(conn: sqlite3.Connection) -> list[str]:
     `contract.kind` (contracts of kind `reported`, known from the press or a ruling) may not exist in every
     database; without it every contract is a notice's.
     """
-    contract_kind = "coalesce(c.kind, 'notice')" if "kind" in _columns(conn, "contract") else "'notice'"
-    awards = AWARDS.format(contract_kind=contract_kind, best=_BEST.format(key="party_role_id", outer="pr"))
-    return [PROVIDER_FACTS, EDGES, HOSTING, CONTRACTS.format(contract_kind=contract_kind), awards, SUPPLY_CHAIN]
+    has_kind = "kind" in _columns(conn, "contract")
+    contract_kind = "coalesce(c.kind, 'notice')" if has_kind else "'notice'"
+    reported = "c.kind = 'reported'" if has_kind else "0"
+    awards = AWARDS.format(contract_kind=contract_kind, evidence=_evidence_columns("party_role_id", "pr"))
+    return [PROVIDER_FACTS, EDGES, HOSTING, REPORTED.format(reported=reported),
+            CONTRACTS.format(contract_kind=contract_kind), awards, SUPPLY_CHAIN]
 
 
 def drop_views(conn: sqlite3.Connection) -> None:
