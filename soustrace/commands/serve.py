@@ -25,6 +25,20 @@ def sqlite_path(db_url: str | None, file: Path | None) -> Path:
     return Path(url.database)
 
 
+def _is_soustrace_db(path: Path) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return {"relation", "evidence", "alembic_version"} <= names
+
+
 @click.command("serve")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
@@ -55,6 +69,8 @@ def serve(ctx: click.Context, file: Path | None, host: str, port: int) -> None:
     path = sqlite_path((ctx.find_root().obj or {}).get("db_url"), file)
     if not path.is_file():
         raise click.ClickException(f"no database at {path}: run `soustrace demo` or `soustrace ingest ...` first")
+    if not _is_soustrace_db(path):
+        raise click.ClickException(f"{path} is not a soustrace database (no relation/evidence tables)")
     try:
         make_engine(f"sqlite:///{path}").dispose()  # the schema at the latest migration before the views read it
     except Exception as exc:  # read-only file: served as it is

@@ -217,3 +217,17 @@ def test_a_file_it_cannot_write_is_served_with_temporary_views(demo_copy: Path) 
         plugin.register(temp_views=False)
     assert [r["contractor"] for r in rows] == ["Bluenove"]
     assert view_status == 404  # not a browsable view of the file
+
+
+def test_serve_refuses_what_it_cannot_serve(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from soustrace.cli import cli
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    result = CliRunner().invoke(cli, ["serve", str(other)])
+    assert result.exit_code != 0 and "not a soustrace database" in result.output
+    assert {r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")} == {"t"}  # untouched
+    pg = CliRunner().invoke(cli, ["--db", "postgresql://nobody@127.0.0.1:1/x", "serve"])
+    assert pg.exit_code != 0 and "export sqlite" in pg.output
