@@ -18,8 +18,10 @@ from soustrace.exports.datasette_app import plugin
 from soustrace.exports.datasette_app.metadata import build_metadata
 from soustrace.exports.datasette_app.views import install_views
 
-# Column facet suggestions run a query per column of a page: on a view of a million rows they cost seconds.
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 100,
+# The canned questions aggregate every contract of the organisations concerned: on a 200k-contract synthetic
+# database they take 0.5-3 s (benchmarks/bench_datasette.py), more on a busy machine; a journalist would rather
+# wait than read "query took too long". Column facet suggestions run a query per column of a page: off.
+SETTINGS = {"sql_time_limit_ms": 20000, "facet_time_limit_ms": 2000, "default_page_size": 100,
             "suggest_facets": False}
 
 
