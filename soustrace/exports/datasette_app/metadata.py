@@ -47,6 +47,8 @@ def build_metadata(database: str) -> dict[str, Any]:
     db = meta["databases"].pop("soustrace")
     queries = db.setdefault("queries", {})
     for name, sql in canned_sql().items():
-        queries.setdefault(name, {})["sql"] = sql
+        query = queries.setdefault(name, {})
+        query["sql"] = sql
+        query.setdefault("hide_sql", True)  # the question and its answer first; "show" reveals the SQL
     meta["databases"][database] = db
     return meta

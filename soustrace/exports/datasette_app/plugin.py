@@ -41,7 +41,9 @@ class SoustracePlugin:
             return Markup('<a class="soustrace-evidence" href="{0}" target="_blank" '
                           'rel="noopener noreferrer nofollow">{0}</a>').format(value)
         if _is_quote_column(column):
-            return Markup('<q class="soustrace-quote">{}</q>').format(escape(value))
+            # wide enough to read: Datasette's table squeezes long text into a one-word column
+            return Markup('<q class="soustrace-quote" style="display:inline-block;min-width:24em">{}</q>').format(
+                escape(value))
         return None
 
     @hookimpl
