@@ -42,6 +42,7 @@ from followthemoney import EntityProxy, model
 from sqlalchemy import Connection, Engine, Select, func, select, union
 from sqlalchemy.orm import aliased
 
+from soustrace.exports.atomic import atomic_path
 from soustrace.models import Contract, Document, Notice, OrgAlias, Organization, PartyRole, Provider, Relation, Site
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import ContractFilter
@@ -342,10 +343,10 @@ def _edge_description(r: Any, ev: Any) -> str:
 
 
 def write_entities(entities: Iterator[EntityProxy], out: TextIO | Path) -> Counter[str]:
-    """Write one JSON entity a line; returns the count per schema."""
+    """Write one JSON entity a line; returns the count per schema. A file appears whole or not at all."""
     counts: Counter[str] = Counter()
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8") as fh:
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
             return write_entities(entities, fh)
     for entity in entities:
         out.write(json.dumps(entity.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
