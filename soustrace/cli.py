@@ -30,6 +30,7 @@ COMMANDS = {
     "query": "query",
     "export": "export",
     "demo": "demo",
+    "serve": "serve",
 }
 
 # name -> the line `soustrace --help` shows (tests check each is the command's own first help line).
@@ -45,6 +46,7 @@ SUMMARIES = {
     "query": "Answers over the database, each row with the evidence to cite.",
     "export": "Export the graph, the awards or OCDS release packages to files.",
     "demo": 'Load the shipped real samples and answer "who uses AWS", offline.',
+    "serve": "Browse the database in Datasette, read-only, with canned questions and their evidence.",
 }
 
 

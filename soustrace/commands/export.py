@@ -59,6 +59,8 @@ def export() -> None:
       soustrace export graph --format html -o graph.html --from 2024
       soustrace export awards -o awards.parquet --from 2024
       soustrace export ocds -o releases.json --ocid-prefix ocds-xxxxxx
+      soustrace export ftm --out entities.ftm.json
+      soustrace export sqlite snapshot.db
     """
 
 
@@ -210,3 +212,59 @@ def ocds(ctx: click.Context, target: Path | None, out: Path | None, ocid_prefix:
         raise click.ClickException(f"{len(problems)} OCDS problem(s) in {n} releases (file written: {out})")
     err_console.print(f"wrote {n} releases" + ("" if str(out) == "-" else f" to {out}")
                       + (" (valid against the minimal OCDS 1.1 schema)" if validate else ""))
+
+
+@export.command("ftm")
+@target_options
+@contract_filters
+@click.pass_context
+def ftm(ctx: click.Context, target: Path | None, out: Path | None, date_from: dt.date | None,
+        date_to: dt.date | None, buyer: str | None, cpv: str | None) -> None:
+    """FollowTheMoney entities (Aleph / OpenAleph) to OUT: buyers, companies, contracts, awards, hosting edges.
+
+    Ids are stable across runs, so a re-import updates a collection instead of duplicating it. With filters,
+    only the matching contracts, their buyers and parties, and those parties' edges are written.
+
+    \b
+    Examples:
+      soustrace export ftm --out entities.ftm.json
+      soustrace export ftm -o - --from 2024 | ftm validate | alephclient write-entities -f soustrace
+    """
+    from soustrace.exports.ftm import iter_entities, write_entities
+
+    out = _target(target, out)
+    engine = read_engine_from_ctx(ctx)
+    dash = str(out) == "-"
+    try:
+        counts = write_entities(iter_entities(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv),
+                                sys.stdout if dash else out)
+    except (LookupError, ValueError) as exc:
+        raise _fail(exc) from exc
+    detail = ", ".join(f"{n} {schema}" for schema, n in sorted(counts.items()))
+    err_console.print(f"wrote {sum(counts.values())} entities ({detail or 'none'})" + ("" if dash else f" to {out}"))
+
+
+@export.command("sqlite")
+@target_options
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.pass_context
+def sqlite(ctx: click.Context, target: Path | None, out: Path | None, force: bool) -> None:
+    """Copy the whole database (PostgreSQL or SQLite) into a new SQLite file, with the Datasette views.
+
+    \b
+    Examples:
+      soustrace --db postgresql://me@127.0.0.1/soustrace export sqlite snapshot.db
+      soustrace serve snapshot.db
+    """
+    from soustrace.exports.sqlite_copy import copy_to_sqlite
+
+    out = _target(target, out)
+    if str(out) == "-":
+        raise click.UsageError("a SQLite database is a file: give -o FILE")
+    engine = read_engine_from_ctx(ctx)
+    try:
+        counts = copy_to_sqlite(engine, out, overwrite=force)
+    except FileExistsError as exc:
+        raise _fail(exc) from exc
+    err_console.print(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {out} "
+                      f"(serve it with: soustrace serve {out})")
