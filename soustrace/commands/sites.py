@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -35,7 +36,9 @@ def add(ctx: click.Context, org: str, url: str, kind: str, contract_id: int | No
     """
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.strip())
+    given = url.strip()
+    bare_host = "://" not in given and not re.match(r"(?i)[a-z][a-z0-9+.-]*:(?!\d)", given)
+    parts = urlsplit(f"https://{given}" if bare_host else given)  # `www.example.fr` means its https site
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{url!r} is not an http(s) URL (e.g. https://www.example.fr)", param_hint="URL")
     engine = engine_from_ctx(ctx)
