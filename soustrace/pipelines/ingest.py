@@ -47,9 +47,18 @@ def sniff(path: Path) -> str:
     if text.startswith("{") or text.startswith("["):
         if '"marches"' in text:
             return "decp"
+        if text.startswith("{") and _bare_decp_record(text):
+            return "decp"
         if '"idweb"' in text or '"total_count"' in text:
             return "boamp-json"
     raise ParseError(f"{path}: unrecognised file (expected BOAMP/TED XML, BOAMP API JSON, DECP JSON/XML/CSV)")
+
+
+def _bare_decp_record(head: str) -> bool:
+    """A single DECP record (2024 per-record files): a buyer key and a holder key near the top."""
+    buyer = '"acheteur"' in head or '"autoriteConcedante"' in head
+    holders = '"titulaires"' in head or '"concessionnaires"' in head or '"montant"' in head
+    return buyer and holders
 
 
 def iter_file(path: Path) -> Iterator[Record]:
