@@ -14,9 +14,9 @@ from rich.console import Console
 from soustrace.commands.common import engine_from_ctx
 from soustrace.commands.output import FORMATS, output_options, write_frame
 from soustrace.queries.catalog import ProviderNotFound
+from soustrace.records import HOSTING_ROLES as ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
 USES_TABLE = ["contractor", "siren", "role", "status", "method", "confidence", "evidence_url", "evidence_text",
               "evidence_count", "disagreement", "via", "contracts_won", "subcontracts", "total_amount", "currency",
               "n_buyers", "last_award"]

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from soustrace.hosting.sites import find_urls
 from soustrace.models import Organization, Site
 from soustrace.models.base import utcnow
-from soustrace.pipelines.disclosures import ROLES, STATUSES, PageRecord, document_for, extractor_version, load_extractor
+from soustrace.pipelines.disclosures import PageRecord, document_for, extractor_version, load_extractor
+from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.store import Writer
-from soustrace.records import EvidenceRecord
 
 
 def _sites_named(session: Session, text: str) -> list[Site]:
@@ -67,18 +67,9 @@ def ingest_press_document(engine: Engine, path: str | Path, url: str, *,
             sites = named or (article_sites if len(article_sites) == 1 else [])
             for site in sites or [None]:
                 src = session.get(Organization, site.org_id) if site is not None and site.org_id else about
-                relation = writer.relation(
-                    kind="hosting", method="press", src=src, provider_id=writer.provider_id(rel.get("provider_id")),
-                    provider_name=rel.get("provider") or rel.get("surface"),
-                    role=rel.get("role") if rel.get("role") in ROLES else "other",
-                    status=rel.get("status") if rel.get("status") in STATUSES else "current",
-                    confidence=float(rel.get("confidence") or 0.5), site_id=site.id if site else None,
-                    contract_id=site.contract_id if site else None, target_url=site.url if site else None)
-                span = f"text[{rel.get('start')}:{rel.get('end')}] {rel.get('surface', '')}"[:300]
-                writer.evidence(EvidenceRecord(text=rel.get("sentence") or rel.get("surface") or "", path=span,
-                                               start=rel.get("start"), end=rel.get("end"),
-                                               extractor="soustrace.extraction", extractor_version=version),
-                                kind="press", document=doc, relation_id=relation.id, source_url=url)
+                record, ev = finding_records(rel, method="press", where="text", extractor_version=version)
+                relation = store_finding(writer, record, ev, src=src, document=doc, site=site,
+                                         contract_id=site.contract_id if site else None, source_url=url)
                 written.append({"relation_id": relation.id, "provider": relation.provider_id or relation.provider_name,
                                 "role": relation.role, "status": relation.status,
                                 "site": site.url if site else None})

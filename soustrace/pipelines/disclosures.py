@@ -25,14 +25,13 @@ from sqlalchemy.orm import Session
 
 from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
+from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.store import Writer, relation_key, sha256
-from soustrace.records import EvidenceRecord, OrgRef
+from soustrace.records import OrgRef
 from soustrace.spiders.items import DisclosurePage, SiteVisit
 
 log = logging.getLogger(__name__)
 
-ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
-STATUSES = ("current", "past", "planned", "negated")
 DEFAULT_EXTRACTOR = "soustrace.extraction.extract:extract"
 
 
@@ -219,19 +218,9 @@ class DisclosureWriter:
 
     def _relation(self, writer: Writer, doc: Document, site: Site, src: Organization | None,
                   rel: dict[str, Any], now: dt.datetime) -> int:
-        role = rel.get("role") if rel.get("role") in ROLES else "other"
-        status = rel.get("status") if rel.get("status") in STATUSES else "current"
-        provider_id = writer.provider_id(rel.get("provider_id"))
-        name = rel.get("provider") or rel.get("surface")
-        relation = writer.relation(kind="hosting", method="nlp", src=src, provider_id=provider_id,
-                                   provider_name=name, role=role, status=status,
-                                   confidence=float(rel.get("confidence") or 0.5), contract_id=site.contract_id,
-                                   site_id=site.id, target_url=site.url)
-        if provider_id is None and rel.get("provider_id"):
-            relation.provider_name = name  # catalog not loaded: the name keeps the edge readable
-        ev = EvidenceRecord(text=rel.get("sentence") or rel.get("surface") or "", path=f"text[{rel.get('start')}:"
-                            f"{rel.get('end')}] {rel.get('surface', '')}"[:300], start=rel.get("start"),
-                            end=rel.get("end"), extractor="soustrace.extraction", extractor_version=self.version)
+        record, ev = finding_records(rel, method="nlp", where="text", extractor_version=self.version)
+        relation = store_finding(writer, record, ev, src=src, document=doc, site=site, contract_id=site.contract_id,
+                                 source_url=doc.url)
         row = writer.evidence(ev, kind="nlp", document=doc, relation_id=relation.id, source_url=doc.url)
         row.seen_at = now
         return relation.id

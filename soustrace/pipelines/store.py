@@ -43,6 +43,7 @@ from soustrace.models import (
 )
 from soustrace.models.base import utcnow
 from soustrace.models.summary import refresh_summaries
+from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.records import (
     ContractRecord,
     EvidenceRecord,
@@ -385,34 +386,13 @@ class Writer:
             lot = field_name.split(":")[1] if field_name.startswith("lot:") else None
             lots = [lot] if lot in winners else list(winners)
             for found in self.text_extractor(text):
-                if found.get("status") == "negated":
+                if found.get("status") == "negated" or found.get("role") == "built-by":
                     continue
+                rel, ev = finding_records(found, method="nlp", where=f"texts/{field_name}",
+                                          extractor_version=TEXT_EXTRACTOR_VERSION, text=text)
                 for lot_id in lots:
                     for org in winners[lot_id]:
-                        relation = self.relation(
-                            kind="hosting",
-                            method="nlp",
-                            src=org,
-                            provider_id=self.provider_id(found.get("provider_id")),
-                            provider_name=found.get("provider") or found.get("surface"),
-                            role=found.get("role") or "host",
-                            status=found.get("status") or "current",
-                            confidence=float(found.get("confidence") or 0.5),
-                            contract_id=contracts[lot_id].id,
-                        )
-                        self.evidence(
-                            EvidenceRecord(
-                                text=found.get("sentence") or text,
-                                path=f"texts/{field_name}",
-                                start=found.get("start"),
-                                end=found.get("end"),
-                                extractor="soustrace.extraction",
-                                extractor_version=TEXT_EXTRACTOR_VERSION,
-                            ),
-                            kind="nlp",
-                            notice=notice,
-                            relation_id=relation.id,
-                        )
+                        store_finding(self, rel, ev, src=org, notice=notice, contract_id=contracts[lot_id].id)
 
     def _clear_derived(self, notice: Notice) -> set[int]:
         """Drop what was derived from the previous revision; edges left with no evidence go too."""
