@@ -15,10 +15,18 @@ from soustrace.commands.common import engine_from_ctx, err_console, is_quiet
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--url", help="With an HTML file: the article's URL (the file is stored as a press document).")
 @click.option("--org", "about", help="With --url: the organisation the article is about (SIREN, id or name).")
+@click.option("--kind", "source_kind", type=click.Choice(["press", "court", "official"]), default="press",
+              show_default=True, help="With --url: who states it (a court ruling, an official text, the press).")
+@click.option("--buyer", help="With --url: the buyer of the awards the text states without naming one.")
 @click.option("--sirene", is_flag=True, help="The files are INSEE SIRENE StockUniteLegale (CSV/Parquet): name orgs.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: str | None, sirene: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: str | None, source_kind: str,
+           buyer: str | None, sirene: bool) -> None:
     """Store local files: BOAMP/TED XML, BOAMP API JSON(L), DECP JSON/XML/CSV, SIRENE, press articles.
+
+    With --url, the file is a text (HTML or plain) stating hosting and awards in prose: a press article, a
+    court ruling (--kind court) or an official text (--kind official). Its awards become contracts of kind
+    `reported` (shown apart from notice-backed contracts), its hosting statements edges with evidence.
 
     \b
     Examples:
@@ -26,6 +34,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
       soustrace ingest decp-2024.json
       soustrace ingest --sirene StockUniteLegale_utf8.csv
       soustrace ingest article.html --url https://example.org/article --org "Bluenove"
+      soustrace ingest ruling.txt --url https://www.conseil-etat.fr/... --kind court
     """
     from soustrace.pipelines.ingest import expand, iter_file
     from soustrace.pipelines.store import Store, StoreStats
@@ -43,7 +52,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
         from soustrace.hosting.press import ingest_press_document
 
         for path in paths:
-            result = ingest_press_document(engine, path, url, org=about)
+            result = ingest_press_document(engine, path, url, org=about, kind=source_kind, buyer=buyer)
             click.echo(json.dumps(result, ensure_ascii=False, default=str))
         return
     store = Store(engine)

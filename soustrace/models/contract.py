@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from soustrace.models.base import Base
 
-
 CONTRACT_KINDS = ("notice", "reported")
 REPORTED_SOURCES = ("press", "court", "official")
 
