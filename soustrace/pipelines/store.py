@@ -362,12 +362,12 @@ class Writer:
         for org_ref, url in rec.websites:
             org = self.org(org_ref, source=rec.source)
             if org is not None:
-                self.site(
-                    url,
-                    kind="vendor-site" if org is not buyer else "buyer-site",
-                    org=org,
-                    found_by=f"{rec.source}-notice",
-                )
+                self.site(url, kind="vendor-site" if org is not buyer else "buyer", org=org,
+                          found_by=f"{rec.source}-notice")
+        for url, src in buyer_profiles(rec):  # the buyer's own pages on its profile: its legal notice is read too
+            org = self.org(src, kind="public-buyer", source=rec.source) if src else buyer
+            if org is not None:
+                self.site(url, kind="buyer", org=org, found_by="buyer-profile")
         self.s.flush()
 
     def _text_relations(self, notice: Notice, rec: NoticeRecord, contracts: dict[str, Contract]) -> None:
@@ -704,6 +704,13 @@ class Writer:
             self.s.add(row)
             self.s.flush()
         return row
+
+
+def buyer_profiles(rec: NoticeRecord) -> list[tuple[str, OrgRef | None]]:
+    """(URL, buyer or None for the notice's) of the buyer-profile URLs a notice gives (BOAMP URL_PROFIL_ACHETEUR,
+    eForms BT-508), read from the uses-platform edges the parsers make of them."""
+    return [(rel.target_url, rel.src) for rel in rec.relations
+            if rel.kind == "uses-platform" and rel.role == "buyer-profile" and rel.target_url]
 
 
 def relation_key(*, kind: str, role: str | None, status: str, method: str, src_org_id: int | None,
