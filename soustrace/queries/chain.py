@@ -143,7 +143,8 @@ class _Builder:
                 "status": getattr(row, "status", None), "method": getattr(row, "method", None),
                 "confidence": getattr(row, "confidence", None), "first_seen": _iso(getattr(row, "first_seen", None)),
                 "last_seen": _iso(getattr(row, "last_seen", None)),
-                "relation_id": getattr(row, "id", None), "evidence": evidence,
+                "relation_id": getattr(row, "id", None), "site_id": getattr(row, "site_id", None),
+                "evidence": evidence,
                 "evidence_count": evidence[0]["count"] if evidence else 0}
 
     def provider_node(self, rel: Any, evidence: list[dict], runs_on: dict[str, list[tuple[Any, list]]],
