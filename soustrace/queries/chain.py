@@ -357,8 +357,11 @@ def _contract_trees(b: _Builder, contract_ids: list[int]) -> list[dict]:
         nested: dict[int, list[dict]] = {}
         top: list[dict] = []
         for p in mine:
+            reported = con.kind == "reported"  # a role read in prose, as believed as the statement
             edge = {**_Builder.edge(p, party_ev.get(p.id, []), kind="party-role"), "role": p.role,
-                    "method": "structured", "status": "current", "confidence": 1.0, "relation_id": None,
+                    "method": "reported" if reported else "structured",
+                    "status": (con.extra or {}).get("status") or "current" if reported else "current",
+                    "confidence": con.confidence if reported else 1.0, "relation_id": None,
                     "party_role_id": p.id, "name_as_written": p.name_as_written}
             rel = sub_rel.get(p.org_id) if p.role == "subcontractor" else None
             if rel is not None and rel.src_org_id is not None:

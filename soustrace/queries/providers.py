@@ -7,6 +7,8 @@ broken down per buyer:
   (winner, lead, member, subcontractor) matching the filters;
 * `contracts`: distinct contracts on which one of those organisations holds such a role (the contracts
   whose chain reaches the provider, as `soustrace query contracts` lists them);
+* `reported_contractors`: distinct organisations with a hosting edge to the provider holding an award
+  stated in prose (press, court, official), counted apart from `contractors`;
 * `buyers`: distinct public buyers with a hosting edge to the provider (their own sites' legal notices:
   "which ministries' platforms run there"), whatever their contracts;
 * `amount_eur`: the sum of those contracts' amounts in EUR, each contract counted once per group, and
@@ -47,16 +49,19 @@ def provider_stats(engine: Engine, *, per: str = "provider", by: str | None = No
         catalog = load_catalog(conn)
         edges = _edges(conn, role=role, current_only=current_only, min_confidence=min_confidence)
         roles = _roles(conn, role=role, current_only=current_only, min_confidence=min_confidence, flt=flt)
+        reported = _reported_holders(conn, flt)
         buyers = _buyer_names(conn, roles["buyer_id"].dropna().unique().tolist()) if by else {}
     key = "provider_id" if per == "provider" else per
     group = [key, "buyer_id"] if by else [key]
     columns = [*group, "contractors", "contracts", "amount_eur", "contracts_without_eur_amount"]
-    if edges.empty or (roles.empty and (by or not edges["is_buyer"].any())):
+    if edges.empty or (roles.empty and (by or not (edges["is_buyer"].any() or edges["org_id"].isin(reported).any()))):
         return _decorate(pd.DataFrame(columns=[*columns, "buyers"]), per, by, catalog, buyers)
     edges = edges.sort_values("is_buyer", ascending=False).drop_duplicates(["org_id", "provider_id"])
     if per != "provider":
         edges[per] = edges["provider_id"].map(lambda p: (catalog.get(p) or {}).get(per) or "unknown")
-    public = edges[edges["is_buyer"]].groupby(key)["org_id"].nunique().rename("buyers")
+    public = pd.concat([edges[edges["is_buyer"]].groupby(key)["org_id"].nunique().rename("buyers"),
+                        edges[edges["org_id"].isin(reported)].groupby(key)["org_id"].nunique()
+                        .rename("reported_contractors")], axis=1).fillna(0)
     if roles.empty:  # no contract at all: the buyers' own sites still answer
         out = public.reset_index()
         for col in ("contractors", "contracts", "contracts_without_eur_amount"):
@@ -102,10 +107,10 @@ def _decorate(out: pd.DataFrame, per: str, by: str | None, catalog: dict, buyers
         head += ["buyer_id", "buyer", "buyer_siren"]
         out["buyer"] = out["buyer_id"].map(lambda b: buyers.get(b, (None, None))[0])
         out["buyer_siren"] = out["buyer_id"].map(lambda b: buyers.get(b, (None, None))[1])
-    if "buyers" not in out.columns:
-        out["buyers"] = 0
-    out["buyers"] = out["buyers"].fillna(0).astype(int)
-    out = out[[*head, "contractors", "contracts", "buyers", "amount_eur", "contracts_without_eur_amount"]]
+    for col in ("buyers", "reported_contractors"):
+        out[col] = out[col].fillna(0).astype(int) if col in out.columns else 0
+    out = out[[*head, "contractors", "contracts", "buyers", "reported_contractors", "amount_eur",
+               "contracts_without_eur_amount"]]
     return out.sort_values(["amount_eur", "contracts", head[0]], ascending=[False, False, True],
                            kind="stable").reset_index(drop=True)
 
@@ -140,6 +145,13 @@ def _roles(conn: Connection, *, flt: ContractFilter, **conds: object) -> pd.Data
     frame = pd.DataFrame(rows, columns=["org_id", "contract_id", "amount", "currency", "buyer_id"])
     frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce")
     return frame.drop_duplicates(["org_id", "contract_id"])
+
+
+def _reported_holders(conn: Connection, flt: ContractFilter) -> set[int]:
+    """Organisations holding an award stated in prose (a contract of kind `reported`) matching the filter."""
+    stmt = (select(PartyRole.org_id).join(Contract, Contract.id == PartyRole.contract_id)
+            .where(PartyRole.role == "reported", Contract.report_key > ""))
+    return set(conn.scalars(flt.apply(stmt) if flt.active else stmt))
 
 
 def _buyer_names(conn: Connection, ids: list) -> dict[int, tuple]:
