@@ -157,14 +157,17 @@ def _matcher(lang: str) -> Any:
                                 {"LOWER": {"IN": sorted(EN_NOUNS)}}]])
         m.add("with", [[{"LOWER": {"IN": sorted(EN_WITH)}}, {"IS_PUNCT": False, "OP": "{0,3}"},
                         {"LOWER": "with"}]])
+        m.add("awarded-obj", [[{"LOWER": {"IN": ["awarded", "awards", "gave", "granted"]}},
+                               {"IS_TITLE": True, "OP": "{1,4}"}, {"LOWER": {"IN": ["a", "an", "the"]}},
+                               {"OP": "{0,4}"}, {"LOWER": {"IN": sorted(EN_NOUNS)}}]])
         return m
     m.add("win", [[{"LEMMA": {"IN": sorted(FR_WIN)}}, {"IS_PUNCT": False, "OP": "{0,4}"},
                    {"LOWER": {"IN": sorted(AWARD_NOUNS)}}]])
     m.add("holder", [[{"LOWER": {"IN": sorted(FR_HOLDER)}}, {"IS_PUNCT": False, "OP": "{0,2}"},
                       {"LOWER": {"IN": ["du", "de", "des", "d'", "d’"]}}, {"POS": "DET", "OP": "?"},
                       {"LOWER": {"IN": sorted(AWARD_NOUNS)}}]])
-    m.add("chosen", [[{"LEMMA": {"IN": ["être", "avoir"]}}, {"LOWER": "été", "OP": "?"},
-                      {"LOWER": {"IN": sorted(FR_CHOSEN)}}]])
+    m.add("chosen", [[{"LEMMA": "être"}, {"LOWER": {"IN": sorted(FR_CHOSEN)}}],
+                     [{"LEMMA": "avoir"}, {"LOWER": "été"}, {"LOWER": {"IN": sorted(FR_CHOSEN)}}]])
     m.add("entrust", [[{"LEMMA": {"IN": sorted(FR_ENTRUST)}}]])
     m.add("with", [[{"LOWER": {"IN": sorted(FR_WITH_NOUNS)}}, {"IS_PUNCT": False, "OP": "{0,5}"},
                     {"LOWER": {"IN": ["avec", "entre"]}}],
@@ -172,10 +175,16 @@ def _matcher(lang: str) -> Any:
                     {"LOWER": {"IN": sorted(FR_WITH_NOUNS)}}, {"IS_PUNCT": False, "OP": "{0,6}"},
                     {"LOWER": "avec"}]])
     m.add("choice", [[{"LEMMA": "faire"}, {"LOWER": "le"}, {"LOWER": "choix"}, {"LOWER": {"IN": ["de", "du", "d'"]}}]])
+    m.add("select", [[{"LEMMA": {"IN": ["choisir", "retenir", "sélectionner", "désigner"]},
+                       "POS": {"IN": ["VERB"]}}]])
+    m.add("appel", [[{"LEMMA": "faire"}, {"LOWER": "appel"}, {"LOWER": {"IN": ["à", "aux", "au"]}}]])
     return m
 
 
 CONTRACTOR_FIRST = {"win", "holder", "chosen", "was-awarded"}
+# Frames that also describe dealings between companies ("X fait appel à Y", "X a choisi Y"): an award
+# only when the subject is a named public body.
+BODY_SUBJECT = {"appel", "select"}
 
 
 # ---- names and public bodies --------------------------------------------------------------------------------
@@ -339,6 +348,9 @@ def _statements(doc: Any, sent: Any, rule: str, s: int, e: int, bodies: list[_Bo
         return
     if rule == "entrust" and not _has_after(doc, e, sent.end, TO_WORDS):
         return
+    if rule == "select" and s > sent.start and (fold(doc[s - 1].text) in {"ete", "est", "sont", "etre", "sera"}
+                                                 or doc[s - 1].pos_ == "NOUN"):
+        return  # passive or participle ("a été retenu", "le prestataire retenu"): the "chosen" frame's
     if fold(doc[e - 1].text) in {"entre", "between"}:  # "contrat conclu entre B et X": B must be a public body
         first = next((b for b in bodies if e <= b.start <= e + 2), None)
         if first is None:
@@ -351,6 +363,9 @@ def _statements(doc: Any, sent: Any, rule: str, s: int, e: int, bodies: list[_Bo
         return
     taken = {i for a, b in contractors for i in range(a, b)}
     buyer, found = _buyer(doc, sent, rule, s, bodies, taken)
+    if rule in BODY_SUBJECT and not any((b.named and b.text == buyer) or _clean_body(b.text) == buyer
+                                         for b in bodies if sent.start <= b.start < s):
+        return
     status = "past" if window & PAST_WORDS else "current"
     date, date_text = _date(sent.text)
     for a, b in contractors:
@@ -385,8 +400,9 @@ def _contractors(doc: Any, sent: Any, rule: str, s: int, e: int, lang: str) -> l
         start = next(i for i in range(e - 1 if rule == "awarded-to" else e, sent.end)
                      if fold(doc[i].text) in {fold(w) for w in TO_WORDS} or i == sent.end - 1)
         return _coordinated(doc, sent, lang, start)
-    if rule == "choice":
-        return _coordinated(doc, sent, lang, e, limit=6)
+    if rule in ("choice", "select", "appel", "awarded-obj"):
+        return _coordinated(doc, sent, lang, e - 1 if rule == "appel" else s + 1 if rule == "awarded-obj" else e,
+                            limit=6)
     return _coordinated(doc, sent, lang, e - 1)  # "with": after avec / entre
 
 

@@ -68,7 +68,18 @@ def test_english_basics(text: str, expected: tuple[str, str]) -> None:
     assert expected in {(a.buyer and fold(a.buyer), fold(a.contractor)) for a in extract_awards(text)}
 
 
+@pytest.mark.parametrize(("text", "expected"), [  # made-up sentences: one per verb frame
+    ("Le ministère des Armées a retenu la société Exemple pour ce marché.", ("ministere des armees", "exemple")),
+    ("La ville de Lyon a fait appel à la société Exemple pour refondre son site.", ("ville de lyon", "exemple")),
+    ("La société Exemple a été retenue par la ville de Lyon.", ("ville de lyon", "exemple")),
+])
+def test_more_french_frames(text: str, expected: tuple[str, str]) -> None:
+    assert expected in {(a.buyer and fold(a.buyer), fold(a.contractor)) for a in extract_awards(text)}
+
+
 @pytest.mark.parametrize("text", [
+    "Doctolib fait appel à AWS pour héberger ses données.",  # two companies: no public buyer, no award
+    "Le prestataire retenu par la ville de Lyon sera connu en juin.",
     "La société Exemple n'a pas remporté le marché de la ville de Lyon.",
     "La société Exemple a-t-elle obtenu le contrat de la ville de Lyon ?",
     "La société Exemple pourrait remporter le marché de la ville de Lyon.",

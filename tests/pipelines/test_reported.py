@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from soustrace.cli import cli
 from soustrace.hosting.excerpts import read_excerpts
-from soustrace.models import Contract, Evidence, OrgContractSummary, Organization, PartyRole
+from soustrace.models import Contract, Evidence, Organization, OrgContractSummary, PartyRole
 from soustrace.queries.uses import uses
 from tests.samples import BOAMP, SAMPLES
 
