@@ -32,6 +32,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    length: int | None = None  # Content-Length to announce when it is not len(body): a transfer cut short
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Reply:
@@ -128,7 +129,7 @@ class ReplayServer:
         http.send_response(reply.status)
         for name, value in reply.headers.items():
             http.send_header(name, value)
-        http.send_header("Content-Length", str(len(reply.body)))
+        http.send_header("Content-Length", str(len(reply.body) if reply.length is None else reply.length))
         http.send_header("Connection", "close")  # HTTP/1.0 server: say so, or clients reuse a closed socket
         http.end_headers()
         http.wfile.write(reply.body)
