@@ -239,9 +239,12 @@ class TedAPI:
     publication-date<=YYYYMMDD` and `buyer-country IN (...)` filters; `totalNoticeCount`;
     `iterationNextToken` until null; an unknown token answers HTTP 500 (as reported by API users);
     `PAGE_NUMBER` mode refuses to go beyond 15,000 results. Full notices at `/en/notice/<pubno>/xml`.
+    `max_limit` and `page_cap` shrink the two caps, so that a test pages past them with a few hundred notices.
     """
 
-    def __init__(self, notices: list[tuple[str, str, str, bytes]], base_url: str) -> None:
+    def __init__(self, notices: list[tuple[str, str, str, bytes]], base_url: str, *, max_limit: int = 250,
+                 page_cap: int = 15_000) -> None:
+        self.max_limit, self.page_cap = max_limit, page_cap
         self.notices = sorted(notices)
         self.base_url = base_url
         self.tokens: dict[str, int] = {}
@@ -270,13 +273,13 @@ class TedAPI:
             return Reply.json({"message": "not found"}, 404)
         body = json.loads(req.body)
         limit = int(body.get("limit", 10))
-        if limit > 250:
-            return Reply.json({"message": "limit must be at most 250"}, 400)
+        if limit > self.max_limit:
+            return Reply.json({"message": f"limit must be at most {self.max_limit}"}, 400)
         rows = self.filtered(body.get("query", ""))
         if body.get("paginationMode") != "ITERATION":
             page = int(body.get("page", 1))
-            if page * limit > 15_000:
-                return Reply.json({"message": "PAGE_NUMBER mode is limited to 15000 results"}, 400)
+            if page * limit > self.page_cap:
+                return Reply.json({"message": f"PAGE_NUMBER mode is limited to {self.page_cap} results"}, 400)
             start = (page - 1) * limit
         else:
             token = body.get("iterationNextToken")
