@@ -1,6 +1,6 @@
 """A month of TED through the daily packages: notices/s end to end, against the floor measured in this run.
 
-VOLUME IS SYNTHETIC: the real TED samples of tests/fixtures/ted (eForms, SDK examples, TED_EXPORT R2.0.9)
+VOLUME IS SYNTHETIC: the real TED samples (data/samples/ted: eForms, TED_EXPORT R2.0.9; SDK examples)
 are served under new publication numbers by the local fake of TED (tests/ted_packages_server.py), `--issues`
 daily packages of `--per-issue` notices each (TED publishes ~20 issues a month, ~3,000 notices each).
 End to end is `soustrace crawl ted --country ALL --kinds ALL` in a subprocess, as a user runs it, with TED's
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from replay import FAST_CRAWL, ReplayServer, crawl_summary, run_soustrace  # noqa: E402
 from ted_packages_server import TedPackages, month_of_issues  # noqa: E402
 
-from soustrace.spiders.ted.members import iter_members  # noqa: E402
+from soustrace.parsers.ted.package import iter_members  # noqa: E402
 
 MONTH = 70_000  # notices in a month of all-country TED (sources.md: 60-80k)
 

@@ -8,8 +8,9 @@ answers 404 for an issue it does not hold. Faults beyond the generic `replay.Fau
 503, 404): `cut` sends part of the body under the full Content-Length and closes (the client sees a
 data loss), `corrupt` sends a complete answer whose gzip ends early.
 
-Volume is synthetic, and said so: the members are the real TED notices of tests/fixtures/ted (eForms,
-official SDK examples and TED_EXPORT R2.0.9, mixed in each package as on TED since 2023) served under new
+Volume is synthetic, and said so: the members are the real TED notices of data/samples/ted (eForms and
+TED_EXPORT R2.0.9) and the official SDK examples of tests/fixtures/ted, mixed in each package as on TED
+since 2023, served under new
 publication numbers; their XML is unchanged, only the file name (the publication number) is new.
 """
 
@@ -24,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from replay import ReplayRequest, Reply
+from samples import EFORMS_REAL, FIXTURES, TED_R209
 
-TED = Path(__file__).parent / "fixtures" / "ted"
-SAMPLES = sorted(p for folder in ("eforms_real", "eforms_sdk_examples", "ted_xml_r209")
-                 for p in (TED / folder).glob("*.xml"))
+SAMPLES = sorted(p for folder in (EFORMS_REAL, FIXTURES / "ted" / "eforms_sdk_examples", TED_R209)
+                 for p in folder.glob("*.xml"))
 # Which samples a default crawl (--country FRA, awards and modifications) keeps: French buyers, result notices.
-# Read from the files themselves (SOURCES.md of tests/fixtures/ted), not from the code under test.
+# Read from the files themselves (their SOURCES.md), not from the code under test.
 FRENCH_RESULTS = {
     "eforms_can_156-2025_FRA_transcribed.xml", "can_24_FRA_comments.xml", "can_24_minimal.xml", "can_81_FRA.xml",
     "008298-2021.xml", "18-412273-001-EXP.xml", "19-318420-001-EXP.xml", "21-149886-001-EXP.xml",

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-from pathlib import Path
 
 import pytest
+from samples import EFORMS_REAL, TED_R209
 from ted_packages_server import SAMPLES, build_package
 
+from soustrace.parsers.ted.package import ArchiveError, Member, NoticeFilter, iter_members, peek
 from soustrace.spiders.politeness import SlidingWindow
 from soustrace.spiders.ted.calendar import CalendarError, Issue, package_units, parse_release_calendar
-from soustrace.spiders.ted.members import ArchiveError, Member, NoticeFilter, iter_members, peek
-
-TED = Path(__file__).parents[1] / "fixtures" / "ted"
 
 
 def test_calendar_columns_are_found_by_content_whatever_the_header_and_separator() -> None:
@@ -63,9 +61,9 @@ def test_member_names_give_the_api_spelling_of_publication_numbers() -> None:
 
 
 def test_filters_read_both_formats_and_keep_what_they_cannot_read() -> None:
-    french_award = peek((TED / "eforms_real" / "eforms_can_156-2025_FRA_transcribed.xml").read_bytes())
-    french_call = peek((TED / "eforms_real" / "eforms_cn_2024-OJS044-00129266_FRA.xml").read_bytes())
-    uk_legacy = peek((TED / "ted_xml_r209" / "21-000061-001-EXP.xml").read_bytes())  # ISO_COUNTRY "UK"
+    french_award = peek((EFORMS_REAL / "eforms_can_156-2025_FRA_transcribed.xml").read_bytes())
+    french_call = peek((EFORMS_REAL / "eforms_cn_2024-OJS044-00129266_FRA.xml").read_bytes())
+    uk_legacy = peek((TED_R209 / "21-000061-001-EXP.xml").read_bytes())  # ISO_COUNTRY "UK"
     assert (french_award.kind, french_award.countries, french_award.publication_number) == (
         "award", {"FR"}, "156-2025")
     assert (uk_legacy.kind, uk_legacy.countries, uk_legacy.root) == ("award", {"GB"}, "TED_EXPORT")

@@ -1,7 +1,7 @@
 """TED by daily packages: release calendar -> OJ S issues -> one tar.gz per issue -> every notice in it.
 
 Domain: every TED notice (all countries, all types) of a publication day is in that day's package; the
-`country` and `kinds` arguments filter after a cheap look at each notice (`members.peek`).
+`country` and `kinds` arguments filter after a cheap look at each notice (`parsers.ted.package.peek`).
 Date field: the OJ S publication date of the issue, both ends inclusive.
 Route (sources.md "Daily and monthly packages"): `{TED_WEB_URL}/en/release-calendar/-/download/file/CSV/{year}`
 gives the issues; `{TED_WEB_URL}/packages/daily/{yyyynnnnn}` each package, downloaded to an on-disk cache
@@ -31,11 +31,11 @@ from typing import Any
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from soustrace.pipelines.eforms_values import ISO3_TO_ISO2
+from soustrace.parsers.eforms.values import ISO3_TO_ISO2
+from soustrace.parsers.ted.package import ArchiveError, NoticeFilter, iter_members, peek
 from soustrace.pipelines.windows import WindowState
 from soustrace.spiders.base import SpiderArgumentError, WindowedSpider
 from soustrace.spiders.ted.calendar import CalendarError, Issue, calendar_url, package_units, parse_release_calendar
-from soustrace.spiders.ted.members import ArchiveError, NoticeFilter, iter_members, peek
 
 RESULT_KINDS = "award,modification"
 KNOWN_KINDS = {"award", "modification", "call", "planning", "rectification", "other"}

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from soustrace.pipelines.eforms import NS, is_eforms_root, notice_kind
-from soustrace.pipelines.eforms_values import iso2_country, normalise_publication_number
-from soustrace.pipelines.safe_xml import parse_xml
-from soustrace.pipelines.ted_xml import _Ctx, _form_name, _kind, _pick_form, is_ted_export_root
+from soustrace.parsers.eforms.doc import NS
+from soustrace.parsers.eforms.notice import is_eforms_root, notice_kind
+from soustrace.parsers.eforms.values import iso2_country, normalise_publication_number
+from soustrace.parsers.ted.export import _Ctx, _form_name, _kind, _pick_form, is_ted_export_root
+from soustrace.parsers.xml import parse_xml
 from soustrace.records import ParseError
 
 _MEMBER = re.compile(r"(?:^|/)0*(\d+)_(\d{4})\.xml$", re.IGNORECASE)
