@@ -34,6 +34,11 @@ TED_REQUESTS_PER_MINUTE = 700
 TED_NOTICE_DOWNLOADS_PER_6_MINUTES = 600
 # Downloads of one package (first try, WAF challenges, cut transfers resumed, 404s of announced issues).
 TED_PACKAGE_ATTEMPTS = 6
+# Packages come in Range requests of this many bytes (a daily one is ~12 MiB, a monthly one ~20 times that):
+# Scrapy keeps a response whole in memory, a chunk is all it holds. 0: one request per package.
+TED_PACKAGE_CHUNK = 16 * 2**20
+# Whole past months of the range through their monthly package (one download instead of ~20).
+TED_MONTHLY_PACKAGES = True
 DECP_API_URL = "https://www.data.gouv.fr"
 DECP_DATASET = "5cd57bf68b4c4179299eb0e9"
 DECP_CACHE_DIR = os.environ.get("SOUSTRACE_CACHE_DIR")  # default ~/.cache/soustrace/decp

@@ -36,6 +36,7 @@ FRENCH_RESULTS = {
     "008298-2021.xml", "18-412273-001-EXP.xml", "19-318420-001-EXP.xml", "21-149886-001-EXP.xml",
 }
 _DAILY = re.compile(r"^/packages/daily/(\d{9})$")
+_MONTHLY = re.compile(r"^/packages/monthly/(\d{4})-(\d{1,2})$")
 _CALENDAR = re.compile(r"^/en/release-calendar/-/download/file/CSV/(\d{4})$")
 
 
@@ -97,8 +98,12 @@ def month_of_issues(year: int, month: int, per_issue: int, *, first_number: int 
 class TedPackages:
     """The handler: mount it at the root of a `ReplayServer` and point `TED_WEB_URL` at `server.url`."""
 
-    def __init__(self, issues: list[FakeIssue], announced: list[tuple[int, dt.date]] = ()) -> None:
+    def __init__(self, issues: list[FakeIssue], announced: list[tuple[int, dt.date]] = (), *,
+                 monthly: bool = False) -> None:
         self.issues = {issue.unit: issue for issue in issues}
+        self.monthly = monthly  # serve /packages/monthly/{yyyy}-{m} (else 404, as before the 5th working day)
+        self._months: dict[str, bytes] = {}
+        self.left_out_of_monthly: set[str] = set()  # daily units the monthly package lacks
         self.announced = list(announced)  # calendar rows for issues the server does not hold (404)
         self.cut: dict[str, int] = {}  # unit -> how many answers to cut short
         self.corrupt: dict[str, int] = {}  # unit -> how many complete answers of a truncated gzip
@@ -114,32 +119,63 @@ class TedPackages:
     def __call__(self, req: ReplayRequest) -> Reply:
         if match := _CALENDAR.match(req.path):
             return Reply(200, self.calendar(int(match.group(1))), {"Content-Type": "text/csv"})
-        match = _DAILY.match(req.path)
-        issue = self.issues.get(match.group(1)) if match else None
-        if issue is None:
+        unit, body = self.package(req.path)
+        if body is None:
             return Reply(404, b"<html>Not found</html>", {"Content-Type": "text/html"})
-        body = issue.body
-        headers = {"Content-Type": "application/gzip",
-                   "Content-Disposition": f'attachment; filename="{issue.unit}.tar.gz"'}
-        start = _range_start(req.headers) if self.honour_range else 0
-        status = 200
-        if start:
-            status = 206
-            headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
-        sent = body[start:]
-        if self.cut.get(issue.unit, 0) > 0:
-            self.cut[issue.unit] -= 1
+        headers = {"Content-Type": "application/gzip", "Content-Disposition": f'attachment; filename="{unit}.tar.gz"'}
+        start, end = _range(req.headers) if self.honour_range else (None, None)
+        status, sent = 200, body
+        if start is not None:
+            if start >= len(body):
+                return Reply(416, b"", {"Content-Range": f"bytes */{len(body)}"})
+            end = min(len(body) - 1, end if end is not None else len(body) - 1)
+            status, sent = 206, body[start : end + 1]
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+        if self.cut.get(unit, 0) > 0:
+            self.cut[unit] -= 1
             return Reply(status, sent[: len(sent) // 2], headers, length=len(sent))
-        if self.corrupt.get(issue.unit, 0) > 0 and not start:
-            self.corrupt[issue.unit] -= 1
+        if self.corrupt.get(unit, 0) > 0 and not start:
+            self.corrupt[unit] -= 1
             return Reply(200, body[: len(body) * 2 // 3], headers)
         return Reply(status, sent, headers)
 
+    def package(self, path: str) -> tuple[str, bytes | None]:
+        """(unit, tar.gz) of a daily or monthly package path; None for what the server does not hold."""
+        if match := _DAILY.match(path):
+            issue = self.issues.get(match.group(1))
+            return match.group(1), issue.body if issue else None
+        match = _MONTHLY.match(path)
+        if not match or not self.monthly:
+            return path, None
+        unit = f"{match.group(1)}-{int(match.group(2))}"
+        dailies = [i for i in self.issues.values()
+                   if f"{i.date.year}-{i.date.month}" == unit and i.unit not in self.left_out_of_monthly]
+        if not dailies:
+            return unit, None
+        if unit not in self._months:
+            dailies.sort(key=lambda i: i.unit)
+            self._months[unit] = build_monthly([(f"{i.unit}.tar.gz", i.body) for i in dailies])
+        return unit, self._months[unit]
 
-def _range_start(headers: dict[str, str]) -> int:
+
+def build_monthly(dailies: list[tuple[str, bytes]]) -> bytes:
+    """A monthly package: a tar.gz holding the month's daily tar.gz files (their names are not documented)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, body in dailies:
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    return out.getvalue()
+
+
+def _range(headers: dict[str, str]) -> tuple[int | None, int | None]:
+    """(first, last) byte of `Range: bytes=first-[last]`; (None, None) without one."""
     value = next((v for k, v in headers.items() if k.lower() == "range"), "")
-    match = re.match(r"bytes=(\d+)-$", value.strip())
-    return int(match.group(1)) if match else 0
+    match = re.match(r"bytes=(\d+)-(\d*)$", value.strip())
+    if not match:
+        return None, None
+    return int(match.group(1)), (int(match.group(2)) if match.group(2) else None)
 
 
 def waf_challenge() -> Reply:

@@ -20,7 +20,7 @@ def crawl(db_url: str, server: ReplayServer, cache: Path, start: str, end: str, 
 
 
 def package_requests(server: ReplayServer) -> list[tuple[str, int]]:
-    return [(path, status) for _, path, status in server.log if path.startswith("/packages/daily/")]
+    return [(path, status) for _, path, status in server.log if path.startswith("/packages/")]
 
 
 def stored_ids(engine) -> list[str]:
@@ -55,14 +55,19 @@ def test_a_month_with_waf_cuts_corruption_429_503_stores_every_notice_twice_with
         assert any(status == 206 for _, status in requests), "a cut download is resumed with a Range request"
         assert all(f.times == 0 for f in server.faults) and not any(fake.cut.values())
         assert not any(fake.corrupt.values())
-        # Again, from an empty cache and with new faults: every package downloaded again, nothing doubled.
-        server.faults.append(Fault(waf_challenge(), times=1, path_contains=units[7]))
-        fake.cut[units[8]] = 1
+        assert "/packages/monthly/2024-1" in {path for path, _ in requests}  # tried first: 404, so the dailies
+        # Again, from an empty cache, now that the monthly package is out: the month in one archive, fetched
+        # in 64 KiB Range chunks, with a WAF challenge and a cut transfer; nothing stored twice.
+        fake.monthly = True
+        server.faults.append(Fault(waf_challenge(), times=1, path_contains="/monthly/"))
+        fake.cut["2024-1"] = 1
         again = crawl(db_url, server, tmp_path / "cache2", "2024-01-01", "2024-01-31", "--country", "ALL",
-                      "--kinds", "ALL")
+                      "--kinds", "ALL", "-s", f"TED_PACKAGE_CHUNK={64 * 1024}")
         assert again.returncode == 0, again.stderr[-3000:]
         assert crawl_summary(again)["stored"] == len(every)
-        assert len(package_requests(server)) > len(requests) + len(units)
+        second = package_requests(server)[len(requests):]
+        assert {path for path, _ in second} == {"/packages/monthly/2024-1"}
+        assert len(second) > 10 and fake.cut["2024-1"] == 0
     assert db_stats(engine)["notices"] == {"ted": len(every)}
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Reject)) == 0
@@ -128,3 +133,23 @@ def test_no_calendar_fails_the_range_and_resume_splits_it_into_packages(engine, 
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         assert crawl_summary(resumed)["windows"] == 2
     assert len(stored_ids(engine)) == 6
+
+
+def test_an_issue_missing_from_the_monthly_package_fails_its_day_and_resume_takes_the_daily(
+        engine, db_url, tmp_path) -> None:
+    issues = month_of_issues(2024, 5, 2)
+    fake = TedPackages(issues, monthly=True)
+    fake.left_out_of_monthly.add(issues[4].unit)
+    with ReplayServer() as server:
+        server.mount("", fake)
+        proc = crawl(db_url, server, tmp_path / "cache", "2024-05-01", "2024-05-31", "--country", "ALL",
+                     "--kinds", "ALL")
+        assert proc.returncode == 1
+        assert f"{issues[4].date}..{issues[4].date}: failed" in proc.stderr and "holds no daily package" in proc.stderr
+        assert len(stored_ids(engine)) == 2 * (len(issues) - 1)
+        before = len(package_requests(server))
+        resumed = crawl(db_url, server, tmp_path / "cache", "2024-05-01", "2024-05-31", "--country", "ALL",
+                        "--kinds", "ALL", "--resume")
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert package_requests(server)[before:] == [(f"/packages/daily/{issues[4].unit}", 206)]
+    assert len(stored_ids(engine)) == 2 * len(issues)

@@ -12,12 +12,15 @@ and the buyer countries; the full parse happens later, in the item pipeline, onl
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import tarfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -29,6 +32,7 @@ from soustrace.parsers.xml import parse_xml
 from soustrace.records import ParseError
 
 _MEMBER = re.compile(r"(?:^|/)0*(\d+)_(\d{4})\.xml$", re.IGNORECASE)
+_FOLDER = re.compile(r"^(?:\./)?(\d{8})_\d+/")
 _EXT = "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/efext:EformsExtension"
 _BUYER_IDS = etree.XPath("cac:ContractingParty/cac:Party/cac:PartyIdentification/cbc:ID/text()", namespaces=NS)
 _COMPANIES = etree.XPath(f"{_EXT}/efac:Organizations/efac:Organization/efac:Company", namespaces=NS)
@@ -52,20 +56,74 @@ class Member:
         match = _MEMBER.search(self.name)
         return f"{int(match.group(1))}-{match.group(2)}" if match else None
 
+    @property
+    def issue_date(self) -> dt.date | None:
+        """The publication date its daily package's folder `{yyyymmdd}_{nnn}/` names."""
+        match = _FOLDER.match(self.name)
+        if not match:
+            return None
+        try:
+            return dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+        except ValueError:
+            return None
+
+
+def _stream(archive: tarfile.TarFile) -> Iterator[Member]:
+    for info in archive:
+        if not info.isfile():
+            continue
+        handle = archive.extractfile(info)
+        if handle is not None:
+            yield Member(info.name, handle.read())
+
 
 def iter_members(path: Path) -> Iterator[Member]:
-    """Every regular file of the package, in archive order, streamed from disk."""
+    """Every regular file of a daily package, in archive order, streamed from disk."""
     try:
         with tarfile.open(path, mode="r|gz") as archive:
-            for info in archive:
-                if not info.isfile():
-                    continue
-                handle = archive.extractfile(info)
-                if handle is None:
-                    continue
-                yield Member(info.name, handle.read())
+            yield from _stream(archive)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise ArchiveError(f"{path.name}: not a complete tar.gz ({type(exc).__name__}: {exc})") from exc
+
+
+def iter_monthly_members(path: Path) -> Iterator[Member]:
+    """Every notice of a monthly package (a tar.gz of daily tar.gz files), nested streams, one at a time.
+
+    Inner files are recognised as daily packages by their gzip magic, not by their names (undocumented);
+    each member keeps its daily folder in its name, so `issue_date` says which issue it belongs to.
+    """
+    try:
+        with tarfile.open(path, mode="r|gz") as outer:
+            for info in outer:
+                handle = outer.extractfile(info) if info.isfile() else None
+                if handle is None:
+                    continue
+                head = handle.read(2)
+                if head != b"\x1f\x8b":
+                    continue  # not a daily package (a listing or checksum file, if any)
+                with tarfile.open(fileobj=_Prefixed(head, handle), mode="r|gz") as daily:
+                    yield from _stream(daily)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise ArchiveError(f"{path.name}: not a complete monthly tar.gz ({type(exc).__name__}: {exc})") from exc
+
+
+class _Prefixed(io.RawIOBase):
+    """A read-only stream of `head` then the rest of `tail` (the bytes read to sniff the gzip magic)."""
+
+    def __init__(self, head: bytes, tail: IO[bytes]) -> None:
+        self.head, self.tail = head, tail
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.tail.read(size)
+        if size < 0:
+            out, self.head = self.head + self.tail.read(), b""
+            return out
+        out, self.head = self.head[:size], self.head[size:]
+        return out  # a short read: callers ask again
 
 
 @dataclass

@@ -1,21 +1,23 @@
-"""TED by daily packages: release calendar -> OJ S issues -> one tar.gz per issue -> every notice in it.
+"""TED by packages: release calendar -> OJ S issues -> daily (or monthly) tar.gz -> every notice in it.
 
 Domain: every TED notice (all countries, all types) of a publication day is in that day's package; the
 `country` and `kinds` arguments filter after a cheap look at each notice (`parsers.ted.package.peek`).
 Date field: the OJ S publication date of the issue, both ends inclusive.
 Route (sources.md "Daily and monthly packages"): `{TED_WEB_URL}/en/release-calendar/-/download/file/CSV/{year}`
 gives the issues; `{TED_WEB_URL}/packages/daily/{yyyynnnnn}` each package, downloaded to an on-disk cache
-keyed by issue (`TED_PACKAGE_CACHE_DIR`), resumed with a Range request after a cut transfer, re-fetched
-when the cached copy predates the package's final upload (09:30 CET on its day).
-Completeness: one ledger window per issue (its date); `expected` is the number of notices of the package
+keyed by issue (`TED_PACKAGE_CACHE_DIR`) in Range chunks (`download`), re-fetched when the cached copy
+predates the package's final upload (09:30 CET on its day). A whole month of the range that is over (its
+monthly package is out by the 5th working day after it) comes as one `/packages/monthly/{yyyy}-{m}`
+(a tar.gz of the daily ones; `TED_MONTHLY_PACKAGES`), its daily packages if the monthly one is not there.
+Completeness: one ledger window per issue (its date); `expected` is the number of notices of the issue
 that pass the filters, so the window is complete only when each of them is stored (a notice that cannot
 be parsed is stored raw with its reason in the reject table). A day the calendar announces no issue for
 gets a window expecting 0. A WAF challenge (202, empty body, `x-amzn-waf-action`), a cut or corrupt
 download, a 404 for an announced issue are retried with backoff (`TED_PACKAGE_ATTEMPTS`), 429/5xx by the
 retry middleware; then the window is failed (never "0 notices") and `--resume` fetches it again.
 Politeness: at most `TED_PACKAGE_CONCURRENCY` (3) packages in flight, `TED_REQUESTS_PER_MINUTE` (700).
-Memory: Scrapy holds one package's compressed bytes while it arrives; the notices are then streamed from
-the file on disk, one at a time.
+Memory: Scrapy holds one chunk (`TED_PACKAGE_CHUNK`) of a package at a time; the notices are then streamed
+from the file on disk, one at a time.
 Spider arguments: from_date, until_date (YYYY-MM-DD); country: FRA (default), ALL or "FRA,BEL";
 kinds: award,modification (default, the result notices the API route asks for) or ALL; resume.
 """
@@ -32,14 +34,14 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from soustrace.parsers.eforms.values import ISO3_TO_ISO2
-from soustrace.parsers.ted.package import ArchiveError, NoticeFilter, iter_members, peek
+from soustrace.parsers.ted.package import ArchiveError, Member, NoticeFilter, iter_members, iter_monthly_members, peek
 from soustrace.pipelines.windows import WindowState
 from soustrace.spiders.base import SpiderArgumentError, WindowedSpider
 from soustrace.spiders.ted.calendar import CalendarError, Issue, calendar_url, package_units, parse_release_calendar
+from soustrace.spiders.ted.download import Package, answer_problem, save_answer
 
 RESULT_KINDS = "award,modification"
 KNOWN_KINDS = {"award", "modification", "call", "planning", "rectification", "other"}
-FINAL_UTC = dt.time(8, 30)  # 09:30 CET: a package fetched before that on its day may still grow
 
 
 def country_codes(country: str) -> list[str]:
@@ -68,10 +70,11 @@ class TedPackagesSpider(WindowedSpider):
         if set(self.kinds) - KNOWN_KINDS:
             raise SpiderArgumentError(f"kinds={kinds!r}: use ALL or a list of {', '.join(sorted(KNOWN_KINDS))}")
         self.filter = NoticeFilter(frozenset(ISO3_TO_ISO2[c] for c in self.countries), frozenset(self.kinds))
-        self.queue: deque[tuple[WindowState, Issue]] = deque()
+        self.queue: deque[Package] = deque()
         self.active = 0
         self.todo: list[tuple[dt.date, dt.date]] = []
-        self.planned: set[dt.date] = set()
+        self.day_states: dict[dt.date, WindowState] = {}
+        self.days_seen: dict[str, set[dt.date]] = {}  # monthly unit -> days its archive held
 
     @property
     def params(self) -> str:
@@ -111,7 +114,7 @@ class TedPackagesSpider(WindowedSpider):
 
     def parse_calendar(self, response: Response) -> Iterator[Any]:
         year, attempt = response.meta["year"], response.meta["attempt"]
-        problem = self.answer_problem(response)
+        problem = answer_problem(response)
         if problem is None:
             try:
                 issues = parse_release_calendar(response.body, year)
@@ -145,7 +148,8 @@ class TedPackagesSpider(WindowedSpider):
         self.page_failed(state, f"release calendar {year} unavailable: {why}")
 
     def plan_year(self, year: int, issues: list[Issue]) -> None:
-        """One window per issue of the range in this year; days without an issue get one expecting 0."""
+        """One window per day of the range in this year (an issue's, or expecting 0), then their packages."""
+        wanted: list[Issue] = []
         for lo, hi in self.year_spans(year):
             if lo != hi:  # a window left by a failed calendar: now split into its packages
                 state = self.ledger.open(self.source, lo, hi, self.params)
@@ -153,154 +157,161 @@ class TedPackagesSpider(WindowedSpider):
                 self.windows[state.id] = state
             by_date = {issue.date: issue for issue in package_units(lo, hi, issues)}
             for day in days(lo, hi):
-                if day in self.planned:
+                if day in self.day_states:
                     continue
-                self.planned.add(day)
-                state = self.open_day(day)
+                state = self.day_states[day] = self.ledger.open(self.source, day, day, self.params)
+                self.windows[state.id] = state
                 if day in by_date:
-                    self.queue.append((state, by_date[day]))
+                    wanted.append(by_date[day])
                 else:
                     state.expected = 0
+        self.queue.extend(self.packages(year, wanted, issues))
 
-    def open_day(self, day: dt.date) -> WindowState:
-        state = self.ledger.open(self.source, day, day, self.params)
-        self.windows[state.id] = state
-        return state
+    def packages(self, year: int, wanted: list[Issue], calendar: list[Issue]) -> Iterator[Package]:
+        """Monthly packages for the whole, published months (backfill), daily ones for the rest."""
+        for month in sorted({issue.date.month for issue in wanted}):
+            mine = [i for i in wanted if i.date.month == month]
+            if self.whole_month(year, month, mine, calendar):
+                yield Package.month(year, month, mine, self.web_url, self.cache_dir)
+            else:
+                yield from (Package.daily(issue, self.web_url, self.cache_dir) for issue in mine)
+
+    def whole_month(self, year: int, month: int, mine: list[Issue], calendar: list[Issue]) -> bool:
+        """Every day of the month planned in this run, its monthly package out (by the 5th working day)."""
+        if not self.settings.getbool("TED_MONTHLY_PACKAGES", True) or len(mine) < 2:
+            return False
+        first = dt.date(year, month, 1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        if dt.datetime.now(dt.UTC).date() < following + dt.timedelta(days=10):
+            return False
+        all_days = set(days(first, following - dt.timedelta(days=1)))
+        return all_days <= set(self.day_states) and len(mine) == sum(1 for i in calendar if i.date in all_days)
 
     # -- packages -------------------------------------------------------------------------------------------
 
     def next_packages(self) -> Iterator[Request]:
         limit = max(1, self.settings.getint("TED_PACKAGE_CONCURRENCY", 3))
         while self.queue and self.active < limit:
-            state, issue = self.queue.popleft()
+            package = self.queue.popleft()
             self.active += 1
-            yield self.package_request(state, issue, 0)
+            yield self.package_request(package, 0)
 
     def package_done(self) -> Iterator[Request]:
         self.active -= 1
         yield from self.next_packages()
 
-    def cache_path(self, issue: Issue) -> Path:
-        return self.cache_dir / str(issue.year) / f"{issue.unit}.tar.gz"
+    def states_of(self, package: Package) -> list[WindowState]:
+        return [self.day_states[issue.date] for issue in package.issues]
 
-    def is_final(self, path: Path, issue: Issue) -> bool:
-        """A cached package is final unless it was fetched before 09:30 CET on its publication day."""
-        if not path.exists():
-            return False
-        fetched = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        return fetched >= dt.datetime.combine(issue.date, FINAL_UTC, dt.UTC)
-
-    def package_request(self, state: WindowState, issue: Issue, attempt: int) -> Request:
-        path = self.cache_path(issue)
-        meta = self.meta(window_id=state.id, issue=issue, attempt=attempt)
-        if self.is_final(path, issue):
+    def package_request(self, package: Package, attempt: int, *, backoff: bool = True) -> Request:
+        meta = self.meta(package=package, attempt=attempt)
+        if package.is_final():
             return Request("data:,cached", callback=self.parse_cached, meta=meta, dont_filter=True)
-        part = path.with_name(path.name + ".part")
-        offset = part.stat().st_size if part.exists() else 0
+        offset, headers = package.range_header(self.settings.getint("TED_PACKAGE_CHUNK", 0))
         meta.update(offset=offset, download_fail_on_dataloss=False,
-                    backoff_delay=self.backoff(attempt - 1) if attempt else 0)
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
-        return Request(issue.url(self.web_url), headers=headers, callback=self.parse_package,
-                       errback=self.package_errback, meta=meta, dont_filter=True)
-
-    def answer_problem(self, response: Response) -> str | None:
-        """Why an answer is not the file asked for (the WAF challenge is a 202 with an empty body)."""
-        if response.headers.get(b"x-amzn-waf-action"):
-            return f"WAF {response.headers.get(b'x-amzn-waf-action', b'').decode()} (HTTP {response.status})"
-        if response.status == 404:
-            return "HTTP 404"
-        if response.status not in (200, 206):
-            return f"HTTP {response.status} instead of the file"
-        if not response.body:
-            return f"HTTP {response.status} with an empty body (WAF challenge?)"
-        return None
+                    backoff_delay=self.backoff(attempt - 1) if attempt and backoff else 0)
+        return Request(package.url, headers=headers, callback=self.parse_package, errback=self.package_errback,
+                       meta=meta, dont_filter=True)
 
     def parse_package(self, response: Response) -> Iterator[Any]:
-        state, issue = self.windows[response.meta["window_id"]], response.meta["issue"]
-        attempt = response.meta["attempt"]
-        problem = self.answer_problem(response)
+        package, attempt = response.meta["package"], response.meta["attempt"]
+        problem = answer_problem(response)
+        if problem == "HTTP 404" and package.monthly:
+            yield from self.fall_back_to_daily(package, "not published (404)")
+            return
         if problem == "HTTP 404":
+            issue = package.issues[0]
             problem = f"HTTP 404 although the release calendar announces issue {issue.number} on {issue.date}"
+        if response.status == 416 and package.part.exists():
+            problem, whole = None, True  # the part already holds every byte: the archive check decides
+        elif problem is None:
+            problem, whole = save_answer(package, response, response.meta.get("offset", 0),
+                                         self.settings.getint("TED_PACKAGE_CHUNK", 0))
         if problem:
-            yield from self.retry_package(state, issue, attempt, problem)
+            yield from self.retry_package(package, attempt, problem)
             return
-        path = self.cache_path(issue)
-        part = path.with_name(path.name + ".part")
-        part.parent.mkdir(parents=True, exist_ok=True)
-        offset = response.meta.get("offset", 0)
-        if response.status == 206:
-            start = _range_start(response.headers.get(b"Content-Range"))
-            if start != offset:
-                part.unlink(missing_ok=True)
-                yield from self.retry_package(state, issue, attempt, f"range answer starts at {start}, not {offset}")
-                return
-            with part.open("ab") as out:
-                out.write(response.body)
-        else:  # 200: the whole file (also the answer of a server that ignores Range)
-            part.write_bytes(response.body)
-        if "dataloss" in response.flags:
-            got = part.stat().st_size
-            yield from self.retry_package(state, issue, attempt, f"download cut after {got} bytes; resuming from there")
+        if not whole:  # the next chunk: progress, not a retry
+            yield self.package_request(package, attempt, backoff=False)
             return
-        part.replace(path)
-        yield from self.read_package(state, issue, path, attempt)
+        package.part.replace(package.path)
+        yield from self.read_package(package, attempt)
 
     def parse_cached(self, response: Response) -> Iterator[Any]:
-        state, issue = self.windows[response.meta["window_id"]], response.meta["issue"]
-        yield from self.read_package(state, issue, self.cache_path(issue), response.meta["attempt"])
+        yield from self.read_package(response.meta["package"], response.meta["attempt"])
 
-    def read_package(self, state: WindowState, issue: Issue, path: Path, attempt: int) -> Iterator[Any]:
-        kept: set[str] = set()
-        members = 0
+    def read_package(self, package: Package, attempt: int) -> Iterator[Any]:
+        """Hand every kept notice to the pipelines; the expected count of each issue once the archive is whole."""
+        kept: dict[dt.date, set[str]] = {issue.date: set() for issue in package.issues}
+        seen: set[dt.date | None] = set()
+        files = 0
+        members = iter_monthly_members(package.path) if package.monthly else iter_members(package.path)
         try:
-            for member in iter_members(path):
-                members += 1
-                if not member.name.lower().endswith(".xml"):
-                    yield self.reject(state, f"{issue.unit}/{member.name}", "package member is not an XML notice")
-                    continue
-                found = peek(member.raw)
-                if not self.filter.keeps(found):
-                    continue
-                pubno = member.publication_number or (found.publication_number if found else None)
-                if pubno is None:
-                    yield self.reject(state, f"{issue.unit}/{member.name}",
-                                      "member name is not a publication number and the XML gives none",
-                                      excerpt=member.raw[:300].decode("utf-8", "replace"))
-                    continue
-                kept.add(pubno)
-                if pubno in state.ids:
-                    continue  # read again after a corrupt copy: already handed to the store
-                item = self.record(state, pubno, member.raw, url=f"{self.web_url}/en/notice/{pubno}/xml",
-                                   content_type="application/xml")
-                if item is not None:
-                    yield item
+            for member in members:
+                files += 1
+                day = member.issue_date if package.monthly else package.issues[0].date
+                seen.add(day)
+                if day in kept:  # else: an issue of the monthly package this crawl does not need
+                    yield from self.read_member(self.day_states[day], package, member, kept[day])
         except ArchiveError as exc:
-            path.unlink(missing_ok=True)
-            yield from self.retry_package(state, issue, attempt, str(exc))
+            package.path.unlink(missing_ok=True)
+            yield from self.retry_package(package, attempt, str(exc))
             return
-        if members == 0:
-            path.unlink(missing_ok=True)
-            yield from self.retry_package(state, issue, attempt, "the package holds no file at all")
+        if files == 0:
+            package.path.unlink(missing_ok=True)
+            yield from self.retry_package(package, attempt, "the package holds no file at all")
             return
-        state.expected = len(kept)
-        self.logger.info("%s: issue %s, %d files, %d kept by the filters", state.label, issue.unit, members,
-                         len(kept))
+        for issue in package.issues:
+            state = self.day_states[issue.date]
+            if issue.date in seen:
+                state.expected = len(kept[issue.date])
+            else:  # on resume this day is no whole month any more: its daily package is fetched
+                self.page_failed(state, f"{package.label} holds no daily package for issue {issue.number}")
+        self.logger.info("%s: %d files, %d kept by the filters", package.label, files,
+                         sum(len(v) for v in kept.values()))
         yield from self.package_done()
 
-    def retry_package(self, state: WindowState, issue: Issue, attempt: int, why: str) -> Iterator[Request]:
+    def read_member(self, state: WindowState, package: Package, member: Member, kept: set[str]) -> Iterator[Any]:
+        if not member.name.lower().endswith(".xml"):
+            yield self.reject(state, f"{package.unit}/{member.name}", "package member is not an XML notice")
+            return
+        found = peek(member.raw)
+        if not self.filter.keeps(found):
+            return
+        pubno = member.publication_number or (found.publication_number if found else None)
+        if pubno is None:
+            yield self.reject(state, f"{package.unit}/{member.name}",
+                              "member name is not a publication number and the XML gives none",
+                              excerpt=member.raw[:300].decode("utf-8", "replace"))
+            return
+        kept.add(pubno)
+        if pubno in state.ids:
+            return  # read again after a corrupt copy: already handed to the store
+        item = self.record(state, pubno, member.raw, url=f"{self.web_url}/en/notice/{pubno}/xml",
+                           content_type="application/xml")
+        if item is not None:
+            yield item
+
+    def fall_back_to_daily(self, package: Package, why: str) -> Iterator[Request]:
+        self.logger.info("%s %s: its daily packages instead", package.label, why)
+        self.queue.extendleft(reversed([Package.daily(i, self.web_url, self.cache_dir) for i in package.issues]))
+        yield from self.package_done()
+
+    def retry_package(self, package: Package, attempt: int, why: str) -> Iterator[Request]:
         attempts = self.settings.getint("TED_PACKAGE_ATTEMPTS", 6)
         if attempt + 1 < attempts:
-            self.logger.warning("%s: package %s: %s; retrying", state.label, issue.unit, why)
-            yield self.package_request(state, issue, attempt + 1)
+            self.logger.warning("%s: %s; retrying", package.label, why)
+            yield self.package_request(package, attempt + 1)
             return
-        self.page_failed(state, f"package {issue.unit} ({issue.date}): {why} (after {attempts} attempts)")
+        self.fail_package(package, f"{why} (after {attempts} attempts)")
         yield from self.package_done()
 
+    def fail_package(self, package: Package, why: str) -> None:
+        for state in self.states_of(package):
+            self.page_failed(state, f"{package.label}: {why}")
+
     def package_errback(self, failure: Failure) -> Iterator[Request]:
-        request = failure.request  # type: ignore[attr-defined]
-        state = self.windows[request.meta["window_id"]]
-        self.page_failed(state, f"package {request.meta['issue'].unit}: {self.failure_text(failure)} "
-                                "(after retries)")
+        package = failure.request.meta["package"]  # type: ignore[attr-defined]
+        self.fail_package(package, f"{self.failure_text(failure)} (after retries)")
         yield from self.package_done()
 
     @staticmethod
@@ -308,13 +319,3 @@ class TedPackagesSpider(WindowedSpider):
         response: Response | None = getattr(failure.value, "response", None)
         return f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
 
-
-def _range_start(header: bytes | None) -> int | None:
-    """The first byte of a `Content-Range: bytes 100-199/200` answer."""
-    if not header:
-        return None
-    text = header.decode("latin-1").strip()
-    try:
-        return int(text.split()[1].split("-")[0])
-    except (IndexError, ValueError):
-        return None
