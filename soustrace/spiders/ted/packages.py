@@ -204,9 +204,10 @@ class TedPackagesSpider(WindowedSpider):
         return [self.day_states[issue.date] for issue in package.issues]
 
     def package_request(self, package: Package, attempt: int, *, backoff: bool = True) -> Request:
+        if package.is_final():  # no network: no quota either
+            return Request("data:,cached", callback=self.parse_cached, dont_filter=True,
+                           meta={"package": package, "attempt": attempt})
         meta = self.meta(package=package, attempt=attempt)
-        if package.is_final():
-            return Request("data:,cached", callback=self.parse_cached, meta=meta, dont_filter=True)
         offset, headers = package.range_header(self.settings.getint("TED_PACKAGE_CHUNK", 0))
         meta.update(offset=offset, download_fail_on_dataloss=False,
                     backoff_delay=self.backoff(attempt - 1) if attempt and backoff else 0)
