@@ -5,8 +5,10 @@ are served under new publication numbers by the local fake of TED (tests/ted_pac
 daily packages of `--per-issue` notices each (TED publishes ~20 issues a month, ~3,000 notices each).
 End to end is `soustrace crawl ted --country ALL --kinds ALL` in a subprocess, as a user runs it, with TED's
 default politeness (3 packages at once, 700 requests/min): calendar, downloads, cache, member streaming,
-parse, store, ledger. The floor is the same packages read from the cache, each member lxml-parsed and its
-raw bytes inserted into SQLite, in this process.
+parse, store, ledger. "route only" is the same crawl from an empty cache with `--country MLT` (no sample
+is Maltese): calendar, downloads, streaming and the filters' look at every notice, nothing to store. The
+floor is the same packages read from the cache, each member lxml-parsed and its raw bytes inserted into
+SQLite, in this process.
 
     python benchmarks/bench_ted_packages.py [--issues 20] [--per-issue 250] [--db URL]
 """
@@ -73,25 +75,30 @@ def main() -> None:
         size = sum(len(i.body) for i in issues)
         print(f"packages built in {time.perf_counter() - built:.1f}s, {size / 2**20:.1f} MiB compressed")
         db = args.db or f"sqlite:///{tmp}/ted.db"
-        cache = Path(tmp) / "cache"
         with ReplayServer() as server:
             server.mount("", fake)
-            began = time.perf_counter()
-            proc = run_soustrace(db, "crawl", "ted", "--from", str(first), "--to", str(last), "--country", "ALL",
-                                 "--kinds", "ALL", "-s", f"TED_WEB_URL={server.url}",
-                                 "-s", f"TED_PACKAGE_CACHE_DIR={cache}", *FAST_CRAWL, "-s", "LOG_LEVEL=WARNING",
-                                 "-s", "TED_PACKAGE_CONCURRENCY=3", "-s", "TED_REQUESTS_PER_MINUTE=700",
-                                 timeout=7200)
-            elapsed = time.perf_counter() - began
-        if proc.returncode:
-            raise SystemExit(proc.stderr[-3000:])
-        summary = crawl_summary(proc)
+
+            def crawl(cache: Path, *extra: str) -> tuple[float, dict]:
+                began = time.perf_counter()
+                proc = run_soustrace(db, "crawl", "ted", "--from", str(first), "--to", str(last), *extra,
+                                     "-s", f"TED_WEB_URL={server.url}", "-s", f"TED_PACKAGE_CACHE_DIR={cache}",
+                                     *FAST_CRAWL, "-s", "LOG_LEVEL=WARNING", "-s", "TED_PACKAGE_CONCURRENCY=3",
+                                     "-s", "TED_REQUESTS_PER_MINUTE=700", timeout=7200)
+                if proc.returncode:
+                    raise SystemExit(proc.stderr[-3000:])
+                return time.perf_counter() - began, crawl_summary(proc)
+
+            route_s, _ = crawl(Path(tmp) / "cache-route", "--country", "MLT", "--kinds", "ALL")
+            cache = Path(tmp) / "cache"
+            elapsed, summary = crawl(cache, "--country", "ALL", "--kinds", "ALL")
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         count, floor_s = floor(cache, Path(tmp) / "floor.db")
         rate = summary["stored"] / elapsed
         print(json.dumps({
             "end_to_end": {"notices": summary["stored"], "expected": summary["expected"], "seconds": round(elapsed, 1),
                            "notices_per_s": round(rate, 1), "child_peak_rss_mb": round(rss, 1)},
+            "route only (download + stream + filter look, nothing kept)": {
+                "notices": total, "seconds": round(route_s, 1), "notices_per_s": round(total / route_s, 1)},
             "floor (stream + lxml parse + raw SQLite insert)": {"notices": count, "seconds": round(floor_s, 2),
                                                                "notices_per_s": round(count / floor_s, 1)},
             "end_to_end_vs_floor": round((count / floor_s) / rate, 1),
