@@ -7,10 +7,11 @@ import gzip
 
 import pytest
 from samples import EFORMS_REAL, TED_R209
+from scrapy import Request
 from ted_packages_server import SAMPLES, build_package
 
 from soustrace.parsers.ted.package import ArchiveError, Member, NoticeFilter, iter_members, peek
-from soustrace.spiders.politeness import SlidingWindow
+from soustrace.spiders.politeness import PolitenessMiddleware, SlidingWindow
 from soustrace.spiders.ted.calendar import CalendarError, Issue, package_units, parse_release_calendar
 
 
@@ -81,3 +82,15 @@ def test_sliding_window_grants_at_most_limit_per_period() -> None:
     now[0] = 130.0
     assert window.reserve() == 30  # the 5th: the 2nd leaves at 160
     assert window.reserve(after=100) == 100  # a backoff longer than the quota's wait
+
+
+def test_requests_wait_for_every_quota_they_count_against_and_for_their_backoff() -> None:
+    middleware = PolitenessMiddleware(crawler=None)  # type: ignore[arg-type]
+    notice = {"rate_limits": [("ted-web", 700, 60), ("ted-notice", 2, 360)]}
+    assert middleware.delay_for(Request("https://ted.example/1", meta=dict(notice))) == 0
+    assert middleware.delay_for(Request("https://ted.example/2", meta=dict(notice))) == 0
+    third = middleware.delay_for(Request("https://ted.example/3", meta=dict(notice)))
+    assert 359 < third <= 360  # the 6-minute quota, not the per-minute one, holds it
+    assert middleware.delay_for(Request("https://ted.example/p", meta={"backoff_delay": 4})) == 4
+    unlimited = {"rate_limits": [("ted-notice", 0, 360)]}  # 0 lifts a quota (tests, local fakes)
+    assert middleware.delay_for(Request("https://ted.example/4", meta=unlimited)) == 0

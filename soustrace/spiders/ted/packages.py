@@ -74,7 +74,6 @@ class TedPackagesSpider(WindowedSpider):
         self.active = 0
         self.todo: list[tuple[dt.date, dt.date]] = []
         self.day_states: dict[dt.date, WindowState] = {}
-        self.days_seen: dict[str, set[dt.date]] = {}  # monthly unit -> days its archive held
 
     @property
     def params(self) -> str:
