@@ -153,3 +153,26 @@ def test_an_issue_missing_from_the_monthly_package_fails_its_day_and_resume_take
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         assert package_requests(server)[before:] == [(f"/packages/daily/{issues[4].unit}", 206)]
     assert len(stored_ids(engine)) == 2 * len(issues)
+
+
+def test_unreadable_members_are_stored_raw_with_their_reason_and_the_package_still_completes(
+        engine, db_url, tmp_path) -> None:
+    issue = month_of_issues(2024, 6, 3)[2]  # 5 June
+    odd = tmp_path / "odd.xml"
+    odd.write_bytes(b"<FORM_R208_LIKE><NOTICE/></FORM_R208_LIKE>")  # no TED root: the parser says why
+    readme = tmp_path / "readme.txt"
+    readme.write_bytes(b"not a notice")
+    issue.members += [("00999999_2024.xml", odd), ("readme.txt", readme)]
+    with ReplayServer() as server:
+        server.mount("", TedPackages([issue]))
+        proc = crawl(db_url, server, tmp_path / "cache", "2024-06-05", "2024-06-05", "--country", "ALL",
+                     "--kinds", "ALL")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert crawl_summary(proc)["expected"] == 4
+    with Session(engine) as s:
+        odd_notice = s.scalar(select(Notice).where(Notice.source_id == "999999-2024"))
+        assert odd_notice is not None and odd_notice.parse_status == "error"
+        reasons = {r.record_id: r.reason for r in s.scalars(select(Reject))}
+    assert "not a TED notice" in reasons["999999-2024"]
+    readme_id = f"{issue.unit}/{issue.date:%Y%m%d}_{issue.number:03d}/readme.txt"
+    assert reasons[readme_id].startswith("package member is not")

@@ -274,10 +274,12 @@ class TedPackagesSpider(WindowedSpider):
         if not member.name.lower().endswith(".xml"):
             yield self.reject(state, f"{package.unit}/{member.name}", "package member is not an XML notice")
             return
-        found = peek(member.raw)
-        if not self.filter.keeps(found):
-            return
-        pubno = member.publication_number or (found.publication_number if found else None)
+        pubno = member.publication_number
+        if self.filter.countries or self.filter.kinds or pubno is None:  # no filter: no look needed
+            found = peek(member.raw)
+            if not self.filter.keeps(found):
+                return
+            pubno = pubno or (found.publication_number if found else None)
         if pubno is None:
             yield self.reject(state, f"{package.unit}/{member.name}",
                               "member name is not a publication number and the XML gives none",
