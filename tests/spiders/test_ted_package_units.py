@@ -6,13 +6,20 @@ import datetime as dt
 import gzip
 
 import pytest
+from replay import Fault, ReplayServer
 from samples import EFORMS_REAL, TED_R209
 from scrapy import Request
-from ted_packages_server import SAMPLES, build_package
+from ted_packages_server import SAMPLES, TedPackages, build_package, month_of_issues, waf_challenge
 
 from soustrace.parsers.ted.package import ArchiveError, Member, NoticeFilter, iter_members, peek
 from soustrace.spiders.politeness import PolitenessMiddleware, SlidingWindow
-from soustrace.spiders.ted.calendar import CalendarError, Issue, package_units, parse_release_calendar
+from soustrace.spiders.ted.calendar import (
+    CalendarError,
+    Issue,
+    fetch_package_units,
+    package_units,
+    parse_release_calendar,
+)
 
 
 def test_calendar_columns_are_found_by_content_whatever_the_header_and_separator() -> None:
@@ -35,6 +42,19 @@ def test_package_units_are_the_issues_of_the_range_in_order() -> None:
     units = package_units(dt.date(2024, 1, 3), dt.date(2024, 1, 4), calendar)
     assert [u.unit for u in units] == ["202400002", "202400003"]
     assert units[0].url("https://ted.europa.eu/") == "https://ted.europa.eu/packages/daily/202400002"
+
+
+def test_fetch_package_units_reads_the_calendars_of_the_range_and_refuses_a_waf_answer() -> None:
+    """What a distributed crawl seeds its queue with: one unit per daily package of the range."""
+    with ReplayServer() as server:
+        server.mount("", TedPackages(month_of_issues(2023, 12, 1) + month_of_issues(2024, 1, 1)))
+        units = fetch_package_units(dt.date(2023, 12, 28), dt.date(2024, 1, 2), server.url)
+        assert [(u.unit, u.date) for u in units] == [
+            ("202300020", dt.date(2023, 12, 28)), ("202300021", dt.date(2023, 12, 29)),
+            ("202400001", dt.date(2024, 1, 1)), ("202400002", dt.date(2024, 1, 2))]
+        server.faults.append(Fault(waf_challenge(), path_contains="/release-calendar/"))
+        with pytest.raises(CalendarError, match="HTTP 202"):
+            fetch_package_units(dt.date(2024, 1, 1), dt.date(2024, 1, 2), server.url)
 
 
 def test_members_are_streamed_and_a_truncated_gzip_is_an_error(tmp_path) -> None:
