@@ -21,7 +21,7 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from soustrace.pipelines.windows import WindowLedger, WindowState
+from soustrace.pipelines.store.ledger import WindowLedger, WindowState
 
 
 class SpiderArgumentError(ValueError):

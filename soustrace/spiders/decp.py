@@ -24,7 +24,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import WindowedSpider
 
 DATASET = "5cd57bf68b4c4179299eb0e9"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from soustrace.models import Evidence, Notice, NoticeRevision, Organization, PartyRole, Reject, Relation
 from soustrace.pipelines.store import Store
+from soustrace.pipelines.store.batch import BatchWriter
 from soustrace.queries.stats import db_stats
 from soustrace.records import (
     ContractRecord,
@@ -119,39 +120,30 @@ def test_changed_payload_is_a_new_revision_not_an_overwrite(engine) -> None:
 
 def test_failed_batch_leaves_nothing_half_written(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash in the middle of a batch's transaction: nothing of that batch is visible afterwards."""
-    from soustrace.pipelines import store as store_mod
-
     calls = {"n": 0}
-    original = store_mod.Writer._contract
+    original = BatchWriter.contract_row
 
-    def crash_on_second(self, notice, crec, buyer):
+    def crash_on_second(job, crec, buyer_id):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 2:  # the notices, their payloads and organisations are written by then
             raise RuntimeError("simulated crash mid-batch")
-        return original(self, notice, crec, buyer)
+        return original(job, crec, buyer_id)
 
-    monkeypatch.setattr(store_mod.Writer, "_contract", crash_on_second)
-    try:
-        with Session(engine) as s, s.begin():
-            writer = store_mod.Writer(s)
-            writer.notice(notice_17_1028())
-            writer.notice(notice_17_1028(source_id="17-1028-bis"))
-    except RuntimeError:
-        pass
+    monkeypatch.setattr(BatchWriter, "contract_row", staticmethod(crash_on_second))
+    with pytest.raises(RuntimeError), Session(engine) as s, s.begin():
+        Store(engine, read_texts=False)._write(s, [notice_17_1028(), notice_17_1028(source_id="17-1028-bis")])
     assert counts(engine)["notices"] == {} and counts(engine)["organizations"] == 0
 
 
 def test_bad_record_is_quarantined_and_the_rest_is_stored(engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from soustrace.pipelines import store as store_mod
+    original = BatchWriter.contract_row
 
-    original = store_mod.Writer._contract
-
-    def fail_for_bis(self, notice, crec, buyer):
-        if notice.source_id == "17-1028-bis":
+    def fail_for_bis(job, crec, buyer_id):
+        if job.rec.source_id == "17-1028-bis":
             raise ValueError("amount out of range")
-        return original(self, notice, crec, buyer)
+        return original(job, crec, buyer_id)
 
-    monkeypatch.setattr(store_mod.Writer, "_contract", fail_for_bis)
+    monkeypatch.setattr(BatchWriter, "contract_row", staticmethod(fail_for_bis))
     stats = Store(engine, batch_size=10).add_all([notice_17_1028(), notice_17_1028(source_id="17-1028-bis")])
     assert stats.stored == 1 and stats.rejects == 1
     with Session(engine) as s:
