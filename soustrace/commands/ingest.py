@@ -16,8 +16,11 @@ from soustrace.commands.common import engine_from_ctx, err_console, is_quiet
 @click.option("--url", help="With an HTML file: the article's URL (the file is stored as a press document).")
 @click.option("--org", "about", help="With --url: the organisation the article is about (SIREN, id or name).")
 @click.option("--sirene", is_flag=True, help="The files are INSEE SIRENE StockUniteLegale (CSV/Parquet): name orgs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Parse processes feeding the one writer (default: the number of cores).")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: str | None, sirene: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: str | None, sirene: bool,
+           jobs: int | None) -> None:
     """Store local files: BOAMP/TED XML, BOAMP API JSON(L), DECP JSON/XML/CSV, SIRENE, press articles.
 
     \b
@@ -27,9 +30,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
       soustrace ingest --sirene StockUniteLegale_utf8.csv
       soustrace ingest article.html --url https://example.org/article --org "Bluenove"
     """
-    from soustrace.pipelines.ingest import expand, iter_file
-    from soustrace.pipelines.store import Store, StoreStats
-    from soustrace.records import ParseError
+    from soustrace.pipelines.ingest import default_jobs, expand, iter_records
+    from soustrace.pipelines.store import Store
 
     engine = engine_from_ctx(ctx)
     if sirene:
@@ -47,17 +49,25 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
             click.echo(json.dumps(result, ensure_ascii=False, default=str))
         return
     store = Store(engine)
-    total, failed = StoreStats(), 0
     files = list(expand(list(paths)))
+    failed: list[Path] = []
+
+    def file_error(path: Path, exc: Exception) -> None:
+        failed.append(path)
+        err_console.print(f"[red]error[/red] {path}: {exc}")
+
+    jobs = jobs or default_jobs()
     with Progress(disable=is_quiet(ctx), console=err_console, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(files))
-        for path in files:
-            try:
-                total.add(store.add_all(iter_file(path)))
-            except (ParseError, OSError, ValueError) as exc:
-                failed += 1
-                err_console.print(f"[red]error[/red] {path}: {exc}")
-            progress.advance(task)
-    click.echo(json.dumps({"files": len(files), "failed_files": failed, **total.as_dict()}))
+        task = progress.add_task("ingest", total=None)
+
+        def counted(records):  # type: ignore[no-untyped-def]
+            for n, record in enumerate(records, 1):
+                if n % 200 == 0:
+                    progress.update(task, completed=n)
+                yield record
+
+        # One stream over all files: batches span files; parsing runs in `jobs` processes.
+        total = store.add_all(counted(iter_records(files, file_error, jobs=min(jobs, max(1, len(files))))))
+    click.echo(json.dumps({"files": len(files), "failed_files": len(failed), **total.as_dict()}))
     if failed:
         ctx.exit(1)

@@ -8,13 +8,18 @@ naming the file; one bad file never stops the others.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from soustrace.pipelines.parse import parse_payload
 from soustrace.records import NoticeRecord, ParseError, RejectRecord
 
 Record = NoticeRecord | RejectRecord
+FileError = Callable[[Path, Exception], None]
+FILE_ERRORS = (ParseError, OSError, ValueError)
+FILES_PER_TASK = 25  # small files go to a parse process in groups: one round trip per group
 
 
 def sniff(path: Path) -> str:
@@ -117,3 +122,81 @@ def expand(paths: list[Path]) -> Iterator[Path]:
             )
         else:
             yield path
+
+
+def default_jobs() -> int:
+    """Parse processes by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def iter_records(paths: Iterable[Path], on_error: FileError, jobs: int = 1) -> Iterator[Record]:
+    """Every record of every file as one stream (so the store batches across files), in file order.
+
+    A file that cannot be read or recognised goes to `on_error` and the stream goes on. With `jobs` > 1,
+    files are parsed in `jobs` processes while the caller writes: at most a few groups of files are in
+    flight, so memory stays flat whatever the number of files (a large DECP file is one group).
+    """
+    if jobs <= 1:
+        for path in paths:
+            yield from _file_records(path, on_error)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                      else "spawn")
+    with ctx.Pool(jobs) as pool:
+        pending: deque = deque()
+        for group in _groups(paths):
+            pending.append(pool.apply_async(_parse_group, (group,)))
+            if len(pending) >= 2 * jobs:
+                yield from _results(pending.popleft().get(), on_error)
+        while pending:
+            yield from _results(pending.popleft().get(), on_error)
+
+
+def _file_records(path: Path, on_error: FileError) -> Iterator[Record]:
+    try:
+        yield from iter_file(path)
+    except FILE_ERRORS as exc:
+        on_error(path, exc)
+
+
+def _groups(paths: Iterable[Path]) -> Iterator[list[Path]]:
+    group: list[Path] = []
+    for path in paths:
+        if path.suffix.lower() != ".xml":  # large files (DECP, JSONL, API pages) travel alone
+            if group:
+                yield group
+                group = []
+            yield [path]
+            continue
+        group.append(path)
+        if len(group) >= FILES_PER_TASK:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _parse_group(group: list[Path]) -> list[tuple[Path, list[Record], str | None]]:
+    """In a parse process: each file's records, or the reason it failed (exceptions cross as text)."""
+    out = []
+    for path in group:
+        records: list[Record] = []
+        try:
+            records.extend(iter_file(path))
+        except FILE_ERRORS as exc:
+            out.append((path, records, str(exc) or type(exc).__name__))
+            continue
+        out.append((path, records, None))
+    return out
+
+
+def _results(done: list[tuple[Path, list[Record], str | None]], on_error: FileError) -> Iterator[Record]:
+    for path, records, error in done:
+        yield from records
+        if error is not None:
+            on_error(path, ParseError(error))
