@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from soustrace.pipelines.parse import parse_payload
+from soustrace.parsers.payload import parse_payload
 from soustrace.records import NoticeRecord, ParseError, RejectRecord
 
 Record = NoticeRecord | RejectRecord
@@ -87,7 +87,7 @@ def iter_file(path: Path) -> Iterator[Record]:
                     continue
                 yield _boamp_row(row, path)
     elif kind == "decp":
-        from soustrace.pipelines.decp import iter_decp
+        from soustrace.parsers.decp.stream import iter_decp
 
         yield from iter_decp(path)
     else:
