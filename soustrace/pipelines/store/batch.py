@@ -32,7 +32,7 @@ from soustrace.models import (
     Site,
 )
 from soustrace.models.base import utcnow
-from soustrace.pipelines.store.keys import evidence_key, normalize_site_url, relation_key, sha256
+from soustrace.pipelines.store.keys import evidence_key, insert_ids, normalize_site_url, relation_key, sha256
 from soustrace.pipelines.store.names import CHUNK, OrgBook
 from soustrace.pipelines.store.summaries import refresh_incrementally
 from soustrace.records import EvidenceRecord, NoticeRecord
@@ -118,8 +118,8 @@ class BatchWriter:
                 **{k: _b(k) for k in ("url", "publication_date", "kind", "sha256", "fetched_at", "parse_status",
                                       "parse_error")}), revised_rows)
         if new:
-            stmt = NOTICE.insert().returning(NOTICE.c.id, sort_by_parameter_order=True)
-            for (rec, digest, _v), nid in zip(new, self.s.execute(stmt, [v for *_, v in new]).scalars(), strict=True):
+            ids = insert_ids(self.s, NOTICE, [v for *_, v in new], ("source", "source_id"))
+            for (rec, digest, _v), nid in zip(new, ids, strict=True):
                 revisions.append({"notice_id": nid, "revision": 1, "sha256": digest,
                                   "content_type": rec.content_type, "raw": rec.raw})
                 jobs.append(Job(nid, rec, rec.url))
@@ -234,8 +234,7 @@ class BatchWriter:
                 owners.append((job, crec.lot))
         if not rows:
             return
-        stmt = CONTRACT.insert().returning(CONTRACT.c.id, sort_by_parameter_order=True)
-        for (job, lot), cid in zip(owners, self.s.execute(stmt, rows).scalars(), strict=True):
+        for (job, lot), cid in zip(owners, insert_ids(self.s, CONTRACT, rows, ("notice_id", "lot")), strict=True):
             job.contracts[lot] = cid
             self.new_contracts.append(cid)
 
@@ -266,8 +265,7 @@ class BatchWriter:
                     evidence.append((job, party.evidence, "structured", "role", at))
         if not rows:
             return []
-        stmt = ROLE.insert().returning(ROLE.c.id, sort_by_parameter_order=True)
-        return list(self.s.execute(stmt, rows).scalars())
+        return insert_ids(self.s, ROLE, rows, ("contract_id", "org_id", "role"))
 
     def _provider(self, provider_id: str | None) -> str | None:
         """Only catalog ids that are loaded become foreign keys; unknown ones are kept as names."""
@@ -346,9 +344,8 @@ class BatchWriter:
                 last_seen=_b("now"), confidence=_b("conf")), updates)
         new = [e for e in edges.values() if e.id is None]
         if new:
-            stmt = RELATION.insert().returning(RELATION.c.id, sort_by_parameter_order=True)
             rows = [{**e.values, "confidence": e.confidence, "first_seen": now, "last_seen": now} for e in new]
-            for edge, rid in zip(new, self.s.execute(stmt, rows).scalars(), strict=True):
+            for edge, rid in zip(new, insert_ids(self.s, RELATION, rows, ("edge_key",)), strict=True):
                 edge.id = rid
 
     def _write_evidence(self, evidence: list, role_ids: list[int], edges: dict[str, Edge]) -> None:

@@ -9,7 +9,12 @@ without a migration.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
 
 from soustrace.identity import normalize_name
 
@@ -57,3 +62,16 @@ def normalize_site_url(url: str) -> str:
     port = f":{parts.port}" if parts.port and parts.port != default else ""
     path = parts.path.rstrip("/")
     return f"{scheme}://{host}{port}{path}"
+
+
+def insert_ids(s: Session, table: Table, rows: list[dict[str, Any]], key: Sequence[str]) -> list[int]:
+    """Insert `rows` in one multi-row statement; their new ids in row order, matched on their natural key.
+
+    `RETURNING` order is not promised by SQLite, and asking SQLAlchemy to sort makes it send one row per
+    statement there; the natural key (unique, so one id per key) gives the order back at no cost.
+    """
+    if not rows:
+        return []
+    stmt = table.insert().returning(table.c.id, *(table.c[k] for k in key))
+    ids = {tuple(r[1:]): r[0] for r in s.execute(stmt, rows)}
+    return [ids[tuple(row[k] for k in key)] for row in rows]

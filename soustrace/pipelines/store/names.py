@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from soustrace.identity import Identity, identify, normalize_name
 from soustrace.models import OrgAlias, Organization
+from soustrace.pipelines.store.keys import insert_ids
 from soustrace.records import OrgRef
 
 ORG = Organization.__table__
@@ -128,10 +129,9 @@ class OrgBook:
                          "foreign_id": i.foreign_id, "foreign_scheme": i.foreign_scheme, "country": c.country,
                          "id_valid": i.valid, "id_issue": i.issue, "name": c.name,
                          "normalized_name": normalize_name(c.name) if c.name else None, "provider_id": None})
-        stmt = ORG.insert().returning(ORG.c.id, ORG.c.org_key, sort_by_parameter_order=True)
-        for r, row in zip(s.execute(stmt, rows), rows, strict=True):
-            self.known[r.org_key] = KnownOrg(r.id, row["name"] is not None, row["siret"], row["vat"], row["country"],
-                                             row["kind"])
+        for oid, row in zip(insert_ids(s, ORG, rows, ("org_key",)), rows, strict=True):
+            self.known[row["org_key"]] = KnownOrg(oid, row["name"] is not None, row["siret"], row["vat"],
+                                                  row["country"], row["kind"])
 
     def _fill_gaps(self, claims: dict[str, Claim], s: Session) -> None:
         updates = []
