@@ -152,7 +152,7 @@ def floor(source: str, directory: Path, url: str) -> dict:
     if rows:
         flush()
     seconds = time.perf_counter() - start
-    return {"notices": count, "seconds": seconds, "rate": count / seconds}
+    return {"notices": count, "seconds": seconds, "rate": count / seconds, "cpu": time.process_time()}
 
 
 def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
@@ -179,10 +179,10 @@ def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
     seconds = time.perf_counter() - start
     marks = [start, *marks[:9], start + seconds]
     segments = [round(step / (b - a)) if b > a else None for a, b in itertools.pairwise(marks)]
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "rate": expected / seconds, "segments": segments, "stats": stats.as_dict(),
-            "errors": errors[:3], "rss_mb": kib / 1024, "parse_rss_mb": child_kib / 1024}
+            "errors": errors[:3], "rss_mb": me.ru_maxrss / 1024, "parse_rss_mb": kids.ru_maxrss / 1024,
+            "cpu_writer": me.ru_utime + me.ru_stime, "cpu_parse": kids.ru_utime + kids.ru_stime}
 
 
 def child(kind: str, *args: str) -> dict:
@@ -231,10 +231,12 @@ def main() -> None:
                     finally:
                         drop_db(backend, handle)
                     print(f"{source:6} {backend:10} {size:>7,}: {got['rate']:7.0f} notices/s "
-                          f"({got['seconds']:.1f} s; floor {low['rate']:,.0f}/s, {low['rate'] / got['rate']:.1f}x "
+                          f"({got['seconds']:.1f} s; floor {low['rate']:,.0f}/s in {low['seconds']:.1f} s, "
+                          f"{low['rate'] / got['rate']:.1f}x "
                           f"slower than the floor) stored={got['stats']['stored']} "
                           f"rejects={got['stats']['rejects']} | per 10 %: {got['segments']} | peak RSS writer "
-                          f"{got['rss_mb']:.0f} MB, parse process {got['parse_rss_mb']:.0f} MB"
+                          f"{got['rss_mb']:.0f} MB, parse process {got['parse_rss_mb']:.0f} MB | CPU s: writer "
+                          f"{got['cpu_writer']:.1f}, parse processes {got['cpu_parse']:.1f}"
                           + (f" | errors {got['errors']}" if got["errors"] else ""), flush=True)
                 for path in directory.iterdir():
                     path.unlink()

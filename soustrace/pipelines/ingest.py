@@ -145,9 +145,8 @@ def iter_records(paths: Iterable[Path], on_error: FileError, jobs: int = 1) -> I
         return
     import multiprocessing
 
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
-    with ctx.Pool(jobs) as pool:
+    # spawn: fresh interpreters (no copy of the writer's connections or caches), children of this process
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
         pending: deque = deque()
         for group in _groups(paths):
             pending.append(pool.apply_async(_parse_group, (group,)))
