@@ -175,7 +175,7 @@ def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
 
     start = time.perf_counter()
     stats = store.add_all(clocked(iter_records(expand([directory]), lambda p, e: errors.append(f"{p}: {e}"),
-                                               jobs=jobs)))
+                                               jobs=jobs, read_texts=True)))
     seconds = time.perf_counter() - start
     marks = [start, *marks[:9], start + seconds]
     segments = [round(step / (b - a)) if b > a else None for a, b in itertools.pairwise(marks)]

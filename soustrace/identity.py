@@ -8,6 +8,7 @@ source gives no identifier at all. French establishments (SIRET) fold into their
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ def strip_role_markers(name: str) -> str:
     return cleaned or name
 
 
+@functools.lru_cache(maxsize=65_536)  # the same names (buyers above all) come back in every batch
 def normalize_name(name: str | None) -> str | None:
     """Upper-case ASCII, punctuation and legal forms removed: `Deloitte & Associés SAS` → `DELOITTE ASSOCIES`."""
     if not name:

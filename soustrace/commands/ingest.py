@@ -67,7 +67,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
                 yield record
 
         # One stream over all files: batches span files; parsing runs in `jobs` processes.
-        total = store.add_all(counted(iter_records(files, file_error, jobs=min(jobs, max(1, len(files))))))
+        total = store.add_all(counted(iter_records(files, file_error, jobs=min(jobs, max(1, len(files))),
+                                                        read_texts=store.find_texts is not None)))
     click.echo(json.dumps({"files": len(files), "failed_files": len(failed), **total.as_dict()}))
     if failed:
         ctx.exit(1)

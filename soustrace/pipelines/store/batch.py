@@ -52,6 +52,22 @@ def jsonable(value: Any) -> Any:
 
 
 @dataclass(slots=True)
+class Prepared:
+    """A parsed notice whose free texts the extractor has already read (in a parse process, off the writer).
+
+    `found` maps a text field to the relations found in it; fields absent from it are read by the writer.
+    """
+
+    record: NoticeRecord
+    found: dict[str, list[dict[str, Any]]]
+
+
+def awarded(rec: NoticeRecord) -> bool:
+    """Whether the notice names a contractor: only then can its free text say what a winner uses."""
+    return any(p.role in CONTRACTORS for c in rec.contracts for p in c.parties)
+
+
+@dataclass(slots=True)
 class Job:
     """One notice to derive rows from: its id, its record, the URL its evidence cites."""
 
@@ -59,6 +75,7 @@ class Job:
     rec: NoticeRecord
     url: str | None
     contracts: dict[str, int] = field(default_factory=dict)  # lot -> contract id
+    found: dict[str, list[dict[str, Any]]] | None = None  # texts already read (see `Prepared`)
 
 
 @dataclass(slots=True)
@@ -84,8 +101,11 @@ class BatchWriter:
 
     # ---- notices ------------------------------------------------------------------------------------------
 
-    def write(self, records: Sequence[NoticeRecord]) -> list[str]:
-        """new | revised | duplicate for each record (its (source, source_id) unique in `records`)."""
+    def write(self, records: Sequence[NoticeRecord], found: dict[int, dict] | None = None) -> list[str]:
+        """new | revised | duplicate for each record (its (source, source_id) unique in `records`).
+
+        `found`: texts already read, by `id(record)`."""
+        found = found or {}
         digests = [sha256(r.raw) for r in records]
         known = self._known_notices(records)
         seen = self._known_digests([(known[(r.source, r.source_id)][0], d)
@@ -110,7 +130,7 @@ class BatchWriter:
                                      **{"b_" + k: v for k, v in values.items()}})
                 revisions.append({"notice_id": row[0], "revision": row[1] + 1, "sha256": digest,
                                   "content_type": rec.content_type, "raw": rec.raw})
-                jobs.append(Job(row[0], rec, rec.url))
+                jobs.append(Job(row[0], rec, rec.url, found=found.get(id(rec))))
         if revised_rows:
             self.clear([r["b_id"] for r in revised_rows])
             self.s.connection().execute(update(NOTICE).where(NOTICE.c.id == _b("id")).values(
@@ -122,7 +142,7 @@ class BatchWriter:
             for (rec, digest, _v), nid in zip(new, ids, strict=True):
                 revisions.append({"notice_id": nid, "revision": 1, "sha256": digest,
                                   "content_type": rec.content_type, "raw": rec.raw})
-                jobs.append(Job(nid, rec, rec.url))
+                jobs.append(Job(nid, rec, rec.url, found=found.get(id(rec))))
         if revisions:  # raw first: every payload is written, parsed or not
             self.s.execute(REVISION.insert(), revisions)
         self.derive([j for j in jobs if not j.rec.parse_error])
@@ -307,8 +327,10 @@ class BatchWriter:
                 todo.extend((job, winners, name, text) for name, text in job.rec.texts.items())
         if not todo:
             return
-        for (job, winners, field_name, text), found_list in zip(
-                todo, self.find_texts([t for *_x, t in todo]), strict=True):
+        unread = [t for job, _w, name, t in todo if job.found is None or name not in job.found]
+        read = iter(self.find_texts(unread) if unread else [])
+        for job, winners, field_name, text in todo:
+            found_list = job.found[field_name] if job.found is not None and field_name in job.found else next(read)
             lot = field_name.split(":")[1] if field_name.startswith("lot:") else None
             lots = [lot] if lot in winners else list(winners)
             for found in found_list:

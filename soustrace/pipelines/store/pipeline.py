@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 
 from soustrace.models import Notice, NoticeRevision, Provider, Reject
 from soustrace.models.base import utcnow
-from soustrace.pipelines.store.batch import BatchWriter, Job, TextFinder
+from soustrace.pipelines.store.batch import BatchWriter, Job, Prepared, TextFinder
 from soustrace.pipelines.store.keys import reject_key
 from soustrace.pipelines.store.names import CHUNK, OrgBook
 from soustrace.records import NoticeRecord, RejectRecord
 
 log = logging.getLogger(__name__)
-Record = NoticeRecord | RejectRecord
+Record = NoticeRecord | RejectRecord | Prepared
 REJECT = Reject.__table__
 
 
@@ -156,9 +156,10 @@ class Store:
         writer = self._writer(session)
         rejects = [r for r in batch if isinstance(r, RejectRecord)]
         stats.rejects += len(rejects)
-        notices = [r for r in batch if isinstance(r, NoticeRecord)]
+        found = {id(r.record): r.found for r in batch if isinstance(r, Prepared)}
+        notices = [r.record if isinstance(r, Prepared) else r for r in batch if not isinstance(r, RejectRecord)]
         for part in unique_rounds(notices):
-            for record, outcome in zip(part, writer.write(part), strict=True):
+            for record, outcome in zip(part, writer.write(part, found), strict=True):
                 stats.stored_ids.append(record.source_id)
                 if outcome == "duplicate":
                     stats.duplicates += 1
@@ -180,6 +181,8 @@ class Store:
     def _quarantine(self, record: Record, exc: Exception) -> StoreStats:
         if isinstance(record, RejectRecord):
             raise exc
+        if isinstance(record, Prepared):
+            record = record.record
         reason = f"could not be stored: {type(exc).__name__}: {exc}"[:2000]
         log.error("%s %s %s", record.source, record.source_id, reason)
         self.add_reject(
@@ -232,13 +235,14 @@ def unique_rounds(records: list[NoticeRecord]) -> Iterator[list[NoticeRecord]]:
 
 
 def load_text_finder() -> TextFinder | None:
-    """The hosting extractor over many texts at once (`extract_many`: one spaCy `pipe` per batch)."""
-    try:
-        from soustrace.extraction.extract import extract_many
-    except ImportError:  # pragma: no cover - the extraction package ships with soustrace
-        return None
+    """The hosting extractor over many texts at once (`extract_many`: one spaCy `pipe` per batch).
+
+    Imported at the first call: a writer fed by parse processes that read the texts never loads spaCy.
+    """
 
     def find(texts: list[str]) -> list[list[dict[str, Any]]]:
+        from soustrace.extraction.extract import extract_many
+
         return [e.relations for e in extract_many(((None, t, None) for t in texts), batch_size=64)]
 
     return find
