@@ -164,6 +164,7 @@ def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
     engine = make_engine(url)
     store = Store(engine)
     marks: list[float] = []
+    cpu_marks: list[float] = []
     step = max(1, expected // 10)
     errors: list[str] = []
 
@@ -171,16 +172,21 @@ def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
         for n, record in enumerate(records, 1):
             if n % step == 0:
                 marks.append(time.perf_counter())
+                cpu_marks.append(time.process_time())
             yield record
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     stats = store.add_all(clocked(iter_records(expand([directory]), lambda p, e: errors.append(f"{p}: {e}"),
                                                jobs=jobs, read_texts=True)))
     seconds = time.perf_counter() - start
     marks = [start, *marks[:9], start + seconds]
     segments = [round(step / (b - a)) if b > a else None for a, b in itertools.pairwise(marks)]
+    # the writer's CPU per notice in each segment: its growth is the store's, whatever the machine's load
+    cpu_marks = [cpu_start, *cpu_marks[:9], time.process_time()]
+    cpu_ms = [round(1000 * (b - a) / step, 2) for a, b in itertools.pairwise(cpu_marks)]
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": seconds, "rate": expected / seconds, "segments": segments, "stats": stats.as_dict(),
+    return {"seconds": seconds, "rate": expected / seconds, "segments": segments, "cpu_ms": cpu_ms,
+            "stats": stats.as_dict(),
             "errors": errors[:3], "rss_mb": me.ru_maxrss / 1024, "parse_rss_mb": kids.ru_maxrss / 1024,
             "cpu_writer": me.ru_utime + me.ru_stime, "cpu_parse": kids.ru_utime + kids.ru_stime}
 
@@ -234,7 +240,8 @@ def main() -> None:
                           f"({got['seconds']:.1f} s; floor {low['rate']:,.0f}/s in {low['seconds']:.1f} s, "
                           f"{low['rate'] / got['rate']:.1f}x "
                           f"slower than the floor) stored={got['stats']['stored']} "
-                          f"rejects={got['stats']['rejects']} | per 10 %: {got['segments']} | peak RSS writer "
+                          f"rejects={got['stats']['rejects']} | notices/s per 10 %: {got['segments']} "
+                          f"| writer CPU ms/notice per 10 %: {got['cpu_ms']} | peak RSS writer "
                           f"{got['rss_mb']:.0f} MB, parse process {got['parse_rss_mb']:.0f} MB | CPU s: writer "
                           f"{got['cpu_writer']:.1f}, parse processes {got['cpu_parse']:.1f}"
                           + (f" | errors {got['errors']}" if got["errors"] else ""), flush=True)
