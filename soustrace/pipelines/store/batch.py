@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from soustrace.models import (
@@ -174,11 +174,14 @@ class BatchWriter:
         return known
 
     def _known_digests(self, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (notice, payload digest) pairs are stored: looked up by notice id (indexed; SQLite scans the
+        table for row-value IN lists), the digests compared here."""
+        ids = sorted({nid for nid, _digest in pairs})
         seen: set[tuple[int, str]] = set()
-        for i in range(0, len(pairs), CHUNK):
-            seen.update(tuple(r) for r in self.s.execute(select(REVISION.c.notice_id, REVISION.c.sha256).where(
-                tuple_(REVISION.c.notice_id, REVISION.c.sha256).in_(pairs[i:i + CHUNK]))))
-        return seen
+        for i in range(0, len(ids), CHUNK):
+            seen.update((nid, digest) for nid, digest in self.s.execute(
+                select(REVISION.c.notice_id, REVISION.c.sha256).where(REVISION.c.notice_id.in_(ids[i:i + CHUNK]))))
+        return seen & set(pairs)
 
     def clear(self, notice_ids: list[int]) -> None:
         """Drop what was derived from these notices' previous revision (edges: see `finish`)."""

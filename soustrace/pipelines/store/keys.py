@@ -8,6 +8,7 @@ without a migration.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from soustrace.identity import normalize_name
+from soustrace.identity import normalize_name as _normalize_name
+
+# Memoised: the same provider and organisation names come back in every batch.
+normalize_name = functools.lru_cache(maxsize=65_536)(_normalize_name)
 
 
 def sha256(data: bytes | str) -> str:

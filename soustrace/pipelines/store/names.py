@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, case, func, select, tuple_
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from soustrace.identity import Identity, identify, normalize_name
+from soustrace.identity import Identity, identify
 from soustrace.models import OrgAlias, Organization
-from soustrace.pipelines.store.keys import insert_ids
+from soustrace.pipelines.store.keys import insert_ids, normalize_name
 from soustrace.records import OrgRef
 
 ORG = Organization.__table__
@@ -174,11 +174,11 @@ class OrgBook:
                     wanted.setdefault((oid, name), source)
         if not wanted:
             return
-        pairs = list(wanted)
-        for i in range(0, len(pairs), CHUNK):
-            chunk = pairs[i:i + CHUNK]
+        # by org_id (indexed), not by (org_id, name) row values: SQLite scans the table for those
+        org_ids = sorted({oid for oid, _name in wanted})
+        for i in range(0, len(org_ids), CHUNK):
             self.aliases.update((r.org_id, r.name) for r in s.execute(
-                select(ALIAS.c.org_id, ALIAS.c.name).where(tuple_(ALIAS.c.org_id, ALIAS.c.name).in_(chunk))))
+                select(ALIAS.c.org_id, ALIAS.c.name).where(ALIAS.c.org_id.in_(org_ids[i:i + CHUNK]))))
         rows = [{"org_id": oid, "name": name, "source": src} for (oid, name), src in wanted.items()
                 if (oid, name) not in self.aliases]
         if rows:
