@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -69,17 +70,20 @@ def demo(ctx: click.Context) -> None:
     from soustrace.commands.output import write_frame
     from soustrace.hosting.press import ingest_press_document
     from soustrace.paths import DATA_DIR
-    from soustrace.pipelines.ingest import expand, iter_file
-    from soustrace.pipelines.store import Store, StoreStats
+    from soustrace.pipelines.ingest import expand, iter_records
+    from soustrace.pipelines.store import Store
     from soustrace.queries.chain import chain
     from soustrace.queries.stats import db_stats
     from soustrace.queries.uses import uses
 
     engine = engine_from_ctx(ctx)
     samples = DATA_DIR / "samples"
-    store, total = Store(engine), StoreStats()
-    for path in expand([samples / "boamp", samples / "ted", samples / "decp"]):
-        total.add(store.add_all(iter_file(path)))
+
+    def file_error(path: Path, exc: Exception) -> None:
+        err_console.print(f"[red]error[/red] {path}: {exc}")
+
+    total = Store(engine).add_all(iter_records(expand([samples / "boamp", samples / "ted", samples / "decp"]),
+                                               file_error))
     err_console.print(f"notices: {json.dumps(total.as_dict())}")
     press = ingest_press_document(engine, samples / "press" / "cnr-huffpost.html", PRESS_URL, org="Bluenove")
     err_console.print(f"press article: {len(press['relations'])} hosting statement(s)")
