@@ -23,7 +23,7 @@ STYLE = {"buyer": "bold magenta", "contract": "bold cyan", "organization": "bold
 
 
 EDGE_WORDS = {"awards": "awards", "declared-subcontract": "subcontractor (declared)", "delivers-site": "delivers site",
-              "runs-on": "runs on"}
+              "runs-on": "runs on", "built-by": "built by", "operates-site": "own site"}
 
 
 def _edge_text(edge: dict | None) -> str:
@@ -31,9 +31,10 @@ def _edge_text(edge: dict | None) -> str:
         return ""
     kind = edge.get("kind") or ""
     word = edge.get("role") if kind in ("party-role", "hosting") else EDGE_WORDS.get(kind, kind)
-    meta = [m for m in (edge.get("method"), edge.get("status")) if m and kind != "awards"]
+    reported = kind == "awards" and edge.get("method") == "reported"
+    meta = [m for m in (edge.get("method"), edge.get("status")) if m and (kind != "awards" or reported)]
     conf = edge.get("confidence")
-    if conf is not None and kind != "awards":
+    if conf is not None and (kind != "awards" or reported):
         meta.append(f"{conf:.2f}")
     detail = f" ({', '.join(meta)})" if meta else ""
     return f"[dim]{word or kind}{detail} →[/dim] "
@@ -52,6 +53,8 @@ def _node_text(node: dict) -> str:
         text += f" · {money} · {node.get('award_date') or 'date n/a'}"
         if node.get("title"):
             text += f"\n[italic]{_shown(node['title'])}[/italic]"
+    if node.get("also_contractor"):
+        text += f" [bold]· also holds this buyer's contract(s): {_shown(', '.join(node['also_contractor'][:3]))}[/]"
     if kind == "provider":
         text += (f" [dim]({node.get('jurisdiction')}, CLOUD Act: {node.get('cloud_act')}, "
                  f"SecNumCloud: {node.get('secnumcloud')})[/dim]")
@@ -60,7 +63,7 @@ def _node_text(node: dict) -> str:
 
 def _evidence_lines(edge: dict | None) -> list[str]:
 
-    if not edge or edge.get("kind") == "awards":
+    if not edge or (edge.get("kind") == "awards" and edge.get("method") != "reported"):
         return []
     lines = []
     for ev in edge.get("evidence", [])[:2]:

@@ -29,7 +29,7 @@ def engine_from_ctx(ctx: click.Context) -> Engine:
     """The engine of `--db` for a command that writes: schema created or migrated, provider catalog loaded.
     When the command ends, the stored answer rows are brought up to date (see `queries.answer_cache`), so the
     first question after a crawl does not pay for their rebuild."""
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     try:
         engine = make_engine(_db_url(ctx))
@@ -74,7 +74,7 @@ def read_engine_from_ctx(ctx: click.Context) -> Engine:
 def _empty_engine(why: str) -> Engine:
     from sqlalchemy.pool import StaticPool
 
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     err_console.print(f"[yellow]note:[/] {why}: answering from an empty database "
                       "(load data with `soustrace demo`, `soustrace ingest` or `soustrace crawl`)", soft_wrap=True)

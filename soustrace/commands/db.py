@@ -22,7 +22,7 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Create or upgrade the schema to the latest migration (also done by every command that writes)."""
     from soustrace.db import current_revision, make_engine, resolve_url, upgrade_schema
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
     engine = make_engine(url, upgrade=False)

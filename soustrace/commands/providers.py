@@ -55,7 +55,7 @@ def show(ctx: click.Context, provider: str) -> None:
     Example:
       soustrace providers show aws
     """
-    from soustrace.pipelines.providers import find_provider
+    from soustrace.pipelines.store.providers import find_provider
 
     found = find_provider(read_engine_from_ctx(ctx), provider)
     if found is None:
@@ -68,7 +68,7 @@ def show(ctx: click.Context, provider: str) -> None:
 @click.pass_context
 def load(ctx: click.Context) -> None:
     """(Re)load data/providers.json into the database (done automatically on first use)."""
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     click.echo(json.dumps({"providers_written": ensure_providers(engine_from_ctx(ctx))}))
 
