@@ -110,7 +110,9 @@ def extract(text: str, *, lang: str | None = None, doc_id: str | None = None) ->
     return next(extract_many([(doc_id, text, lang)], batch_size=1))
 
 
-def extract_many(items: Iterable[tuple[Any, str, str | None]], batch_size: int = 64) -> Iterator[Extraction]:
+def extract_many(
+    items: Iterable[tuple[Any, str, str | None]], batch_size: int = 64, decision: str | None = None
+) -> Iterator[Extraction]:
     """Like `extract` over (id, text, lang|None) items, in input order; spaCy runs with `nlp.pipe`."""
     batch: list[tuple[Any, str, str | None]] = []
     for item in items:
