@@ -126,7 +126,9 @@ def keyword_system(near_cue: bool) -> Predict:
 
 
 # ---------------------------------------------------------------- scoring
-def score(records: list[dict[str, Any]], pred: dict[str, set[Key]]) -> tuple[dict[str, list[int]], list[dict[str, str]]]:
+def score(
+    records: list[dict[str, Any]], pred: dict[str, set[Key]]
+) -> tuple[dict[str, list[int]], list[dict[str, str]]]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     errors = []
     for rec in records:
@@ -138,13 +140,16 @@ def score(records: list[dict[str, Any]], pred: dict[str, set[Key]]) -> tuple[dic
             for grp in [*groups, f"role:{key[2]}"]:
                 counts[grp][slot] += 1
             if slot:
-                errors.append({"id": rec["id"], "kind": "FP" if slot == 1 else "FN", "provider": key[1], "role": key[2]})
+                errors.append(
+                    {"id": rec["id"], "kind": "FP" if slot == 1 else "FN", "provider": key[1], "role": key[2]}
+                )
     return counts, errors
 
 
 def _table(counts: dict[str, list[int]]) -> dict[str, dict[str, float]]:
     return {
-        grp: dict(zip(("tp", "fp", "fn"), c, strict=True)) | dict(zip(("precision", "recall", "f1"), _prf(*c), strict=True))
+        grp: dict(zip(("tp", "fp", "fn"), c, strict=True))
+        | dict(zip(("precision", "recall", "f1"), _prf(*c), strict=True))
         for grp, c in counts.items()
     }
 

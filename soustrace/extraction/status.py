@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from soustrace.extraction import cues
 from soustrace.extraction.catalog import strip_accents
-from soustrace.extraction.rules import Candidate, Context
+from soustrace.extraction.mentions import Candidate, Context
 
 _FORMER = frozenset(
     [
