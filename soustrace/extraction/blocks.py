@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.catalog import normalise, strip_accents
 from soustrace.extraction.decide import CONFIDENCE
 from soustrace.extraction.frames import sentence_veto, verbal_frame
@@ -238,7 +238,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             rel["provider_id"], rel["provider"] = pid, ctx.catalog.display_name(pid)
             rel["confidence"] = CONFIDENCE["address-only"]
             extra.append(rel)
-    name_preps = _NAME_PREPS | {"de", "la"} if ctx.lang == "ro" else _NAME_PREPS
+    name_preps = _NAME_PREPS | languages.name_preps(ctx.lang)
     for j, tok in enumerate(doc):
         if tok.lower_ not in name_preps:
             continue

@@ -14,6 +14,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from soustrace.extraction import languages
+
 HOST_VERB = (
     r"^(?:h[ée]berg(?:e|é|ée|és|ées|ent|eait|eaient|eant|er|era|erait|eront|eraient|eons|ez|ée?s?)|"
     r"hosted|hosts|gehostet|gehosted|hosten|hostet|g[ăa]zduit[ăae]?|g[ăa]zduie[sș]te|"
@@ -41,7 +43,14 @@ CDN_VERB = r"^(?:prot[ée]g[ée]e?s?|protected|proxied|proxifi[ée]e?s?|cach[ée
 PREPS = frozenset(
     ["par", "chez", "sur", "dans", "auprès", "aupres", "by", "on", "with", "at", "in", "bei", "von", "über", "pe"]
 )
-PREPS_RO = PREPS | frozenset(["de", "la", "în", "prin"])  # "găzduit de X", "găzduit la X"
+
+
+@lru_cache(maxsize=16)
+def preps_for(lang: str) -> frozenset[str]:
+    """Prepositions of the verbal frame: the shared ones plus the language's own (`languages/<lang>.py`)."""
+    return PREPS | languages.preps(lang)
+
+
 SERVERS_OF = frozenset(["de", "d'", "d’", "du", "des", "of", "von", "der"])
 FRAME_LABELS = ("HOST_VERB", "STORE_VERB", "HOST_NOUN", "SERVERS", "NONHOST_VERB", "CDN_WORD", "CDN_VERB")
 
@@ -66,7 +75,7 @@ def word_label(lower: str) -> str | None:
     for label, rx in _SINGLE:
         if rx.match(lower):
             return label
-    return None
+    return languages.word_labels().get(lower)  # exact forms from the per-language vocabularies
 
 
 @lru_cache(maxsize=8)

@@ -19,18 +19,18 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from soustrace.extraction.apply_model import DECISIONS, model_decide
 from soustrace.extraction.blocks import block_rules, unknown_names
 from soustrace.extraction.catalog import Catalog, get_catalog, normalise
 from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.decide import CONFIDENCE, decide
 from soustrace.extraction.editor import extract_editor
-from soustrace.extraction.lang import detect_language
+from soustrace.extraction.languages import detect_language
 from soustrace.extraction.layout import analyse, sections
 from soustrace.extraction.markup import mask_markup
 from soustrace.extraction.mentions import Candidate, Context, Mention, find_mentions
-from soustrace.extraction.objects import (
-    coordinated,
-)
+from soustrace.extraction.model import load_model
+from soustrace.extraction.objects import coordinated
 from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.status import english_tense, french_tense, lexical_status
 
@@ -46,7 +46,9 @@ TENSE_RULES = {
     "coordination",
     "enumeration",
     "cdn-verb",
+    "model",
 }
+DEFAULT_DECISION = "both"
 BACKWARD_RULES = {"for-hosting", "for-cdn", "for-storage", "active", "paren-role", "cdn-after"}
 ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
 
@@ -73,15 +75,23 @@ def extract(text: str, *, lang: str | None = None, doc_id: str | None = None) ->
 def extract_many(
     items: Iterable[tuple[Any, str, str | None]], batch_size: int = 64, decision: str | None = None
 ) -> Iterator[Extraction]:
-    """Like `extract` over (id, text, lang|None) items, in input order; spaCy runs with `nlp.pipe`."""
+    """Like `extract` over (id, text, lang|None) items, in input order; spaCy runs with `nlp.pipe`.
+
+    `decision`: rules | model | both (default `DEFAULT_DECISION`), see `apply_model.py`.
+    """
+    mode = decision or DEFAULT_DECISION
+    if mode not in DECISIONS:
+        raise ValueError(f"unknown decision mode {mode!r} (one of {', '.join(DECISIONS)})")
+    if mode != "rules":
+        load_model()  # once per process; a missing model file is an error here, not a silent skip
     batch: list[tuple[Any, str, str | None]] = []
     for item in items:
         batch.append(item)
         if len(batch) >= batch_size:
-            yield from _run_batch(batch)
+            yield from _run_batch(batch, mode)
             batch = []
     if batch:
-        yield from _run_batch(batch)
+        yield from _run_batch(batch, mode)
 
 
 # ---------------------------------------------------------------- batch machinery
@@ -94,9 +104,12 @@ class _Work:
     ctx: Context | None = None
     candidates: list[Candidate] = field(default_factory=list)
     extra: list[dict[str, Any]] = field(default_factory=list)  # address-only / unknown-name relations
+    mentions: list[Mention] = field(default_factory=list)
+    decided: dict[int, Candidate | str] = field(default_factory=dict)
 
 
-def _run_batch(batch: list[tuple[Any, str, str | None]]) -> list[Extraction]:
+def prepare(batch: list[tuple[Any, str, str | None]]) -> list[_Work]:
+    """Language, pre-pass, rule pipeline and rule decisions for a batch (before the model and status)."""
     catalog = get_catalog()
     works = []
     for doc_id, text, lang in batch:
@@ -113,7 +126,17 @@ def _run_batch(batch: list[tuple[Any, str, str | None]]) -> list[Extraction]:
         for (w, _view), doc in zip(group, nlp.pipe([v for _, v in group]), strict=True):
             w.doc = doc
             _link(w, catalog, nlp)
+    return works
+
+
+def _run_batch(batch: list[tuple[Any, str, str | None]], mode: str) -> list[Extraction]:
+    works = prepare(batch)
+    if mode != "rules":
+        for w in works:
+            if w.ctx is not None:
+                w.candidates, w.extra = model_decide(w.ctx, w.mentions, w.decided, w.extra, mode)
     _apply_status(works)
+    catalog = get_catalog()
     return [_finish(w, catalog) for w in works]
 
 
@@ -141,6 +164,7 @@ def _link(w: _Work, catalog: Catalog, nlp: Any) -> None:
     block_rules(ctx, mentions, decided, w.extra)
     unknown_names(ctx, mentions, w.extra)
     w.candidates = [c for c in decided.values() if isinstance(c, Candidate)]
+    w.mentions, w.decided = mentions, decided
 
 
 # ---------------------------------------------------------------- status

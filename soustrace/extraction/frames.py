@@ -41,7 +41,7 @@ from soustrace.extraction.objects import (
 def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """(rule, cue index, verdict) for a preposition-introduced slot: verb ... PREP [descriptors] MENTION."""
     doc = ctx.doc
-    preps = cues.PREPS_RO if ctx.lang == "ro" else cues.PREPS
+    preps = cues.preps_for(ctx.lang)
     i = m.start - 1
     n_desc = 0
     while i >= sent.start and doc[i].lower_ not in preps:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from soustrace.extraction import languages
 from soustrace.extraction.catalog import strip_accents
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
@@ -28,7 +29,9 @@ SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
         "hosting",
         re.compile(
             r"^(?:(?:nom de l.)?hebergeu?r|hebergement|host(?:ing)?\b|web ?host|site host|hoster|webhosting|"
-            r"infrastructure|serveurs?\b|servers?\b|data hosting|server location)"
+            r"infrastructure|serveurs?\b|servers?\b|data hosting|server location|"
+            + languages.host_label_pattern()
+            + ")"
         ),
     ),
     (
@@ -200,7 +203,7 @@ def label_role(label: str) -> str | None:
         return "data-storage"
     if re.search(
         r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir|"
-        r"\bcloud\b)",
+        r"\bcloud\b|" + languages.host_label_pattern() + ")",
         folded,
     ):
         return "host"

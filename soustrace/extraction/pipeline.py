@@ -24,6 +24,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from soustrace.extraction import languages
 from soustrace.extraction.catalog import Catalog, get_catalog
 
 STAT_MODEL = "fr_core_news_sm"
@@ -67,6 +68,7 @@ CUE_PREFIXES = (
     "deployed",
     "déployé",
     "hoster",
+    *languages.prefixes(),
 )
 _WORD = re.compile(r"[^\W_][\w&.+'’-]*")
 
