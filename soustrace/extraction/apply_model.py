@@ -23,6 +23,30 @@ DECISIONS = ("rules", "model", "both")
 VETO = 0.7
 ADD = 0.7
 EXACT = 0.9  # layout rules this sure (a "Hébergeur :" label, a key/value table row) are not vetoed
+# a catalog address, a hosting label: exact evidence the model does not overrule
+EXACT_EXTRA = frozenset(["label", "address-only", "entity-address"])
+_ANCHORS = (
+    "obj=host",
+    "obj=data-storage",
+    "sec=hosting",
+    "sec=processors",
+    "lab=",
+    "up1lab=",
+    "up1sec=hosting",
+    "up1colon=",
+    "thead=",
+)
+
+
+def anchored(feats: list[str]) -> bool:
+    """A hosted object (site, data) in the sentence or a hosting layout around the mention.
+
+    The model adds a candidate only with such an anchor, as the rules do: "l'hébergeur OVH a été
+    victime d'un incendie" names a host but hosts nothing of this document.
+    """
+    return any(f.startswith(_ANCHORS) and not f.endswith(("=None", "=none")) for f in feats)
+
+
 _CUE_LABELS = frozenset(["HOST_VERB", "STORE_VERB", "HOST_NOUN", "CDN_VERB", "SERVERS"])
 
 
@@ -73,7 +97,7 @@ def model_decide(
         if mode == "both":
             accepted = isinstance(rule_cand, Candidate | dict)
             exact = (rule_cand.confidence if isinstance(rule_cand, Candidate) else 0.0) >= EXACT or (
-                isinstance(rule_cand, dict) and rule_cand.get("rule") == "label"
+                isinstance(rule_cand, dict) and rule_cand.get("rule") in EXACT_EXTRA
             )
             if accepted and (probs[0] < VETO or exact):
                 if isinstance(cand, dict):
@@ -81,7 +105,7 @@ def model_decide(
                 else:
                     cands.append(rule_cand)  # type: ignore[arg-type]
                 continue
-            if accepted or p < ADD or rule_cand != "undecided":
+            if accepted or p < ADD or rule_cand != "undecided" or not anchored(feats):
                 continue  # an explicit rule veto (example, option, registrar...) stands
         else:
             role, p = model.decide(feats)

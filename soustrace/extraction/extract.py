@@ -21,20 +21,22 @@ from spacy.tokens import Doc
 
 from soustrace.extraction.apply_model import DECISIONS, model_decide
 from soustrace.extraction.blocks import block_rules, unknown_names
+from soustrace.extraction.builder import extract_builders
 from soustrace.extraction.catalog import Catalog, get_catalog, normalise
 from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.decide import CONFIDENCE, decide
 from soustrace.extraction.editor import extract_editor
+from soustrace.extraction.finding import Finding
 from soustrace.extraction.languages import detect_language
 from soustrace.extraction.layout import analyse, sections
 from soustrace.extraction.markup import mask_markup
 from soustrace.extraction.mentions import Candidate, Context, Mention, find_mentions
-from soustrace.extraction.model import load_model
+from soustrace.extraction.model import load_model, model_version
 from soustrace.extraction.objects import coordinated
 from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp, relevant_view
 from soustrace.extraction.status import english_tense, french_tense, lexical_status
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = f"2.{model_version()}"  # rules 2 + the shipped model's weights hash
 TENSE_RULES = {
     "migration",
     "servers-by",
@@ -61,9 +63,15 @@ class Extraction:
     lang: str
     editor: dict[str, Any] | None
     relations: list[dict[str, Any]] = field(default_factory=list)
+    built_by: list[dict[str, Any]] = field(default_factory=list)  # who built the site (role "built-by")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Typed view: hosting relations, then built-by findings (see `finding.py`)."""
+        return tuple(Finding.from_relation(r) for r in [*self.relations, *self.built_by])
 
 
 # ---------------------------------------------------------------- public API
@@ -236,9 +244,16 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
             _first_on_line(provider_lines, w.ctx.line_of(rel["start"]), rel["start"])
         relations.sort(key=lambda r: r["start"])
         editor = extract_editor(w.text, w.ctx.lines, w.ctx.line_sections, catalog, provider_lines)
+        builders = extract_builders(w.text, w.ctx.lines, catalog)
     else:
         editor = _cheap_editor(w.text, catalog)
-    return Extraction(id=w.doc_id, lang=w.lang, editor=editor, relations=relations)
+        builders = extract_builders(w.text, analyse(w.text), catalog) if _BUILDER_GATE.search(w.text) else []
+    if editor and builders:  # a builder's printed ids are the builder's, not the editor's
+        taken = {i["start"] for b in builders for i in b["ids"]}
+        editor["ids"] = [i for i in editor["ids"] if i["start"] not in taken]
+        if not editor["ids"] and not editor["name"]:
+            editor = None
+    return Extraction(id=w.doc_id, lang=w.lang, editor=editor, relations=relations, built_by=builders)
 
 
 def _first_on_line(table: dict[int, int], line: int, offset: int) -> None:
@@ -246,6 +261,9 @@ def _first_on_line(table: dict[int, int], line: int, offset: int) -> None:
 
 
 _ID_CUE = re.compile(r"\b(?:SIREN|SIRET|RCS|TVA|VAT|BCE|[ÉE]diteur|published by|[ée]dit[ée] par)\b", re.I)
+
+
+_BUILDER_GATE = re.compile(r"\bpar\b|\bby\b|webmaster|r[ée]alisation|conception|design", re.I)
 
 
 def _cheap_editor(text: str, catalog: Catalog) -> dict[str, Any] | None:
