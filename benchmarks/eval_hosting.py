@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from soustrace.catalog import get_catalog, normalise
 from soustrace.extraction import extract_many
-from soustrace.extraction.catalog import get_catalog, normalise
 from soustrace.extraction.dataset import DEV_PATH, load_records, split_of, text_of
 
 Key = tuple[str, str, str]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
-from soustrace.extraction.catalog import normalise, strip_accents
 from soustrace.extraction.decide import CONFIDENCE
 from soustrace.extraction.frames import sentence_veto, verbal_frame
 from soustrace.extraction.layout import Line

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from soustrace.catalog import Catalog, strip_accents
 from soustrace.extraction import languages
 from soustrace.extraction.blocks import plausible_name
-from soustrace.extraction.catalog import Catalog, strip_accents
 from soustrace.extraction.editor import ID_PATTERNS, _validate
 from soustrace.extraction.layout import Line
 

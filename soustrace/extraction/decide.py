@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from soustrace.extraction.catalog import strip_accents
+from soustrace.catalog import strip_accents
 from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
 from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
 from soustrace.extraction.mentions import Candidate, Context, Mention

@@ -19,10 +19,10 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from soustrace.catalog import Catalog, get_catalog, normalise
 from soustrace.extraction.apply_model import DECISIONS, model_decide
 from soustrace.extraction.blocks import block_rules, unknown_names
 from soustrace.extraction.builder import extract_builders
-from soustrace.extraction.catalog import Catalog, get_catalog, normalise
 from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.decide import CONFIDENCE, decide
 from soustrace.extraction.editor import extract_editor

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import strip_accents
 from soustrace.extraction.layout import label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import _object_role, role_from_description

@@ -24,8 +24,8 @@ import re
 
 from spacy.tokens import Span
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import strip_accents
 from soustrace.extraction.mentions import DESCRIPTOR_MAX, VERB_TO_PREP_MAX, Context, Mention
 from soustrace.extraction.objects import (
     _PROSE_AFTER,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction import languages
-from soustrace.extraction.catalog import strip_accents
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [

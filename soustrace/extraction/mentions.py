@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from soustrace.extraction.catalog import Catalog
+from soustrace.catalog import Catalog
 from soustrace.extraction.layout import Line
 
 LEGAL_SUFFIX = frozenset(

@@ -10,8 +10,8 @@ import re
 
 from spacy.tokens import Span, Token
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import strip_accents
 from soustrace.extraction.mentions import _COORD, _DESCRIPTOR_STOP, Context, Mention
 
 

@@ -17,8 +17,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from soustrace.catalog import normalise
 from soustrace.extraction.apply_model import candidate_rows
-from soustrace.extraction.catalog import normalise
 from soustrace.extraction.dataset import load_records, split_of, text_of
 from soustrace.extraction.extract import prepare
 from soustrace.extraction.model import CLASSES, MODEL_PATH, MODES, LinearModel, fit, save
