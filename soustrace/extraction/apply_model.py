@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from soustrace.extraction.features import context_features
+from soustrace.extraction.features import context_features, provider_starts
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.model import load_model
 
@@ -55,18 +55,23 @@ def candidate_rows(
 ) -> list[tuple[Mention | dict[str, Any], list[str]]]:
     """(candidate, features) for every mention with a provider and every extra relation."""
     rows: list[tuple[Mention | dict[str, Any], list[str]]] = []
+    providers = provider_starts(ctx)
     for m in mentions:
         if m.pid is None and m.kind != "unknown":
             continue
         span = m.span(ctx.doc)
-        feats = context_features(ctx, m, span.start_char, span.end_char)
+        feats = context_features(ctx, m, span.start_char, span.end_char, providers)
         rows.append((m, feats))
     for rel in extra:
         span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
         if span is None or not len(span):
             continue
         probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
-        feats = [*context_features(ctx, probe, rel["start"], rel["end"]), "extra", f"extra-pid={bool(probe.pid)}"]
+        feats = [
+            *context_features(ctx, probe, rel["start"], rel["end"], providers),
+            "extra",
+            f"extra-pid={bool(probe.pid)}",
+        ]
         rows.append((rel, feats))
     return rows
 

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from soustrace.catalog import Catalog, get_catalog, normalise
 from soustrace.extraction.apply_model import DECISIONS, model_decide
 from soustrace.extraction.blocks import block_rules, unknown_names
-from soustrace.extraction.builder import extract_builders
+from soustrace.extraction.builder import builder_gate, extract_builders
 from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.decide import CONFIDENCE, decide
 from soustrace.extraction.editor import extract_editor
@@ -247,7 +247,7 @@ def _finish(w: _Work, catalog: Catalog) -> Extraction:
         builders = extract_builders(w.text, w.ctx.lines, catalog)
     else:
         editor = _cheap_editor(w.text, catalog)
-        builders = extract_builders(w.text, analyse(w.text), catalog) if _BUILDER_GATE.search(w.text) else []
+        builders = extract_builders(w.text, analyse(w.text), catalog) if builder_gate(w.text) else []
     if editor and builders:  # a builder's printed ids are the builder's, not the editor's
         taken = {i["start"] for b in builders for i in b["ids"]}
         editor["ids"] = [i for i in editor["ids"] if i["start"] not in taken]
@@ -261,9 +261,6 @@ def _first_on_line(table: dict[int, int], line: int, offset: int) -> None:
 
 
 _ID_CUE = re.compile(r"\b(?:SIREN|SIRET|RCS|TVA|VAT|BCE|[ÉE]diteur|published by|[ée]dit[ée] par)\b", re.I)
-
-
-_BUILDER_GATE = re.compile(r"\bpar\b|\bby\b|webmaster|r[ée]alisation|conception|design", re.I)
 
 
 def _cheap_editor(text: str, catalog: Catalog) -> dict[str, Any] | None:

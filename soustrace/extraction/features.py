@@ -42,8 +42,17 @@ def rule_features(decision: Candidate | str | None, extra_rule: str | None = Non
     return ["r:rej", f"r:{decision.split(':', 1)[-1]}"]
 
 
-def context_features(ctx: Context, m: Mention, start_char: int, end_char: int) -> list[str]:
-    """Everything but the rules' verdict, for a mention at [start_char, end_char)."""
+def provider_starts(ctx: Context) -> list[int]:
+    return [e.start_char for e in ctx.doc.ents if e.label_ == "PROVIDER"]
+
+
+def context_features(
+    ctx: Context, m: Mention, start_char: int, end_char: int, providers: list[int] | None = None
+) -> list[str]:
+    """Everything but the rules' verdict, for a mention at [start_char, end_char).
+
+    `providers`: start offsets of the document's provider entities (computed once per document).
+    """
     doc, text = ctx.doc, ctx.text
     f: list[str] = ["bias", f"lang={ctx.lang}", f"kind={m.kind}"]
     prov = ctx.catalog.get(m.pid) if m.pid else None
@@ -118,7 +127,8 @@ def context_features(ctx: Context, m: Mention, start_char: int, end_char: int) -
             f.append(f"{side}w={w}")
         elif tok.text in {":", "(", ")", ",", "-", "–", "—", "/", "|"} and near == "n":
             f.append(f"{side}p={tok.text}")
-    folded = _fold(sent.text)
+    # flags on a window around the mention (a page-long sentence would cost its length on every candidate)
+    folded = _fold(doc[max(sent.start, m.start - 30) : min(sent.end, m.end + 30)].text)
     if sent.text.rstrip().endswith("?"):
         f.append("question")
     if cues.OPTION_SENT.search(folded):
@@ -132,11 +142,13 @@ def context_features(ctx: Context, m: Mention, start_char: int, end_char: int) -
     left = _fold(doc[max(m.start - 4, 0) : m.start].text)
     if cues.EXAMPLE_LOCAL.search(left):
         f.append("example")
-    obj = _object_role(ctx, list(range(sent.start, sent.end)))
+    obj = _object_role(ctx, list(range(max(sent.start, m.start - 20), min(sent.end, m.end + 20))))
     f.append(f"obj={obj}")
-    n_prov = sum(1 for e in doc.ents if e.label_ == "PROVIDER" and line.start <= e.start_char < line.end)
+    if providers is None:
+        providers = provider_starts(ctx)
+    n_prov = sum(1 for s in providers if line.start <= s < line.end)
     f.append(f"line-providers={min(n_prov, 4)}")
-    n_sent = sum(1 for e in sent.ents if e.label_ == "PROVIDER")
+    n_sent = sum(1 for s in providers if sent.start_char <= s < sent.end_char)
     f.append(f"sent-providers={min(n_sent, 4)}")
     if len(sent) > 60:
         f.append("long-sentence")

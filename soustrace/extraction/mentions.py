@@ -136,6 +136,10 @@ class Context:
 
 
 # ---------------------------------------------------------------- mentions
+def _line_at(text: str, pos: int) -> str:
+    return text[text.rfind("\n", 0, pos) + 1 : (text.find("\n", pos) + 1 or len(text) + 1) - 1]
+
+
 def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
     """Catalog entities (extended over a trailing legal form), plus tokens naming a provider domain."""
     out: list[Mention] = []
@@ -145,8 +149,8 @@ def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
         taken.update(range(ent.start, ent.end))
         if ent.label_ != "PROVIDER":
             continue
-        if procurement and ent.text == "AWS" and "amazon" not in ent.sent.text.casefold():
-            continue  # "AWS" = Achat Web Solution, the procurement platform
+        if procurement and ent.text == "AWS" and "amazon" not in _line_at(text, ent.start_char).casefold():
+            continue  # "AWS" = Achat Web Solution, the procurement platform (its line; `Span.sent` rescans the doc)
         end = ent.end
         j = end
         if j < len(doc) and doc[j].text == ",":
@@ -156,8 +160,9 @@ def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
             if end < len(doc) and doc[end].text == "." and doc[j].text[-1] != ".":
                 end += 1
         out.append(Mention(ent.start, end, ent.ent_id_, "catalog"))
-    for dm in _DOMAIN_LIKE.finditer(doc.text):
-        if "@" in doc.text[max(0, dm.start() - 1) : dm.end()]:
+    dtext = doc.text  # built on each access: once
+    for dm in _DOMAIN_LIKE.finditer(dtext):
+        if "@" in dtext[max(0, dm.start() - 1) : dm.end()]:
             continue
         pid = catalog.resolve_domain(dm.group(0))
         span = doc.char_span(dm.start(), dm.end(), alignment_mode="expand") if pid else None

@@ -20,7 +20,7 @@ LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "ro")
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Lower-cased word forms per cue kind; `labels` / `builders` are regex fragments (accent-folded)."""
+    """Lower-cased word forms per cue kind; regex fragments: `labels` accent-folded, `builders` case-folded."""
 
     code: str
     stopwords: frozenset[str]
@@ -85,7 +85,7 @@ def host_label_pattern() -> str:
 
 @cache
 def builder_regex() -> re.Pattern[str]:
-    """Builder phrase of any language, on accent-folded, case-folded text."""
+    """Builder phrase of any language, on case-folded text (the fragments tolerate accents themselves)."""
     return re.compile("|".join(f"(?:{f})" for v in all_vocabularies() for f in v.builders))
 
 
@@ -104,9 +104,23 @@ def detect_language(text: str, default: str = "fr") -> str:
     is the default because the product reads French procurement and legal notices; a wrong guess costs
     only the statistical tense analysis and the language's own prepositions.
     """
-    words = [w.casefold() for w in _WORD.findall(text[:3000])]
+    words = _WORD.findall(text[:3000].casefold())
     if not words:
         return default
-    scores = {v.code: sum(1 for w in words if w in v.stopwords) for v in all_vocabularies()}
+    table = _stopword_table()
+    scores = dict.fromkeys((v.code for v in all_vocabularies()), 0)
+    for w in words:
+        for code in table.get(w, ()):
+            scores[code] += 1
     best = max(scores, key=lambda k: (scores[k], k == default))
     return best if scores[best] > 0 else default
+
+
+@cache
+def _stopword_table() -> dict[str, tuple[str, ...]]:
+    """word -> languages listing it (one dict lookup per word instead of one set per language)."""
+    table: dict[str, list[str]] = {}
+    for v in all_vocabularies():
+        for w in v.stopwords:
+            table.setdefault(w, []).append(v.code)
+    return {w: tuple(c) for w, c in table.items()}

@@ -39,6 +39,6 @@ VOCAB = Vocabulary(
     preps=frozenset(["por", "en", "con"]),
     name_preps=frozenset(["por"]),
     host_labels=(r"alojamiento", r"proveedor de alojamiento", r"hospedaje", r"alojado por"),
-    builders=(r"\b(?:desarrollado|disenado|creado)\s+por\b", r"\bdiseno\s+y\s+desarrollo\b"),
+    builders=(r"\b(?:desarrollado|dise[ñn]ado|creado)\s+por\b", r"\bdise[ñn]o\s+y\s+desarrollo\b"),
     prefixes=("aloja", "hosped", "almacena"),
 )

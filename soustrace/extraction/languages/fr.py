@@ -63,11 +63,12 @@ VOCAB = Vocabulary(
     name_preps=frozenset(["par", "chez", "auprès", "aupres"]),
     host_labels=(r"hebergeu?r", r"hebergement", r"nom de l.hebergeur", r"prestataire d.hebergement"),
     builders=(
-        r"\b(?:site\s+)?(?:realise|realisee|concu|concue|developpe|developpee|cree|creee|designe)\s+(?:et\s+\w+\s+)?par\b",
-        r"\bconception\s*(?:et|&|/)\s*realisation\b",
-        r"\b(?:conception|realisation|creation|developpement)\s+(?:du|de ce)\s+site\b",
+        r"\b(?:site\s+)?(?:r[ée]alis[ée]e?|con[çc]ue?|d[ée]velopp[ée]e?|cr[ée][ée]e?|design[ée]e?)\s+"
+        r"(?:et\s+\w+\s+)?par\b",
+        r"\bconception\s*(?:et|&|/)\s*r[ée]alisation\b",
+        r"\b(?:conception|r[ée]alisation|cr[ée]ation|d[ée]veloppement)\s+(?:du|de ce)\s+site\b",
         r"\bwebmaster\b",
-        r"\bcreation\s+graphique\b",
+        r"\bcr[ée]ation\s+graphique\b",
         r"\bagence\s+web\b\s*:",
     ),
     prefixes=("héberg", "heberg"),
