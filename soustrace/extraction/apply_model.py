@@ -44,6 +44,8 @@ def anchored(feats: list[str]) -> bool:
     The model adds a candidate only with such an anchor, as the rules do: "l'hébergeur OVH a été
     victime d'un incendie" names a host but hosts nothing of this document.
     """
+    if "prose-after" in feats:  # a label line whose value runs on as a sentence is a headline
+        return False
     return any(f.startswith(_ANCHORS) and not f.endswith(("=None", "=none")) for f in feats)
 
 

@@ -20,7 +20,7 @@ from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
 from soustrace.extraction.layout import label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
-from soustrace.extraction.objects import _object_role, role_from_description
+from soustrace.extraction.objects import _PROSE_AFTER, _object_role, role_from_description
 
 WINDOW = 8
 USE_WORDS = False  # words near the mention: on, the model fit train far better and check worse (measured)
@@ -67,6 +67,8 @@ def context_features(
     f.append(f"line={line.kind}")
     if line.kind == "label":
         f.append(f"lab={line.label_role}")
+        if _PROSE_AFTER.match(text[end_char : line.end]):
+            f.append("prose-after")  # "Hébergement : Scaleway interpelle les candidats": a headline
         if line.value_start is not None and start_char >= line.value_start:
             f.append("in-value")
             if start_char - line.value_start <= 3:
