@@ -117,9 +117,16 @@ _NAME_STOP = re.compile(
     r"cloud|serveurs?|servers?|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|votre|your|nous|ce |cette |[\[{(<]|http|www\.|"
     r"x{3,}|todo|tbd|lorem|[àa] compl[ée]ter|placeholder|example|exemple|nom de|"
-    r"infrastructure|technologies?|donn[ée]es|data|base|voir|see|n/a|non |aucun|none|inconnu|[àa] pr[ée]ciser)",
+    r"infrastructure|technologies?|donn[ée]es|data|base|voir|see|n/a|non |aucun|none|inconnu|[àa] pr[ée]ciser|"
+    # software is not an organisation ("Backend : Node.js", "Base de données : PostgreSQL")
+    r"node\.?js|php|python|java\b|ruby|rails|django|flask|fastapi|express|laravel|symfony|wordpress|drupal|"
+    r"react|next\.?js|nuxt|vue|angular|svelte|typescript|javascript|postgres|postgresql|mysql|mariadb|sqlite|"
+    r"mongodb\b(?! atlas)|redis\b(?! cloud)|elasticsearch|opensearch|prisma|graphql|rest\b|api\b|"
+    # lodging: "Hébergement : Hôtel Marriott" is a stay, not a server
+    r"h[ôo]tel|camping|g[îi]te|auberge|chambre|airbnb|appartement|r[ée]sidence)",
     re.I,
 )
+_ALTERNATIVES = re.compile(r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|/", re.I)
 
 
 def plausible_name(value: str) -> str | None:
@@ -139,8 +146,8 @@ def plausible_name(value: str) -> str | None:
     if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s)\.$", v, re.I):
         v = v.rstrip(".").strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
-    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6:
-        return None
+    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or _ALTERNATIVES.search(v):
+        return None  # "Node.js/Express ou Python/FastAPI": options or a stack, not one provider
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
     if re.search(

@@ -50,6 +50,12 @@ CONFIDENCE = {
 }
 
 
+_OPTION_HEADING = re.compile(
+    r"\b(?:options?|alternatives?|alternativas?|alternatieven|comparatif|comparaison|comparison|choix|choices?|"
+    r"scenarios?|possibilites|pistes|pros and cons|avantages|inconvenients|ventajas|desventajas|benchmark)\b"
+)
+
+
 def decide(
     ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
 ) -> Candidate | str:
@@ -68,6 +74,15 @@ def decide(
     hit = label_decision(ctx, m, line)
     if hit:
         return cand(*hit)
+    if (
+        line.kind == "label"
+        and line.label_role in {"registrar", "email"}
+        and span.start_char >= (line.value_start or 0)
+    ):
+        return f"reject:{line.label_role}-line"  # "Domaine : x.fr est hébergé chez o2switch" is the domain
+    head = ctx.line_sections[li][1]
+    if head is not None and _OPTION_HEADING.search(strip_accents(ctx.lines[head].core).casefold()):
+        return "reject:option-section"  # "### Options de déploiement", "Alternatives", "Comparatif"
     hit = table_decision(ctx, m, line, section == "processors" or _table_is_processors(ctx, li))
     if hit:
         return cand(*hit)

@@ -4,24 +4,62 @@ from __future__ import annotations
 
 import re
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Context, Mention
 from soustrace.extraction.objects import _PROSE_AFTER, role_from_description
 
+_OPTION_VALUE = re.compile(
+    r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|\b(?:a decider|a definir|a choisir|to be decided|tbd|tbc)\b|"
+    r"\b(?:ou|or) (?:autre|other)\b"
+)
+GENERIC_LABEL = re.compile(
+    r"^(?:fournisseur|provider|prestataire|service provider|supplier|vendor|anbieter|proveedor|fornitore|"
+    r"leverancier|furnizor|societe|company|company name|nom|name|raison sociale|denomination|entreprise)$"
+)
+
+
+def label_is_options(ctx: Context, line: Line) -> bool:
+    """A label value that lists alternatives ("Scalingo ou CleverCloud", "vercel, aws, or other")."""
+    if line.value_start is None:
+        return False
+    value = strip_accents(ctx.text[line.value_start : line.end]).casefold()
+    value = re.split(r"\s[—–-]\s", value, maxsplit=1)[0]  # a comment after a dash is not the value
+    return bool(_OPTION_VALUE.search(value))
+
+
+def generic_label_role(ctx: Context, line: Line, li: int) -> str | None:
+    """'Fournisseur : X', 'Company name: X' under a hosting heading: the role the heading names."""
+    label = strip_accents(line.core.split(":")[0].split("=")[0]).casefold().strip(" *-")
+    if not GENERIC_LABEL.match(label):
+        return None
+    section, head = ctx.line_sections[li]
+    if head is None or section not in {"hosting", "processors"}:
+        return None
+    if section == "processors":
+        return "sub-processor"
+    return label_role(ctx.lines[head].core) or "host"
+
 
 def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | None:
     """Mention at the start of a "Label : value" line -> (rule, role or reject:*)."""
-    if line.kind != "label" or line.value_start is None or line.label_role is None:
+    if line.kind != "label" or line.value_start is None:
         return None
+    role = line.label_role
+    if role is None:
+        role = generic_label_role(ctx, line, ctx.line_of(line.start))
+        if role is None:
+            return None
     span = m.span(ctx.doc)
     prefix = ctx.text[line.value_start : span.start_char]
     if len(prefix) > 30 or re.search(r"[,;.(]", prefix.replace("**", "")):
         return None
     if _PROSE_AFTER.match(ctx.text[span.end_char : line.end]):
         return None  # "Hébergement : Scaleway interpelle les candidats" is a headline, not a label
-    role = line.label_role
     if role in {"registrar", "email", "creator", "editor"}:
         return ("label", f"reject:{role}")
+    if label_is_options(ctx, line):
+        return ("label", "reject:options")
     if role == "host-component":
         role = "host"
     return ("label", role)
@@ -65,7 +103,7 @@ def dash_decision(ctx: Context, m: Mention, line_idx: int) -> tuple[str, str] | 
     span = m.span(ctx.doc)
     if span.start_char > line.core_start + 3:
         return None
-    rest = ctx.text[span.end_char : line.end]
+    rest = re.sub(r"^\]?\([^)]*\)|^\]", "", ctx.text[span.end_char : line.end])  # "[X](url) - purpose"
     k = line_idx + 1
     while k < len(ctx.lines) and ctx.lines[k].kind == "text" and ctx.lines[k].core[:1].islower():
         rest += " " + ctx.lines[k].core
