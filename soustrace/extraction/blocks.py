@@ -143,7 +143,7 @@ def plausible_name(value: str) -> str | None:
         if n and cues.word_label(word.casefold().strip(".,;:!?")) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
             v = " ".join(words[:n])
             break
-    if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s)\.$", v, re.I):
+    if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s|s\.p\.a|s\.r\.l|b\.v|n\.v)\.$", v, re.I):
         v = v.rstrip(".").strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
     if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or _ALTERNATIVES.search(v):
@@ -252,7 +252,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         k = j + 1
         while k < len(doc) and k - j <= 3 and doc[k].lower_ in _NAME_DETERMINERS:
             k += 1
-        if k >= len(doc) or k in covered or not (doc[k].is_title or doc[k].is_upper) or doc[k].is_punct:
+        if k >= len(doc) or k in covered or not doc[k].text[:1].isupper() or doc[k].is_punct:
             continue
         sent = ctx.sent_of(k)
         probe = Mention(k, k + 1, None, "unknown")
@@ -262,7 +262,8 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             frame = ("verb-prep", k + after.index("HOST_VERB") + 1, "host") if "HOST_VERB" in after else None
         if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES:
             continue
-        rest = ctx.text[doc[k].idx : sent.end_char]
+        # to the end of the line, not of the sentence: "Aruba S.p.A." must not end at its first dot
+        rest = ctx.text[doc[k].idx : ctx.lines[ctx.line_of(doc[k].idx)].end]
         name = plausible_name(rest.split("\n")[0])
         if not name or sentence_veto(ctx, probe, sent, frame[1]):
             continue

@@ -219,6 +219,7 @@ OBJ_SITE = re.compile(
     r"apps|services?|pages?|api|backend|frontend|serveurs?|instances?|d[ée]ploiement|projets?|"
     r"blog|boutique|dispositif|outil|portail|portal|webseite|website|plattform|domaine|"
     r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace|site-ul|website-ul|"
-    r"platforma|aplica[tț]ia)$",
+    r"platforma|aplica[tț]ia|sitio|sito|webstek|p[áa]gina|aplicaci[óo]n|applicazione|piattaforma|plataforma|"
+    r"servizio|servicio|dienst|toepassing|applicatie)$",
     re.I,
 )

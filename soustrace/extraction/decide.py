@@ -56,6 +56,28 @@ _OPTION_HEADING = re.compile(
 )
 
 
+_OR = frozenset(["ou", "or", "oder", "o", "of", "sau", "and/or", "et/ou"])
+
+
+def _alternative(ctx: Context, m: Mention, mentions: list[Mention], k: int) -> bool:
+    """True when an 'or' joins this mention to a neighbouring provider mention (within a few tokens)."""
+    doc = ctx.doc
+    for j in (k - 1, k + 1):
+        if not 0 <= j < len(mentions):
+            continue
+        other = mentions[j]
+        lo, hi = (other.end, m.start) if j < k else (m.end, other.start)
+        if 0 < hi - lo <= 6 and any(t.lower_ in _OR for t in doc[lo:hi]) and "\n" not in doc[lo:hi].text:
+            return True
+    return False
+
+
+def _runs_code(ctx: Context, m: Mention) -> bool:
+    """A platform that runs the code it holds (a PaaS), as opposed to a code forge (catalog kind)."""
+    prov = ctx.catalog.get(m.pid) if m.pid else None
+    return prov is not None and "paas" in prov.kind and "code-forge" not in prov.kind
+
+
 def decide(
     ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
 ) -> Candidate | str:
@@ -80,6 +102,8 @@ def decide(
         and span.start_char >= (line.value_start or 0)
     ):
         return f"reject:{line.label_role}-line"  # "Domaine : x.fr est hébergé chez o2switch" is the domain
+    if _alternative(ctx, m, mentions, k):
+        return "reject:alternatives"  # "Scalingo ou CleverCloud", "AWS or Azure": a choice, not a fact
     head = ctx.line_sections[li][1]
     if head is not None and _OPTION_HEADING.search(strip_accents(ctx.lines[head].core).casefold()):
         return "reject:option-section"  # "### Options de déploiement", "Alternatives", "Comparatif"
@@ -106,6 +130,8 @@ def decide(
             role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
             obj = hosted_object_role(ctx, cue, m, sent)
+            if obj == "reject:code" and _runs_code(ctx, m):
+                obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
             if obj and obj.startswith("reject"):
                 return obj
             if obj and verdict != "data-storage":

@@ -54,7 +54,9 @@ def context_features(
     `providers`: start offsets of the document's provider entities (computed once per document).
     """
     doc, text = ctx.doc, ctx.text
-    f: list[str] = ["bias", f"lang={ctx.lang}", f"kind={m.kind}"]
+    # no language feature: the cue kinds are language-independent by design (languages/), and a
+    # language seen in a handful of training documents would only teach the model to distrust it
+    f: list[str] = ["bias", f"kind={m.kind}"]
     prov = ctx.catalog.get(m.pid) if m.pid else None
     if prov is not None:
         f += [f"pkind={k}" for k in prov.kind]

@@ -76,6 +76,14 @@ def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] |
         if label == "CDN_VERB":
             return ("cdn-verb", j, "cdn")
         if label == "NONHOST_VERB":
+            # "l'hébergement (du service) est réalisé / assuré par X": the hosting noun is the subject
+            for s in range(j - 1, max(sent.start, j - 7) - 1, -1):
+                if _is_hard_boundary(doc[s]) or doc[s].text == ",":
+                    break
+                if ctx.cue_at.get(s) == "HOST_NOUN" and doc[s].lower_ not in {"host", "hébergeur", "hebergeur"}:
+                    return ("noun-prep", s, "host")
+                if ctx.cue_at.get(s) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+                    break
             # "conçu et hébergé par X" is caught above; "hébergé et réalisé par X" stays ambiguous -> reject
             return ("nonhost-verb", j, "reject:nonhost-verb")
         if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"sur", "on", "dans", "in"}:

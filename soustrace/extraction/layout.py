@@ -189,7 +189,8 @@ def label_role(label: str) -> str | None:
     folded = _fold(label)
     if re.search(
         r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
-        r"alternatives?|exemples?|examples?|options?)\b",
+        r"alternatives?|exemples?|examples?|options?|selon|depending|je nach|segun|a seconda|"
+        r"privilegier|preferer|choisir|recommande\w*|conseille\w*|prefer|choose|opter|favour|favor)\b",
         folded,
     ):
         return None

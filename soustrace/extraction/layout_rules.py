@@ -34,11 +34,14 @@ def generic_label_role(ctx: Context, line: Line, li: int) -> str | None:
     if not GENERIC_LABEL.match(label):
         return None
     section, head = ctx.line_sections[li]
-    if head is None or section not in {"hosting", "processors"}:
+    if head is None:
         return None
     if section == "processors":
         return "sub-processor"
-    return label_role(ctx.lines[head].core) or "host"
+    role = label_role(ctx.lines[head].core)  # "### Base de données" -> data-storage, "Hébergement front" -> host
+    if role in {"host", "data-storage", "cdn"}:
+        return role
+    return "host" if section == "hosting" else None
 
 
 def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | None:
