@@ -132,7 +132,7 @@ _ALTERNATIVES = re.compile(r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|/", re.I)
 def plausible_name(value: str) -> str | None:
     """A provider name as written after a hosting label or in a headed block, or None if it is not one."""
     v = re.split(
-        r"\s*(?:,|;|\(| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
+        r"\s*(?:,|;|\(|\.\s+(?=[A-Z])| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
         r"\bwhose\b|\bbased\b|\bimmatricul)",
         value.strip().strip('"*`«»“”'),
         maxsplit=1,
