@@ -27,6 +27,7 @@ from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
 from soustrace.pipelines.store import Writer, relation_key, sha256
 from soustrace.records import EvidenceRecord, OrgRef
+from soustrace.spiders.items import DisclosurePage, SiteVisit
 
 log = logging.getLogger(__name__)
 
@@ -258,12 +259,11 @@ class DisclosureWriter:
         return self.stats
 
 
-def page_from_item(item: dict[str, Any]) -> PageRecord:
-    return PageRecord(url=item["url"], kind=item["kind"], html=item["html"],
-                      sites=[SiteRef(**s) for s in item["sites"]], http_status=item.get("http_status", 200),
-                      requested_url=item.get("requested_url"), redirects=list(item.get("redirects") or []),
-                      fetched_at=dt.datetime.fromisoformat(item["fetched_at"]) if item.get("fetched_at") else None,
-                      via=item.get("via"))
+def page_from_item(item: DisclosurePage) -> PageRecord:
+    return PageRecord(url=item.url, kind=item.kind, html=item.html, sites=[SiteRef(**s) for s in item.sites],
+                      http_status=item.http_status, requested_url=item.requested_url, redirects=list(item.redirects),
+                      fetched_at=dt.datetime.fromisoformat(item.fetched_at) if item.fetched_at else None,
+                      via=item.via)
 
 
 class DisclosuresPipeline:
@@ -283,18 +283,20 @@ class DisclosuresPipeline:
 
         self.writer = DisclosureWriter(make_engine(self.db_url), self.extractor)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
-        if item.get("type") == "site":
-            if item.get("reached"):
-                self.writer.site_reached(item["site_ids"])
+        if isinstance(item, SiteVisit):
+            if item.reached:
+                self.writer.site_reached(item.site_ids)
+            return item
+        if not isinstance(item, DisclosurePage):
             return item
         try:
             self.writer.write_page(page_from_item(item))
         except Exception:
             self.writer.stats.errors += 1
-            log.exception("could not store the disclosure page %s", item.get("url"))
-        return {"type": "page", "url": item["url"], "kind": item["kind"]}
+            log.exception("could not store the disclosure page %s", item.url)
+        return {"type": "page", "url": item.url, "kind": item.kind}
 
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is None:
