@@ -5,9 +5,11 @@ Flow per document, cheapest first:
 1. language (given, or a deterministic function-word guess);
 2. regex pre-pass over the raw text: no cue word and no provider name -> return at once;
 3. rule pipeline (blank tokenizer + segmenter + catalog EntityRuler + cue Matcher) and line layout;
-4. linking rules (`rules.py`) turn mentions into candidate relations or veto them;
-5. status (`status.py`): lexical cues; for French verbal frames only, `fr_core_news_sm` on those
-   sentences (batched with `nlp.pipe` across documents in `extract_many`).
+4. rule decisions (`decide.py`, `blocks.py`) turn mentions into candidate relations or veto them;
+5. the decision model (`apply_model.py`) vetoes or adds candidates, per the `decision` mode;
+6. status (`status.py`): lexical cues; for French verbal frames only, `fr_core_news_sm` on those
+   sentences (batched with `nlp.pipe` across documents in `extract_many`);
+7. editor ids (`editor.py`) and who built the site (`builder.py`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Linking rules: which provider mention is in which hosting frame, with which role.
+"""Sentence frames: which provider mention is in which hosting frame, with which role.
 
 Every rule is a general linguistic or layout pattern, never a site-specific one:
 
@@ -15,7 +15,8 @@ Every rule is a general linguistic or layout pattern, never a site-specific one:
   "propulsé par"), the hosted object (a Git repository, a domain name, a mailbox), examples and options
   ("ex. OVH", "comme X", "vous pouvez déployer sur"), questions, e-mail/creator/editor labels.
 
-Status is decided afterwards by `status.py`.
+Layout frames live in `layout_rules.py`, block rules in `blocks.py`; `decide.py` applies them in order.
+Words come from `cues.py` and the per-language files of `languages/`. Status is decided by `status.py`.
 """
 
 from __future__ import annotations
