@@ -12,7 +12,7 @@ from typing import Any
 from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
-from soustrace.extraction.frames import sentence_veto, verbal_frame
+from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_frame
 from soustrace.extraction.layout import Line
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
@@ -109,7 +109,8 @@ _NAME_PREPS = frozenset(["par", "chez", "by", "with", "bei", "auprès", "aupres"
 _NAME_DETERMINERS = frozenset(
     ["la", "le", "l'", "l’", "the", "der", "die", "société", "societe", "entreprise", "company", "firma", "de", ":"]
 )
-_UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by", "cdn-verb"])
+# no "cdn-verb": "protégé par X" is far more often the law or a security feature than a local CDN
+_UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by"])
 _NAME_STOP = re.compile(
     r"^(?:h[ée]berg|host|hoster|web ?host|adresse|address|t[ée]l|phone|contact|e-?mail|site|si[èe]ge|"
     r"tour |immeuble|b[âa]timent|r[ée]sidence|parc |zone |zi |za |bp |cs |cedex|"
@@ -123,7 +124,10 @@ _NAME_STOP = re.compile(
     r"react|next\.?js|nuxt|vue|angular|svelte|typescript|javascript|postgres|postgresql|mysql|mariadb|sqlite|"
     r"mongodb\b(?! atlas)|redis\b(?! cloud)|elasticsearch|opensearch|prisma|graphql|rest\b|api\b|"
     # lodging: "Hébergement : Hôtel Marriott" is a stay, not a server
-    r"h[ôo]tel|camping|g[îi]te|auberge|chambre|airbnb|appartement|r[ée]sidence)",
+    r"h[ôo]tel|camping|g[îi]te|auberge|chambre|airbnb|appartement|r[ée]sidence|"
+    # a role noun is not a name: "utilisé par le Sous-traitant", "hosted by the provider"
+    r"sous-?traitant|prestataire|fournisseur|sub-?processor|processor|provider|supplier|vendor|"
+    r"responsable|d[ée]veloppeur|developer)",
     re.I,
 )
 _ALTERNATIVES = re.compile(r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|/", re.I)
@@ -257,9 +261,8 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         sent = ctx.sent_of(k)
         probe = Mention(k, k + 1, None, "unknown")
         frame = verbal_frame(ctx, probe, sent)
-        if frame is None and tok.lower_ in {"bei", "von"}:  # German: "bei X gehostet"
-            after = [ctx.cue_at.get(x) for x in range(k + 1, min(k + 5, sent.end))]
-            frame = ("verb-prep", k + after.index("HOST_VERB") + 1, "host") if "HOST_VERB" in after else None
+        if frame is None and k == j + 1:  # German / Dutch: "bei X gehostet", "bij X gehost"
+            frame = verb_final_frame(ctx, probe, sent)
         if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES:
             continue
         # to the end of the line, not of the sentence: "Aruba S.p.A." must not end at its first dot

@@ -344,7 +344,41 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     return None
 
 
-SENTENCE_FRAMES = (_still_at, _transfer, _migration, _apposition, verbal_frame, _active_frame, _following_cue)
+_VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])
+
+
+def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
+    """German / Dutch verb-final frame: 'wird bei X[, Adresse] gehostet', 'wordt bij X gehost'.
+
+    The hosting participle closes the clause, after the provider and often after its address, so the
+    scan runs to the end of the line (an abbreviation like 'Industriestr.' may end the spaCy sentence).
+    """
+    doc = ctx.doc
+    if m.start - 1 < sent.start or doc[m.start - 1].lower_ not in _VERB_FINAL_PREPS:
+        return None
+    line_end = ctx.lines[ctx.line_of(m.span(doc).start_char)].end
+    for j in range(m.end, min(len(doc), m.end + 25)):
+        tok = doc[j]
+        if tok.idx >= line_end or tok.text in {";", "!", "?"}:
+            return None
+        label = ctx.cue_at.get(j)
+        if label in {"HOST_VERB", "STORE_VERB"}:
+            return ("verb-prep", j, "data-storage" if label == "STORE_VERB" else "host")
+        if label == "NONHOST_VERB":
+            return None
+    return None
+
+
+SENTENCE_FRAMES = (
+    _still_at,
+    _transfer,
+    _migration,
+    _apposition,
+    verbal_frame,
+    verb_final_frame,
+    _active_frame,
+    _following_cue,
+)
 
 
 def sentence_decision(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
