@@ -11,6 +11,7 @@ from typing import Any
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
+from soustrace.extraction.layout import label_is_options
 from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
@@ -96,11 +97,10 @@ def decide(
     hit = label_decision(ctx, m, line)
     if hit:
         return cand(*hit)
-    if (
-        line.kind == "label"
-        and line.label_role in {"registrar", "email"}
-        and span.start_char >= (line.value_start or 0)
-    ):
+    in_value = line.kind == "label" and span.start_char >= (line.value_start or 0)
+    if in_value and label_is_options(line.core.split(":")[0]):
+        return "reject:options-label"  # "Coût selon hébergeur : Scaleway, Hetzner", "Privilégier un hébergeur : X"
+    if in_value and line.label_role in {"registrar", "email"}:
         return f"reject:{line.label_role}-line"  # "Domaine : x.fr est hébergé chez o2switch" is the domain
     if _alternative(ctx, m, mentions, k):
         return "reject:alternatives"  # "Scalingo ou CleverCloud", "AWS or Azure": a choice, not a fact
