@@ -114,9 +114,8 @@ def run(n: int) -> dict[str, Any]:
     import spacy
 
     from soustrace.extraction import extract_many
-    from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp
-
     from soustrace.extraction.model import load_model
+    from soustrace.extraction.pipeline import get_rule_nlp, get_stat_nlp
 
     get_rule_nlp("fr")
     get_rule_nlp("en")
