@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from soustrace.catalog import get_catalog
 from soustrace.cli import cli
 from soustrace.models import Organization, Provider
-from soustrace.pipelines.providers import ensure_providers, find_provider
 from soustrace.pipelines.store import Writer
+from soustrace.pipelines.store.providers import ensure_providers, find_provider
 from soustrace.records import OrgRef
 
 N_PROVIDERS = len(get_catalog().providers)  # every entry of data/providers.json (64 since issue 13)
