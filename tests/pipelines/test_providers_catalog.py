@@ -15,7 +15,7 @@ from soustrace.pipelines.store import Writer
 from soustrace.pipelines.store.providers import ensure_providers, find_provider
 from soustrace.records import OrgRef
 
-N_PROVIDERS = len(get_catalog().providers)  # every entry of data/providers.json (64 since issue 13)
+N_PROVIDERS = len(get_catalog().providers)  # every entry of data/providers.json (63 since issue 13)
 
 
 def test_catalog_loads_once_with_legal_entities(engine) -> None:
