@@ -53,7 +53,7 @@ def extract(source: IO[str], fmt: str, out: IO[str], batch_size: int, min_confid
 
     \b
     Input  (FILE or - for stdin): {"id": ..., "text": ..., "url"?: ..., "lang"?: "fr"}
-    Output (stdout or -o FILE):   {"id": ..., "editor": {...}|null, "relations": [...]}
+    Output (stdout or -o FILE):   {"id": ..., "editor": {...}|null, "built_by": [...], "relations": [...]}
 
     \b
     Example:
@@ -78,6 +78,7 @@ def extract(source: IO[str], fmt: str, out: IO[str], batch_size: int, min_confid
             row["url"] = rec["url"]
         row["lang"] = ex.lang
         row["editor"] = ex.editor
+        row["built_by"] = [b for b in ex.built_by if b["confidence"] >= min_confidence]
         row["relations"] = [r for r in ex.relations if r["confidence"] >= min_confidence]
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()
