@@ -98,9 +98,18 @@ def json_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
             out[col] = [None if v is None or v is pd.NaT else v.isoformat() for v in series.dt.to_pydatetime()]
         elif series.dtype == object:  # dates, decimals, mixed values: each as `jsonable` says
             out[col] = [jsonable(v) for v in series.tolist()]
+        elif _id_column(col, series):  # an id made float by a missing value (4124.0) is written 4124
+            out[col] = [None if pd.isna(v) else int(v) for v in series.tolist()]
         else:  # numbers, booleans, strings: as Python scalars, missing ones as None
             out[col] = series.astype(object).where(series.notna(), None).tolist()
     return out
+
+
+def _id_column(name: str, series: pd.Series) -> bool:
+    if not (name == "id" or name.endswith("_id")) or not pd.api.types.is_float_dtype(series.dtype):
+        return False
+    values = series.dropna()
+    return bool(len(values)) and bool((values == values.round()).all())
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -223,7 +232,7 @@ def render_text(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":  # text cells that a spreadsheet would run as formulas are neutralised (`csv_cell`)
         buf = io.StringIO()
         cells = {col: [csv_cell(v) for v in values] for col, values in json_columns(frame).items()}
-        pd.DataFrame(cells, columns=frame.columns).to_csv(buf, index=False)
+        pd.DataFrame(cells, columns=frame.columns, dtype=object).to_csv(buf, index=False)
         return buf.getvalue()
     if fmt == "json":
         return json.dumps(records(frame), ensure_ascii=False, indent=2) + "\n"
