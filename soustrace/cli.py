@@ -21,6 +21,7 @@ COMMANDS = {
     "query": "query",
     "export": "export",
     "demo": "demo",
+    "worker": "worker",
 }
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -235,11 +235,18 @@ class DisclosureWriter:
         row.seen_at = now
         return relation.id
 
-    def finish(self) -> CrawlStats:
-        """Mark reached sites crawled; demote current edges whose pages were all re-read without them."""
+    def finish(self, site_ids: Iterable[int] | None = None) -> CrawlStats:
+        """Mark reached sites crawled; demote current edges whose pages were all re-read without them.
+
+        `site_ids`: only those sites (a worker finishes a host's sites as soon as they are all read, since
+        it may run for days); their bookkeeping is then forgotten. None: every site of the crawl.
+        """
         stamp = utcnow()
+        todo = self.reached | set(self.fetched)
+        if site_ids is not None:
+            todo &= set(site_ids)
         with Session(self.engine) as session, session.begin():
-            for site_id in self.reached | set(self.fetched):
+            for site_id in todo:
                 site = session.get(Site, site_id)
                 if site is not None:
                     site.last_crawled = stamp.isoformat(timespec="seconds")
@@ -255,6 +262,10 @@ class DisclosureWriter:
                     if urls and urls <= fetched:
                         set_status(session, row, "past")
                         self.stats.demoted += 1
+        for site_id in todo:
+            self.reached.discard(site_id)
+            self.fetched.pop(site_id, None)
+            self.seen.pop(site_id, None)
         return self.stats
 
 
@@ -276,7 +287,9 @@ class DisclosuresPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DisclosuresPipeline:
-        return cls(crawler.settings.get("SOUSTRACE_DB"), crawler.settings.get("DISCLOSURES_EXTRACTOR"))
+        pipeline = cls(crawler.settings.get("SOUSTRACE_DB"), crawler.settings.get("DISCLOSURES_EXTRACTOR"))
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
         from soustrace.db import make_engine
@@ -285,6 +298,9 @@ class DisclosuresPipeline:
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         assert self.writer is not None
+        if item.get("type") == "visit":  # a queued unit started or ended (soustrace.distributed)
+            self._visit(item)
+            return item
         if item.get("type") == "site":
             if item.get("reached"):
                 self.writer.site_reached(item["site_ids"])
@@ -296,10 +312,25 @@ class DisclosuresPipeline:
             log.exception("could not store the disclosure page %s", item.get("url"))
         return {"type": "page", "url": item["url"], "kind": item["kind"]}
 
+    def _visit(self, item: dict[str, Any]) -> None:
+        """Visits are ledger rows: a failure to write one is an infrastructure fault and propagates."""
+        from soustrace.pipelines.visits import VisitLedger
+
+        assert self.writer is not None
+        ledger = VisitLedger(self.writer.engine)
+        if item["event"] == "started":
+            ledger.started(item["urls"], item["worker"])
+            return
+        self.writer.finish(item["site_ids"])
+        ledger.completed(item["urls"], item["worker"], item.get("pages", 0), item.get("error"))
+
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is None:
             return
-        stats = self.writer.finish()
+        crawler = getattr(self, "crawler", None)
+        spider = spider or getattr(crawler, "spider", None)  # Scrapy ≥ 2.13 no longer passes it
+        finish_all = getattr(spider, "finish_on_close", True)
+        stats = self.writer.finish() if finish_all else self.writer.stats
         log.info("disclosures: %s", stats.as_dict())
         if spider is not None and getattr(spider, "crawler", None) is not None:
             for key, value in stats.as_dict().items():
