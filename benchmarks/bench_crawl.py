@@ -53,7 +53,7 @@ def bench_boamp(db: str, count: int) -> dict:
 
 
 def bench_ted(db: str, count: int) -> dict:
-    real = ROOT / "tests" / "fixtures" / "ted" / "eforms_real" / "eforms_can_156-2025_FRA_transcribed.xml"
+    real = ROOT / "data" / "samples" / "ted" / "eforms_real" / "eforms_can_156-2025_FRA_transcribed.xml"
     xml = real.read_bytes()
     notices = [(f"{800000 + i}-2024", "2024-06-03", "FRA", xml) for i in range(count)]
     elapsed = timed_crawl(db, "ted", "/ted", lambda base: TedAPI(notices, base), "2024-06-03", "2024-06-03")

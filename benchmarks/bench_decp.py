@@ -4,7 +4,7 @@
     python benchmarks/bench_decp.py --size-mb 50    # smaller
     python benchmarks/bench_decp.py --layout 2024   # {"marches": {"marche": [...], "contrat-concession": [...]}}
 
-The file is SYNTHETIC VOLUME MADE OF REAL RECORDS: the real v1 records of tests/fixtures/decp/real/ (two
+The file is SYNTHETIC VOLUME MADE OF REAL RECORDS: the real v1 records of data/samples/decp/real/ (two
 decp-json republications, 5,000 records) repeated with new contract ids until the size is reached. Field
 values are real; the volume and the ids are not. The parse runs in a child process so that its peak RSS
 (VmHWM) is not inflated by the file generation; RSS is also sampled during the run to show it stays flat.
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "decp" / "real"
+REAL = Path(__file__).resolve().parents[1] / "data" / "samples" / "decp" / "real"
 SOURCES = ("decp-json_v1_e-marchespublics.json", "decp-json_v1_data.gouv.fr_aife.json")
 BANNER = "SYNTHETIC VOLUME FROM REAL RECORDS (real DECP v1 records repeated with new ids; not a real file)"
 
@@ -95,7 +95,7 @@ def build_file(path: Path, size_mb: int, layout: str) -> tuple[int, int]:
 
 def parse_only(path: Path) -> dict[str, float]:
     """Child process: stream the file, count what comes out, sample RSS every 100,000 records."""
-    from soustrace.pipelines.decp import iter_decp
+    from soustrace.parsers.decp.stream import iter_decp
     from soustrace.records import NoticeRecord
 
     rss_start = (_proc_status("VmRSS") or 0) / 1024

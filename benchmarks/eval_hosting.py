@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from soustrace.catalog import normalise
 from soustrace.extraction import extract_many
-from soustrace.extraction.catalog import normalise
 from soustrace.paths import DATA_DIR
 
 DEFAULT = DATA_DIR / "samples" / "hosting" / "dev.jsonl"

@@ -29,18 +29,14 @@ class LazyGroup(click.Group):
     """Imports a command's module only when it runs, so `soustrace --help` stays fast (no spaCy load)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, mod in COMMANDS.items() if _module_exists(mod))
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         mod = COMMANDS.get(cmd_name)
-        if mod is None or not _module_exists(mod):
+        if mod is None:
             return None
         module = importlib.import_module(f"soustrace.commands.{mod}")
         return getattr(module, cmd_name.replace("-", "_"))
-
-
-def _module_exists(mod: str) -> bool:
-    return importlib.util.find_spec(f"soustrace.commands.{mod}") is not None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

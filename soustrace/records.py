@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from soustrace.errors import InputError
+
 Source = Literal["boamp", "ted", "decp"]
 NoticeKind = Literal["award", "call", "modification", "cancellation", "rectification", "other"]
 PartyRoleName = Literal["winner", "lead", "member", "subcontractor", "buyer"]
@@ -145,7 +147,7 @@ class NoticeRecord:
     parse_error: str | None = None
 
 
-class ParseError(ValueError):
+class ParseError(InputError):
     """A payload that cannot be parsed; the caller quarantines it as a Reject with this message."""
 
 

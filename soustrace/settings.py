@@ -58,8 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
 # Parse first (300), then store in batches (800): spiders only fetch.
 ITEM_PIPELINES = {
     "soustrace.pipelines.decp_files.DecpFilePipeline": 200,  # DECP files: download, stream-parse, store
-    "soustrace.pipelines.scrapy_items.ParsePipeline": 300,
-    "soustrace.pipelines.scrapy_items.StorePipeline": 800,
+    "soustrace.pipelines.items.ParsePipeline": 300,
+    "soustrace.pipelines.items.StorePipeline": 800,
 }
 STORE_BATCH_SIZE = 200
 

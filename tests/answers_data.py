@@ -1,6 +1,6 @@
 """The small database every answers test reads: two real notices, real disclosure texts, test-built edges.
 
-Real facts (see fixtures/answers/SOURCES.md):
+Real facts (the notices are read from data/samples; see tests/fixtures/answers/SOURCES.md):
 * TED CAN 00000156-2025 (MINARM, SIRET 13001651200019): 2 lots of a framework agreement awarded on 2024-10-16
   to the group EDITIONS KIRO (lead, SIRET 82922038300022) + IMPRIMERIE MARIE (member, SIRET 40775375500021),
   with MICROLYNX (SIRET 40300483100034) declared as subcontractor of EDITIONS KIRO; 224 675 EUR per lot.
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from samples import BOAMP_17_1028, TED_156_2025
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -28,8 +29,8 @@ from soustrace.pipelines.store import Store, Writer, sha256
 from soustrace.records import ContractRecord, EvidenceRecord, NoticeRecord, OrgRef, PartyRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "answers"
-TED_RAW = (FIXTURES / "eforms_can_156-2025_FRA_transcribed.xml").read_bytes()
-BOAMP_RAW = (FIXTURES / "boamp_xml_v230_17-1028.xml").read_bytes()
+TED_RAW = TED_156_2025.read_bytes()
+BOAMP_RAW = BOAMP_17_1028.read_bytes()
 SNIPPETS = {d["id"]: d for d in map(json.loads, (FIXTURES / "hosting_snippets.jsonl").read_text().splitlines())}
 TED_URL = "https://ted.europa.eu/en/notice/-/detail/156-2025"
 BOAMP_URL = "https://www.boamp.fr/pages/avis/?q=idweb:17-1028"

@@ -23,7 +23,7 @@ from soustrace.models import Site
 def select_targets(engine: Engine, *, org: str | None = None, site: str | None = None, all_sites: bool = False,
                    since: dt.date | None = None) -> list[dict[str, Any]]:
     """Spider targets `{url, sites: [...]}`; --since keeps sites never crawled or crawled before that date."""
-    from soustrace.pipelines.sites import resolve_org
+    from soustrace.hosting.sites import resolve_org
     from soustrace.pipelines.store import normalize_site_url
 
     with Session(engine) as session:
@@ -124,7 +124,7 @@ def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | N
     if resume and not queue:
         raise click.UsageError("--resume needs --queue (a local crawl re-reads what --since selects)")
     from soustrace.db import resolve_url
-    from soustrace.pipelines.sites import OrgNotFound
+    from soustrace.hosting.sites import OrgNotFound
 
     engine = engine_from_ctx(ctx)
     try:

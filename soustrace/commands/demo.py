@@ -25,12 +25,13 @@ def demo(ctx: click.Context) -> None:
     Example:
       soustrace demo && soustrace query uses aws --all-orgs --format json
     """
+    from soustrace.commands.chain_tree import render_tree
+    from soustrace.commands.output import write_frame
+    from soustrace.hosting.press import ingest_press_document
     from soustrace.paths import DATA_DIR
     from soustrace.pipelines.ingest import expand, iter_file
-    from soustrace.pipelines.press import ingest_press_document
     from soustrace.pipelines.store import Store, StoreStats
-    from soustrace.queries.chain import chain, render_tree
-    from soustrace.queries.output import write_frame
+    from soustrace.queries.chain import chain
     from soustrace.queries.stats import db_stats
     from soustrace.queries.uses import uses
 

@@ -40,7 +40,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
             click.echo(json.dumps({"file": str(path), "organizations_named": named}))
         return
     if url:
-        from soustrace.pipelines.press import ingest_press_document
+        from soustrace.hosting.press import ingest_press_document
 
         for path in paths:
             result = ingest_press_document(engine, path, url, org=about)

@@ -89,7 +89,7 @@ def update_ranges(directory: str | None, urls: tuple[str, ...]) -> None:
     """
     from pathlib import Path
 
-    from soustrace.pipelines.ip_ranges import update_ranges as run_update
+    from soustrace.hosting.ip_ranges import update_ranges as run_update
 
     overrides = dict(u.split("=", 1) for u in urls) if urls else None
     result = run_update(directory=Path(directory) if directory else None, urls=overrides)

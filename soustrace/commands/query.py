@@ -12,8 +12,8 @@ import pandas as pd
 from rich.console import Console
 
 from soustrace.commands.common import engine_from_ctx
+from soustrace.commands.output import FORMATS, output_options, write_frame
 from soustrace.queries.catalog import ProviderNotFound
-from soustrace.queries.output import FORMATS, output_options, write_frame
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
@@ -140,7 +140,8 @@ def chain_cmd(ctx: click.Context, ref: str, max_contracts: int, fmt: str, out: P
       soustrace query chain "ted:00000156-2025#LOT-0001"
       soustrace query chain "EDITIONS KIRO" --format json -o kiro.json
     """
-    from soustrace.queries.chain import chain, render_tree
+    from soustrace.commands.chain_tree import render_tree
+    from soustrace.queries.chain import chain
 
     engine = engine_from_ctx(ctx)
     result = _run(lambda: chain(engine, ref, max_contracts=max_contracts))

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soustrace.commands.common import engine_from_ctx
+from soustrace.hosting.sites import SITE_KINDS, OrgNotFound, add_site, discover, import_sites
 from soustrace.models import Organization, Site
-from soustrace.pipelines.sites import SITE_KINDS, OrgNotFound, add_site, discover, import_sites
 
 
 @click.group("sites")
@@ -98,7 +98,7 @@ def discover_(ctx: click.Context, no_reparse: bool) -> None:
 @click.pass_context
 def dns_(ctx: click.Context, site_url: str | None, ranges_dir: Path | None) -> None:
     """Resolve sites (A/AAAA/CNAME) and match providers' ranges and domains: a second, independent method."""
-    from soustrace.pipelines.dns_hosting import check_sites
+    from soustrace.hosting.dns import check_sites
 
     report = check_sites(engine_from_ctx(ctx), site_url=site_url, ranges_dir=ranges_dir)
     click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))

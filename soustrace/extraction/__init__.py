@@ -13,7 +13,7 @@ written when not in the catalog), surface, start/end (char offsets into the inpu
 confidence, sentence, and rule (which frame fired, for audits).
 """
 
-from soustrace.extraction.catalog import get_catalog, load_catalog, resolve
+from soustrace.catalog import get_catalog, load_catalog, resolve
 from soustrace.extraction.extract import Extraction, extract, extract_many
 
 __all__ = ["Extraction", "extract", "extract_many", "get_catalog", "load_catalog", "resolve"]

@@ -16,7 +16,7 @@ from stdnum.be import vat as be_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren, siret, tva
 
-from soustrace.extraction.catalog import Catalog, strip_accents
+from soustrace.catalog import Catalog, strip_accents
 from soustrace.extraction.layout import Line
 
 _D3 = r"\d{3}[\s.\u00a0]?\d{3}[\s.\u00a0]?\d{3}"

@@ -19,8 +19,8 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from soustrace.catalog import Catalog, get_catalog, normalise, strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import Catalog, get_catalog, normalise, strip_accents
 from soustrace.extraction.cues import frame_cues
 from soustrace.extraction.editor import extract_editor
 from soustrace.extraction.lang import detect_language

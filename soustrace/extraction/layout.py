@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from soustrace.extraction.catalog import strip_accents
+from soustrace.catalog import strip_accents
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [

@@ -24,7 +24,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from soustrace.extraction.catalog import Catalog, get_catalog
+from soustrace.catalog import Catalog, get_catalog
 
 STAT_MODEL = "fr_core_news_sm"
 RULE_LANGS = {"fr": "fr", "en": "en", "de": "de"}

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from soustrace.catalog import Catalog, strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import Catalog, strip_accents
 from soustrace.extraction.layout import Line, label_role
 
 LEGAL_SUFFIX = frozenset(

@@ -13,8 +13,8 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
+from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.catalog import strip_accents
 from soustrace.extraction.rules import Candidate, Context
 
 _FORMER = frozenset(

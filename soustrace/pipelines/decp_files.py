@@ -42,7 +42,7 @@ class DecpFilePipeline:
         return deferToThread(self._load, item, spider or self.crawler.spider)
 
     def _load(self, item: dict[str, Any], spider: Spider) -> None:
-        from soustrace.pipelines.decp import iter_decp
+        from soustrace.parsers.decp.stream import iter_decp
 
         state = spider.windows[item["window_id"]]  # type: ignore[attr-defined]
         resource = item["decp_resource"]

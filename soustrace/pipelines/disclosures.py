@@ -99,7 +99,7 @@ class CrawlStats:
 
 def document_for(session: Session, page: PageRecord, site_id: int | None, now: dt.datetime) -> tuple[Document, bool]:
     """The Document for this exact content (re-seen → `last_seen` moves), or a new one when it changed."""
-    from soustrace.pipelines.page_text import extract_page_text
+    from soustrace.hosting.page_text import extract_page_text
 
     digest = sha256(page.html)
     doc = session.scalar(select(Document).where(Document.url == page.url, Document.sha256 == digest))

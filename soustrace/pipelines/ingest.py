@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from soustrace.pipelines.parse import parse_payload
+from soustrace.parsers.payload import parse_payload
 from soustrace.records import NoticeRecord, ParseError, RejectRecord
 
 Record = NoticeRecord | RejectRecord
@@ -82,7 +82,7 @@ def iter_file(path: Path) -> Iterator[Record]:
                     continue
                 yield _boamp_row(row, path)
     elif kind == "decp":
-        from soustrace.pipelines.decp import iter_decp
+        from soustrace.parsers.decp.stream import iter_decp
 
         yield from iter_decp(path)
     else:

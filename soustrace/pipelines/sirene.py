@@ -13,7 +13,7 @@ from soustrace.models import OrgAlias, Organization
 
 def apply_sirene_names(engine: Engine, path: Path, batch_size: int = 5000) -> int:
     """Give a name to every unnamed organisation whose SIREN is in the file; returns how many were named."""
-    from soustrace.pipelines.decp import iter_sirene_names
+    from soustrace.parsers.decp.stream import iter_sirene_names
 
     with Session(engine) as s:
         wanted = set(

@@ -157,7 +157,7 @@ class Store:
 
         No network: the latest revision of each notice is parsed again; raw payloads are never touched.
         """
-        from soustrace.pipelines.parse import parse_payload
+        from soustrace.parsers.payload import parse_payload
 
         query = select(Notice.id).order_by(Notice.id)
         if source:

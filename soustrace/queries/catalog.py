@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, func, select
 
+from soustrace.errors import NotFoundError
 from soustrace.models import Organization, Provider, Relation
 
 
-class ProviderNotFound(LookupError):
+class ProviderNotFound(NotFoundError):
     """The provider name matches nothing; `suggestions` holds the closest known names."""
 
     def __init__(self, query: str, suggestions: list[str]) -> None:

@@ -4,10 +4,11 @@
                                                      ├─hosting (host/cdn/data-storage/...)→ provider ─runs-on→ provider
                                                      └─delivers-site→ site ─hosting→ provider
 
-The answer is a plain dict tree (JSON-ready) so a script, the CLI's `--format json` and the rich tree
-renderer all read the same thing. Every node has `type`, `id`, `label`, its attributes and `children`;
-every node but the roots has the `edge` that led to it: kind, role, status, method, confidence, dates and
-up to five evidence rows (URL or notice id, quoted text, when seen) with the total count.
+The answer is a plain dict tree (JSON-ready) so a script, the CLI's `--format json` and the rich tree renderer
+(`soustrace.commands.chain_tree`) all read the same thing. Every node has `type`, `id`, `label`, its
+attributes and `children`; every node but the roots has the `edge` that led to it: kind, role, status, method,
+confidence, dates and up to five evidence rows (URL or notice id, quoted text, when seen) with the total
+count.
 
 A reference is resolved strictly (`org:ID`, `contract:ID`, `ted:00000156-2025#LOT-0001`, a SIREN/SIRET, a
 name): a name matching several organisations is an error listing them, never a silent pick.
@@ -22,9 +23,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from rich.tree import Tree
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from soustrace.errors import NotFoundError
 from soustrace.identity import normalize_name
 from soustrace.models import Contract, Notice, Organization, PartyRole, Relation, Site
 from soustrace.queries.catalog import catalog_runs_on, load_catalog
@@ -34,7 +35,7 @@ SOURCES = ("boamp", "ted", "decp")
 ROLE_ORDER = {"winner": 0, "lead": 1, "member": 2, "subcontractor": 3, "buyer": 4}
 
 
-class ChainRefError(LookupError):
+class ChainRefError(NotFoundError):
     """The reference matches nothing, or several things (the message lists them)."""
 
 
@@ -339,86 +340,6 @@ def _contract_sites(b: _Builder, contract_id: int, delivered: dict[int, list[dic
 
 
 # ---- rendering ----------------------------------------------------------------------------------------------
-
-STYLE = {"buyer": "bold magenta", "contract": "bold cyan", "organization": "bold", "provider": "bold yellow",
-         "site": "green"}
-
-
-EDGE_WORDS = {"awards": "awards", "declared-subcontract": "subcontractor (declared)", "delivers-site": "delivers site",
-              "runs-on": "runs on"}
-
-
-def _edge_text(edge: dict | None) -> str:
-    if not edge:
-        return ""
-    kind = edge.get("kind") or ""
-    word = edge.get("role") if kind in ("party-role", "hosting") else EDGE_WORDS.get(kind, kind)
-    meta = [m for m in (edge.get("method"), edge.get("status")) if m and kind != "awards"]
-    conf = edge.get("confidence")
-    if conf is not None and kind != "awards":
-        meta.append(f"{conf:.2f}")
-    detail = f" ({', '.join(meta)})" if meta else ""
-    return f"[dim]{word or kind}{detail} →[/dim] "
-
-
-def _node_text(node: dict) -> str:
-    from rich.markup import escape
-
-    kind = node["type"]
-    label = escape(str(node.get("label") or ""))
-    text = f"{_edge_text(node.get('edge'))}[{STYLE.get(kind, '')}]{label}[/]"
-    if node.get("siren"):
-        text += f" [dim]SIREN {node['siren']}[/dim]"
-    if kind == "contract":
-        amount = node.get("amount")
-        money = f"{amount:,.2f} {node.get('currency') or ''}".strip() if amount is not None else "amount n/a"
-        text += f" · {money} · {node.get('award_date') or 'date n/a'}"
-        if node.get("title"):
-            title = node["title"] if len(node["title"]) < 80 else node["title"][:79] + "…"
-            text += f"\n[italic]{escape(title)}[/italic]"
-    if kind == "provider":
-        text += (f" [dim]({node.get('jurisdiction')}, CLOUD Act: {node.get('cloud_act')}, "
-                 f"SecNumCloud: {node.get('secnumcloud')})[/dim]")
-    return text
-
-
-def _evidence_lines(edge: dict | None) -> list[str]:
-    from rich.markup import escape
-
-    if not edge or edge.get("kind") == "awards":
-        return []
-    lines = []
-    for ev in edge.get("evidence", [])[:2]:
-        quote = (ev.get("text") or "").replace("\n", " ")
-        quote = quote if len(quote) <= 100 else quote[:99] + "…"
-        where = ev.get("url") or ev.get("ref") or "(no source URL)"
-        lines.append(f"[dim]↳ {escape(quote and repr(quote))} {escape(str(where))}[/dim]")
-    count = edge.get("evidence_count") or 0
-    if count > 2:
-        lines.append(f"[dim]↳ … {count} evidence rows in all[/dim]")
-    return lines
-
-
-def render_tree(result: dict[str, Any]) -> Tree:
-    """A rich Tree of a `chain` result: one line per node, its edge in grey, evidence underneath."""
-    shown, total = result.get("contracts_shown"), result.get("contracts_total")
-    title = f"[bold]chain[/bold] {result['query']}"
-    if total and shown is not None and shown < total:
-        title += f" [dim]({shown} of {total} contracts, most recent first)[/dim]"
-    tree = Tree(title)
-
-    def add(parent: Tree, node: dict) -> None:
-        branch = parent.add(_node_text(node))
-        for line in _evidence_lines(node.get("edge")):
-            branch.add(line)
-        for child in node.get("children", []):
-            add(branch, child)
-
-    for root in result.get("roots", []):
-        add(tree, root)
-    if not result.get("roots"):
-        tree.add("[dim](nothing found)[/dim]")
-    return tree
 
 
 def iter_nodes(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,10 +21,11 @@ import scrapy
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from soustrace.errors import InputError
 from soustrace.pipelines.windows import WindowLedger, WindowState
 
 
-class SpiderArgumentError(ValueError):
+class SpiderArgumentError(InputError):
     """Raised in a spider's constructor when an argument is malformed."""
 
 

@@ -27,8 +27,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from soustrace.hosting.page_text import extract_page_text
 from soustrace.models.base import utcnow
-from soustrace.pipelines.page_text import extract_page_text
 
 # Link texts (accents and case folded) that name a disclosure page, most specific first.
 LINK_TEXTS: dict[str, tuple[str, ...]] = {

@@ -11,16 +11,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from samples import DECP_REAL
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soustrace.models import Contract, Evidence, Notice, NoticeRevision, PartyRole
-from soustrace.pipelines.decp import iter_decp
+from soustrace.parsers.decp.stream import iter_decp
 from soustrace.records import NoticeRecord
 
-AIFE = Path(__file__).parents[1] / "fixtures" / "decp" / "real" / "decp-json_v1_data.gouv.fr_aife.json"
+AIFE = DECP_REAL / "decp-json_v1_data.gouv.fr_aife.json"
 
 
 def invariants(engine) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from samples import DECP_REAL
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from test_store import notice_17_1028
@@ -20,7 +21,7 @@ from soustrace.pipelines.ingest import iter_file
 from soustrace.pipelines.store import Store
 
 ROOT = Path(__file__).parents[2]
-EMP = Path(__file__).parents[1] / "fixtures" / "decp" / "real" / "decp-json_v1_e-marchespublics.json"
+EMP = DECP_REAL / "decp-json_v1_e-marchespublics.json"
 
 
 def test_real_objects_that_mention_hebergement_make_no_hosting_edge(engine) -> None:

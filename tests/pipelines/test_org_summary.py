@@ -7,18 +7,18 @@ replaces its winner (the record is real; the change is the test's).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from samples import DECP_REAL
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soustrace.models import Notice, Organization, OrgContractSummary
 from soustrace.models.summary import aggregate_select
+from soustrace.parsers.payload import parse_payload
 from soustrace.pipelines.ingest import iter_file
-from soustrace.pipelines.parse import parse_payload
 from soustrace.pipelines.store import Store
 
-EMP = Path(__file__).parents[1] / "fixtures" / "decp" / "real" / "decp-json_v1_e-marchespublics.json"
+EMP = DECP_REAL / "decp-json_v1_e-marchespublics.json"
 COLUMNS = ["org_id", "contracts_won", "subcontracts", "total_amount", "n_currencies", "currency_min",
            "currency_max", "first_award", "last_award"]
 

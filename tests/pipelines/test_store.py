@@ -1,6 +1,6 @@
 """The storage pipeline's guarantees, on both backends: idempotency, revisions, atomic batches, quarantine.
 
-Records are built by hand from the facts of the real BOAMP notice 17-1028 (see fixtures/store/SOURCES.md),
+Records are built by hand from the facts of the real BOAMP notice 17-1028 (data/samples/boamp, see its SOURCES.md),
 so these tests exercise the store alone; the parsers' own tests feed it their real output elsewhere.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from samples import BOAMP_17_1028
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from soustrace.records import (
     RelationRecord,
 )
 
-RAW = (Path(__file__).parents[1] / "fixtures" / "store" / "boamp_xml_v230_17-1028.xml").read_bytes()
+RAW = BOAMP_17_1028.read_bytes()
 
 
 def notice_17_1028(raw: bytes = RAW, source_id: str = "17-1028", winner: str = "Moter") -> NoticeRecord:

@@ -9,7 +9,8 @@ import pytest
 from answers_data import TED_URL, build
 from rich.console import Console
 
-from soustrace.queries.chain import ChainRefError, chain, iter_nodes, render_tree
+from soustrace.commands.chain_tree import render_tree
+from soustrace.queries.chain import ChainRefError, chain, iter_nodes
 
 YAHOO = "https://fr.news.yahoo.com/cnr-h%C3%A9berge-partie-site-internet-174224701.html"
 

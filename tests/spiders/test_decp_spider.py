@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 from replay import DataGouvAPI, ReplayServer, run_soustrace
+from samples import DECP_REAL
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soustrace.models import Contract, Notice
 
-REAL = Path(__file__).parents[1] / "fixtures" / "decp" / "real" / "decp-json_v1_e-marchespublics.json"
+REAL = DECP_REAL / "decp-json_v1_e-marchespublics.json"
 DATASET = "5cd57bf68b4c4179299eb0e9"
 
 

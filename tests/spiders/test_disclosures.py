@@ -189,7 +189,7 @@ def test_crawl_links_robots_redirects_404_js_and_footer(engine: Engine, db_url: 
 
 
 def test_page_text_keeps_legal_footers_only() -> None:
-    from soustrace.pipelines.page_text import extract_page_text
+    from soustrace.hosting.page_text import extract_page_text
 
     legal_footer = extract_page_text((PAGES / "site-e-home.html").read_text(encoding="utf-8"))
     assert "hébergé par la société OVH" in legal_footer.text and "Hébergement de vos données" not in legal_footer.text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from replay import FAST_CRAWL, Fault, ReplayServer, Reply, TedAPI, crawl_summary, run_soustrace
+from samples import SAMPLES
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ def real_notices() -> list[tuple[str, str, str, bytes]]:
         "43489-2024": ("DEU", "eforms_real/eforms_can_2024-OJS015-043489_DEU.xml"),
         "525037-2024": ("FIN", "eforms_real/eforms_can_2024-OJS170-00525037_FIN.xml"),
     }
-    return [(no, "2025-01-10", country, (TED / path).read_bytes()) for no, (country, path) in files.items()]
+    return [(no, "2025-01-10", country, (SAMPLES / "ted" / path).read_bytes()) for no, (country, path) in files.items()]
 
 
 def test_only_the_requested_country_and_roles_from_the_xml(engine, db_url) -> None:

@@ -1,0 +1,2 @@
+"""TED notices whatever their format: `dispatch` reads the root element and hands the tree to the eForms
+parser or to `export` (the TED XML export R2.0.x of the 2014 standard forms)."""

@@ -1,0 +1,79 @@
+"""Scrapy item pipelines: parse raw notice items, then store them in batches through `Store`.
+
+Spiders yield `RawNotice` dicts ({source, source_id, raw, url, content_type, record?, window_id?}); they
+never parse. After the last batch is written, the store pipeline settles every window of the crawl in the
+ledger (complete / short / failed), so the ledger only claims what is really in the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+
+from soustrace.db import make_engine
+from soustrace.parsers.payload import parse_payload
+from soustrace.pipelines.store import Store, StoreStats
+from soustrace.pipelines.windows import WindowLedger
+from soustrace.records import NoticeRecord, RejectRecord
+
+
+class ParsePipeline:
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        if "reject" in item:
+            return item
+        item["notice"] = parse_payload(
+            item["source"],
+            item["source_id"],
+            item["raw"],
+            record=item.get("record"),
+            url=item.get("url"),
+            content_type=item.get("content_type", "application/json"),
+        )
+        return item
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.engine = make_engine(crawler.settings.get("SOUSTRACE_DB"))
+        self.store = Store(self.engine, batch_size=crawler.settings.getint("STORE_BATCH_SIZE", 200))
+        self.batch: list[NoticeRecord | RejectRecord] = []
+        self.stats = StoreStats()
+        self.rejected: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider  # Scrapy ≥ 2.13 no longer passes it
+        spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
+
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        record = item.get("reject") or item["notice"]
+        self.batch.append(record)
+        if len(self.batch) >= self.store.batch_size:
+            self.flush()
+        return {"source": item.get("source"), "source_id": item.get("source_id")}  # keep raw bytes out of logs
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        stats = self.store.store_batch(self.batch)
+        self.stats.add(stats)
+        stored = set(stats.stored_ids)
+        self.rejected.update(
+            r.source_id for r in self.batch if isinstance(r, NoticeRecord) and r.source_id not in stored
+        )
+        self.batch = []
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        self.flush()
+        ledger: WindowLedger = spider.ledger  # type: ignore[attr-defined]
+        for state in getattr(spider, "windows", {}).values():
+            ledger.finish(state, self.rejected)
+        self.crawler.stats.set_value("soustrace/store", self.stats.as_dict())
+        self.engine.dispose()
