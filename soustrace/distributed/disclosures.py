@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy_redis.spiders import RedisMixin
 from twisted.python.failure import Failure
 
-from soustrace.distributed.scheduler import CAMPAIGN, LOCAL
+from soustrace.distributed.idle import IdleExitMixin
+from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import host_of
 from soustrace.spiders.disclosures import DisclosuresSpider, map_url, parse_url_map, site_root
 
@@ -50,7 +49,7 @@ class UnitState:
     errors: int = 0
 
 
-class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
+class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
     """DisclosuresSpider fed by Redis; everything it parses is the parent's, only the bookkeeping is new."""
 
     name = "disclosures"
@@ -60,7 +59,6 @@ class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
         super().__init__(*args, **kwargs)
         self.units: dict[str, UnitState] = {}
         self.worker = worker_name()
-        self._idle_since: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QueuedDisclosuresSpider:
@@ -84,7 +82,7 @@ class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
         first = unit["targets"][0]
         # Not dont_filter: the same unit enqueued twice in one campaign is fetched once.
         return scrapy.Request(site_root(first["url"]), callback=self.unit_home, errback=self.unit_home_failed,
-                              meta={"unit": unit, "target": first, CAMPAIGN: unit["campaign"]})
+                              meta={"unit": unit, "target": first, CAMPAIGN: unit["campaign"], CLAIM: True})
 
     def _key(self, meta: dict[str, Any]) -> str:
         return f"{meta['unit']['host']}#{meta['unit']['campaign']}"
@@ -124,8 +122,8 @@ class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
         return self._track(failure.request.meta, super().page_failed(failure))
 
     def _local(self, request: scrapy.Request, meta: dict[str, Any]) -> scrapy.Request:
-        return request.replace(meta={**request.meta, "unit": meta["unit"], LOCAL: True,
-                                     CAMPAIGN: meta["unit"]["campaign"]})
+        local = {k: v for k, v in request.meta.items() if k != CLAIM}
+        return request.replace(meta={**local, "unit": meta["unit"], CAMPAIGN: meta["unit"]["campaign"]})
 
     def _track(self, meta: dict[str, Any], outputs: Iterable[Any]) -> Iterator[Any]:
         """Pass outputs through; requests stay local and are counted; the unit ends with its last answer.
@@ -133,7 +131,7 @@ class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
         A follow-up is checked against the shared duplicate filter here, then sent with dont_filter, so
         every counted request is sure to come back through a callback or an errback.
         """
-        self._idle_since = None
+        self.busy()
         state = self.units.get(self._key(meta))
         df = self.crawler.engine.scheduler.df  # the shared scrapy-redis filter
         try:
@@ -165,18 +163,3 @@ class QueuedDisclosuresSpider(RedisMixin, DisclosuresSpider):
                    "pages": state.pages, "error": f"{state.errors} callback errors" if state.errors else None}
             if self.server is not None and self.count_size(self.redis_key) > 0:
                 self.schedule_next_requests()  # do not wait for the whole batch to drain
-
-    # ---- idleness -----------------------------------------------------------------------------------------
-
-    def spider_idle(self) -> None:
-        """Pull more units; close only after `MAX_IDLE_TIME_BEFORE_CLOSE` seconds of nothing to do (0: never)."""
-        if self.server is not None and self.count_size(self.redis_key) > 0:
-            self._idle_since = None
-            self.schedule_next_requests()
-            raise DontCloseSpider
-        now = time.monotonic()
-        if self._idle_since is None:
-            self._idle_since = now
-        if self.max_idle_time and now - self._idle_since >= self.max_idle_time:
-            return
-        raise DontCloseSpider

@@ -1,11 +1,12 @@
 """scrapy-redis's scheduler and duplicate filter, with two additions a unit of work needs.
 
-1. Locality: the first request of a unit (a host's home page, a window's first API page) goes through the
-   shared Redis queue, so whichever worker pops it claims the unit; the requests that unit then spawns
-   (flagged `meta["soustrace_local"]`) stay in that worker's memory. That is how per-domain politeness
-   survives scale-out: one host is fetched by one worker at a time, under that worker's Scrapy slot
-   (CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, AutoThrottle), instead of N workers each being
-   "polite" at once. It also keeps a window's page accounting in one process.
+1. Locality: the first request of a unit (a host's home page; for a window, a `data:` request that opens
+   it) is flagged `meta["soustrace_claim"]` and goes through the shared Redis queue, so whichever worker
+   pops it claims the unit; every other request (what a claimed unit spawns) stays in that worker's
+   memory. That is how per-domain politeness survives scale-out: one host is fetched by one worker at a
+   time, under that worker's Scrapy slot (CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, AutoThrottle),
+   instead of N workers each being "polite" at once. It also keeps a window's page accounting in one
+   process.
 2. Campaigns: a fingerprint is salted with the unit's campaign token, so `--resume` (a new campaign)
    re-fetches what a dead worker lost, while within one campaign the shared filter still stops two
    workers, or two enqueues, from fetching the same page.
@@ -20,7 +21,7 @@ from typing import Any
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
-LOCAL = "soustrace_local"
+CLAIM = "soustrace_claim"
 CAMPAIGN = "soustrace_campaign"
 
 
@@ -39,7 +40,7 @@ class UnitScheduler(Scheduler):
         return super().open(spider)
 
     def enqueue_request(self, request: Any) -> bool:
-        if not request.meta.get(LOCAL):
+        if request.meta.get(CLAIM):
             return super().enqueue_request(request)
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)

@@ -12,4 +12,14 @@ def _disclosures() -> type[Any]:
     return QueuedDisclosuresSpider
 
 
-QUEUED_SPIDERS: dict[str, Callable[[], type[Any]]] = {"disclosures": _disclosures}
+def _window(name: str) -> Callable[[], type[Any]]:
+    def load() -> type[Any]:
+        from soustrace.distributed import windows
+
+        return getattr(windows, f"Queued{name}Spider")
+
+    return load
+
+
+QUEUED_SPIDERS: dict[str, Callable[[], type[Any]]] = {"disclosures": _disclosures, "boamp": _window("Boamp"),
+                                                      "ted": _window("Ted"), "decp": _window("Decp")}

@@ -21,7 +21,7 @@ from soustrace.records import NoticeRecord, RejectRecord
 
 class ParsePipeline:
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
-        if "reject" in item:
+        if "reject" in item or "window_done" in item:
             return item
         item["notice"] = parse_payload(
             item["source"],
@@ -52,6 +52,9 @@ class StorePipeline:
         spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
 
     def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        if "window_done" in item:  # a queued window's last page is in (soustrace.distributed.windows)
+            self.finish_window(spider or self.crawler.spider, item["window_done"])
+            return item
         record = item.get("reject") or item["notice"]
         self.batch.append(record)
         if len(self.batch) >= self.store.batch_size:
@@ -68,6 +71,12 @@ class StorePipeline:
             r.source_id for r in self.batch if isinstance(r, NoticeRecord) and r.source_id not in stored
         )
         self.batch = []
+
+    def finish_window(self, spider: Spider, window_id: int) -> str:
+        """Store what is batched, then settle this one window (a worker runs for days, windows end all along)."""
+        self.flush()
+        state = spider.windows.pop(window_id)  # type: ignore[attr-defined]
+        return spider.ledger.finish(state, self.rejected)  # type: ignore[attr-defined]
 
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider

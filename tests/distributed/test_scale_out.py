@@ -105,7 +105,7 @@ def test_two_workers_one_killed_then_resume(db_url: str, engine: Engine, redis_u
         assert len(edges) == len(allowed) and max(edges.values()) == 1
         per_edge = Counter(s.scalars(select(Evidence.relation_id).where(Evidence.relation_id.is_not(None))))
         assert max(per_edge.values()) == 1
-        crawled = dict(s.execute(select(Site.url, Site.last_crawled)).tuples().all())
+        crawled = {url: stamp for url, stamp in s.execute(select(Site.url, Site.last_crawled))}
         assert all(crawled[site["url"]] for site in allowed)  # blocked ones: home forbidden, never reached
         workers = {v.worker for v in s.scalars(select(SiteVisit))}
         assert len(workers) >= 2  # the crawl really was shared
