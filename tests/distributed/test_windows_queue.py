@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from replay import FAST_CRAWL, BoampAPI, ReplayServer, TedAPI
+from replay import FAST_CRAWL, BoampAPI, DataGouvAPI, ReplayServer, TedAPI
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -75,3 +75,25 @@ def test_enqueue_without_redis_is_a_clear_error(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "does not answer" in res.output
     with Session(make_engine(f"sqlite:///{tmp_path / 'x.db'}")) as s:
         assert s.scalars(select(CrawlWindow)).all() == []  # nothing marked queued
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_decp_window_settles_after_its_file_is_stored(db_url: str, engine: Engine, redis_url: str,
+                                                      tmp_path: Path) -> None:
+    """The window ends when the file pipeline has stored the file (in its thread), not with the listing."""
+    from test_decp_spider import DATASET, REAL, expected_uids
+
+    body = REAL.read_bytes()
+    with ReplayServer() as server:
+        api = server.mount("/dg", DataGouvAPI(DATASET, [("r2019", "decp-2019", body)], server.url + "/dg"))
+        assert cli(db_url, "crawl", "decp", "--from", "2019-01-01", "--to", "2019-06-30", "--queue",
+                   redis_url)["enqueued"] == 1
+        cmd = [sys.executable, "-m", "soustrace", "--db", db_url, "worker", "--queue", redis_url, "--source", "decp",
+               "--idle-exit", "2", "-s", f"DECP_API_URL={api}", "-s", f"DECP_CACHE_DIR={tmp_path}", *FAST_CRAWL]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=120, cwd=REPO)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+    wanted = expected_uids(body, "2019-01-01", "2019-06-30")
+    with Session(engine) as s:
+        window = s.scalars(select(CrawlWindow)).one()
+        assert window.status == "complete" and window.stored == window.expected >= len(wanted)  # + modifications
+        assert {sid.rsplit("~", 1)[0] for sid in s.scalars(select(Notice.source_id))} == wanted
