@@ -111,3 +111,32 @@ def test_two_workers_one_killed_then_resume(db_url: str, engine: Engine, redis_u
         assert len(workers) >= 2  # the crawl really was shared
     print(f"checks {time.monotonic() - t1:.1f}s")
 
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_sigterm_drains_and_exits_0_then_resume_finishes(db_url: str, engine: Engine, redis_url: str,
+                                                         tmp_path: Path) -> None:
+    """SIGTERM: the worker finishes what is being downloaded and exits 0; what it had not finished stays
+    resumable (never marked complete), what was still queued stays in Redis for the next worker."""
+    with Farm(24, latency=0.2, blocked_every=0) as farm:
+        farm.store_sites(engine)
+        load_providers(engine)
+        assert cli(db_url, "crawl", "disclosures", "--all", "--queue", redis_url)["enqueued"] == 24
+        log = tmp_path / "w.log"
+        worker = start_worker(db_url, redis_url, log, "-s", "CONCURRENT_REQUESTS=2")
+        deadline = time.monotonic() + 60
+        while _complete(engine) < 4:
+            assert time.monotonic() < deadline and worker.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        _wait(worker, log, 30)
+        done = _complete(engine)
+        assert done < 24  # it stopped instead of finishing the queue
+        resumed = cli(db_url, "crawl", "disclosures", "--all", "--resume", "--queue", redis_url)
+        assert resumed["already_complete"] == done
+        _wait(start_worker(db_url, redis_url, tmp_path / "w2.log"), tmp_path / "w2.log", 60)
+        assert _complete(engine) == 24
+    legal = farm.fetches("/mentions-legales")
+    assert len(legal) == 24 and max(legal.values()) <= 2
+    with Session(engine) as s:
+        assert max(Counter(s.scalars(select(Document.url))).values()) == 1
