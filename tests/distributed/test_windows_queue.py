@@ -45,7 +45,7 @@ def test_boamp_and_ted_windows_through_the_queue(db_url: str, engine: Engine, re
         cmd = [sys.executable, "-m", "soustrace", "--db", db_url, "worker", "--queue", redis_url, "--source", "boamp",
                "--source", "ted", "--idle-exit", "2", "-s", f"BOAMP_API_URL={boamp}", "-s", f"TED_API_URL={ted}",
                *FAST_CRAWL]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=120, cwd=REPO)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300, cwd=REPO)
         assert proc.returncode == 0, proc.stderr[-4000:]
         stats = json.loads(proc.stdout[proc.stdout.index("{"):])
         assert stats["boamp"]["soustrace/windows_done"] == 3 and stats["ted"]["soustrace/windows_done"] == 1
@@ -90,7 +90,7 @@ def test_decp_window_settles_after_its_file_is_stored(db_url: str, engine: Engin
                    redis_url)["enqueued"] == 1
         cmd = [sys.executable, "-m", "soustrace", "--db", db_url, "worker", "--queue", redis_url, "--source", "decp",
                "--idle-exit", "2", "-s", f"DECP_API_URL={api}", "-s", f"DECP_CACHE_DIR={tmp_path}", *FAST_CRAWL]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=120, cwd=REPO)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=300, cwd=REPO)
         assert proc.returncode == 0, proc.stderr[-4000:]
     wanted = expected_uids(body, "2019-01-01", "2019-06-30")
     with Session(engine) as s:
