@@ -36,7 +36,7 @@ from helpers import load_providers  # noqa: E402
 from workers import cli, start_worker  # noqa: E402
 
 from soustrace.db import make_engine  # noqa: E402
-from soustrace.models import SiteVisit  # noqa: E402
+from soustrace.models import SiteVisitRecord  # noqa: E402
 
 PG = os.environ.get("SOUSTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("SOUSTRACE_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -64,8 +64,8 @@ def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[st
                      for i in range(n_workers)]
             while True:
                 with Session(engine) as s:
-                    done = s.scalar(select(func.count()).select_from(SiteVisit)
-                                    .where(SiteVisit.status == "complete"))
+                    done = s.scalar(select(func.count()).select_from(SiteVisitRecord)
+                                    .where(SiteVisitRecord.status == "complete"))
                 if done >= n_sites:
                     break
                 if all(p.poll() is not None for p in procs):
@@ -75,8 +75,8 @@ def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[st
             for p in procs:
                 p.wait(60)
             with Session(engine) as s:
-                first = s.scalar(select(func.min(SiteVisit.started_at)))
-                last = s.scalar(select(func.max(SiteVisit.finished_at)))
+                first = s.scalar(select(func.min(SiteVisitRecord.started_at)))
+                last = s.scalar(select(func.max(SiteVisitRecord.finished_at)))
         crawl = (last - first).total_seconds()
         return {"workers": n_workers, "wall_s": wall, "crawl_s": crawl, "sites_per_s": n_sites / crawl}
     finally:

@@ -43,8 +43,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 DOWNLOAD_TIMEOUT = 180
 
-# Retries: Scrapy's RetryMiddleware does not honour Retry-After (scrapy#3849); ours does, and backs off
-# exponentially when the header is absent. 429 is retried like a 5xx.
+# Retries: Scrapy's RetryMiddleware does not honour Retry-After (scrapy#3849); ours is that middleware with
+# a wait (the server's Retry-After, else exponential backoff). 429 is retried like a 5xx. What is retried
+# is Scrapy's RETRY_HTTP_CODES and RETRY_EXCEPTIONS (network faults, not robots.txt refusals).
 RETRY_ENABLED = True
 RETRY_TIMES = 6
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]

@@ -3,7 +3,7 @@
 `units_for(targets, campaign)` groups the targets `select_targets` returns by host; `crawl disclosures
 --queue` pushes them. A worker pops a unit's first request from the shared scrapy-redis queue (that claims
 the unit), then fetches every page of that host itself (see `scheduler.py`). The spider counts the requests
-each unit has outstanding; when the last one is answered it yields a `visit` item, which the pipeline
+each unit has outstanding; when the last one is answered it yields a `UnitEvent`, which the pipeline
 turns into the sites' `last_crawled`, the demotion of hosts no longer stated, and a `complete` site_visit
 row, after the unit's pages are stored (items go through the pipeline in order).
 """
@@ -25,6 +25,7 @@ from soustrace.distributed.idle import IdleExitMixin
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import host_of
 from soustrace.spiders.disclosures import DisclosuresSpider, map_url, parse_url_map, site_root
+from soustrace.spiders.items import DisclosurePage, UnitEvent
 
 
 def units_for(targets: Iterable[dict[str, Any]], campaign: str) -> list[dict[str, Any]]:
@@ -91,8 +92,7 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
         unit = meta["unit"]
         state = self.units[self._key(meta)] = UnitState(unit, pending=1)
         self.crawler.stats.inc_value("disclosures/units_started")
-        yield {"type": "visit", "event": "started", "urls": [t["visit_url"] for t in unit["targets"]],
-               "worker": self.worker}
+        yield UnitEvent("started", [t["visit_url"] for t in unit["targets"]], self.worker)
         for target in unit["targets"][1:]:
             state.pending += 1
             yield self._local(scrapy.Request(site_root(target["url"]), callback=self.parse_home,
@@ -144,7 +144,7 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
                     out = out.replace(dont_filter=True)
                     if state is not None:
                         state.pending += 1
-                elif isinstance(out, dict) and out.get("type") == "page" and state is not None:
+                elif isinstance(out, DisclosurePage) and state is not None:
                     state.pages += 1
                 yield out
         except Exception:  # a parsing bug must not leave the unit open forever in this worker
@@ -158,8 +158,8 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
             del self.units[self._key(meta)]
             self.crawler.stats.inc_value("disclosures/units_done")
             targets = state.unit["targets"]
-            yield {"type": "visit", "event": "complete", "urls": [t["visit_url"] for t in targets],
-                   "site_ids": [s["site_id"] for t in targets for s in t["sites"]], "worker": self.worker,
-                   "pages": state.pages, "error": f"{state.errors} callback errors" if state.errors else None}
+            yield UnitEvent("complete", [t["visit_url"] for t in targets], self.worker,
+                            site_ids=[s["site_id"] for t in targets for s in t["sites"]], pages=state.pages,
+                            error=f"{state.errors} callback errors" if state.errors else None)
             if self.server is not None and self.count_size(self.redis_key) > 0:
                 self.schedule_next_requests()  # do not wait for the whole batch to drain

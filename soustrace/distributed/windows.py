@@ -4,7 +4,7 @@
 `plan`, `--resume` included), marks them `pending` in the crawl-window ledger and pushes one unit per
 window. A worker claims a unit through the shared queue with a `data:` request (nothing is fetched for
 it), opens the window in the ledger and pages it itself; when the window's last page is in, a
-`window_done` item makes the store pipeline flush and settle that window (complete / short / failed).
+`WindowDone` item makes the store pipeline flush and settle that window (complete / short / failed).
 DECP: the unit is the window (one per range by default, CRAWL_WINDOW_DAYS=36600), its files are
 downloaded by the worker that claimed it. TED: the unit is the API's date window (the daily-package
 route is not on main yet).
@@ -31,6 +31,7 @@ from soustrace.pipelines.visits import new_campaign
 from soustrace.pipelines.windows import WindowLedger, WindowState
 from soustrace.spiders.boamp import BoampSpider
 from soustrace.spiders.decp import DecpSpider
+from soustrace.spiders.items import DecpResource, WindowDone
 from soustrace.spiders.ted import TedSpider
 
 
@@ -88,7 +89,7 @@ class QueuedWindowMixin(IdleExitMixin, RedisMixin):
         if state.pending <= 0 and not state.split and state.id not in self._settled:
             self._settled.add(state.id)
             self.crawler.stats.inc_value("soustrace/windows_done")
-            yield {"window_done": state.id, "source": self.name}
+            yield WindowDone(state.id, self.name)
 
 
 
@@ -113,16 +114,16 @@ class QueuedDecpSpider(QueuedWindowMixin, DecpSpider):
     def parse_dataset(self, response: Response) -> Iterator[Any]:
         state = self.windows[response.meta["window_id"]]
         for out in super().parse_dataset(response):
-            if isinstance(out, dict) and "decp_resource" in out:
+            if isinstance(out, DecpResource):
                 state.pending += 1  # settled by _file_done, once the file is stored or has failed
             yield out
 
     def _file_done(self, item: Any, *args: Any, **kwargs: Any) -> None:
-        if not isinstance(item, dict) or "decp_resource" not in item or item["window_id"] not in self.windows:
+        if not isinstance(item, DecpResource) or item.window_id not in self.windows:
             return
-        # Back into the spider through a local request, so the window_done item follows the usual path.
-        self.crawler.engine.crawl(Request(f"data:,file-done-{item['window_id']}", callback=self._after_file,
-                                          meta={"window_id": item["window_id"]}, dont_filter=True))
+        # Back into the spider through a local request, so the WindowDone item follows the usual path.
+        self.crawler.engine.crawl(Request(f"data:,file-done-{item.window_id}", callback=self._after_file,
+                                          meta={"window_id": item.window_id}, dont_filter=True))
 
     def _after_file(self, response: Response) -> Iterator[Any]:
         yield from self.page_done(self.windows[response.meta["window_id"]])

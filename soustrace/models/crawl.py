@@ -53,7 +53,7 @@ class Reject(Base):
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SiteVisit(Base):
+class SiteVisitRecord(Base):
     """One site's disclosure crawl when crawls are spread over workers: the ledger `--resume` reads.
 
     A worker that dies loses only the sites it had in flight; those rows stay `queued` or `running`, and

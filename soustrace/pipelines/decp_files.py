@@ -20,6 +20,7 @@ from twisted.internet.threads import deferToThread
 from soustrace.db import make_engine
 from soustrace.pipelines.store import Store
 from soustrace.records import NoticeRecord
+from soustrace.spiders.items import DecpResource
 
 CHUNK = 1 << 20
 
@@ -36,16 +37,16 @@ class DecpFilePipeline:
     def from_crawler(cls, crawler: Crawler) -> DecpFilePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> Any:
-        if "decp_resource" not in item:
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, DecpResource):
             return item
         return deferToThread(self._load, item, spider or self.crawler.spider)
 
-    def _load(self, item: dict[str, Any], spider: Spider) -> None:
+    def _load(self, item: DecpResource, spider: Spider) -> None:
         from soustrace.parsers.decp.stream import iter_decp
 
-        state = spider.windows[item["window_id"]]  # type: ignore[attr-defined]
-        resource = item["decp_resource"]
+        state = spider.windows[item.window_id]  # type: ignore[attr-defined]
+        resource = item.resource
         try:
             path = self.download(resource)
         except (OSError, ValueError, http.client.HTTPException) as exc:
@@ -56,7 +57,7 @@ class DecpFilePipeline:
         store = Store(self.engine, batch_size=self.settings.getint("STORE_BATCH_SIZE", 200))
 
         def counted():
-            for record in iter_decp(path, date_from=item["date_from"], date_until=item["date_until"]):
+            for record in iter_decp(path, date_from=item.date_from, date_until=item.date_until):
                 state.fetched += 1
                 if isinstance(record, NoticeRecord):
                     state.ids.add(record.source_id)

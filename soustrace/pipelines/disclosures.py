@@ -27,6 +27,7 @@ from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
 from soustrace.pipelines.store import Writer, relation_key, sha256
 from soustrace.records import EvidenceRecord, OrgRef
+from soustrace.spiders.items import DisclosurePage, SiteVisit, UnitEvent
 
 log = logging.getLogger(__name__)
 
@@ -269,12 +270,11 @@ class DisclosureWriter:
         return self.stats
 
 
-def page_from_item(item: dict[str, Any]) -> PageRecord:
-    return PageRecord(url=item["url"], kind=item["kind"], html=item["html"],
-                      sites=[SiteRef(**s) for s in item["sites"]], http_status=item.get("http_status", 200),
-                      requested_url=item.get("requested_url"), redirects=list(item.get("redirects") or []),
-                      fetched_at=dt.datetime.fromisoformat(item["fetched_at"]) if item.get("fetched_at") else None,
-                      via=item.get("via"))
+def page_from_item(item: DisclosurePage) -> PageRecord:
+    return PageRecord(url=item.url, kind=item.kind, html=item.html, sites=[SiteRef(**s) for s in item.sites],
+                      http_status=item.http_status, requested_url=item.requested_url, redirects=list(item.redirects),
+                      fetched_at=dt.datetime.fromisoformat(item.fetched_at) if item.fetched_at else None,
+                      via=item.via)
 
 
 class DisclosuresPipeline:
@@ -296,41 +296,43 @@ class DisclosuresPipeline:
 
         self.writer = DisclosureWriter(make_engine(self.db_url), self.extractor)
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
-        if item.get("type") == "visit":  # a queued unit started or ended (soustrace.distributed)
-            self._visit(item)
+        if isinstance(item, UnitEvent):  # a queued unit started or ended (soustrace.distributed)
+            self._unit_event(item)
             return item
-        if item.get("type") == "site":
-            if item.get("reached"):
-                self.writer.site_reached(item["site_ids"])
+        if isinstance(item, SiteVisit):
+            if item.reached:
+                self.writer.site_reached(item.site_ids)
+            return item
+        if not isinstance(item, DisclosurePage):
             return item
         try:
             self.writer.write_page(page_from_item(item))
         except Exception:
             self.writer.stats.errors += 1
-            log.exception("could not store the disclosure page %s", item.get("url"))
-        return {"type": "page", "url": item["url"], "kind": item["kind"]}
+            log.exception("could not store the disclosure page %s", item.url)
+        return {"type": "page", "url": item.url, "kind": item.kind}
 
-    def _visit(self, item: dict[str, Any]) -> None:
+    def _unit_event(self, item: UnitEvent) -> None:
         """Visits are ledger rows: a failure to write one is an infrastructure fault and propagates."""
         from soustrace.pipelines.visits import VisitLedger
 
         assert self.writer is not None
         ledger = VisitLedger(self.writer.engine)
-        if item["event"] == "started":
-            ledger.started(item["urls"], item["worker"])
+        if item.event == "started":
+            ledger.started(item.urls, item.worker)
             return
-        self.writer.finish(item["site_ids"])
-        ledger.completed(item["urls"], item["worker"], item.get("pages", 0), item.get("error"))
+        self.writer.finish(item.site_ids)
+        ledger.completed(item.urls, item.worker, item.pages, item.error)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is None:
             return
         crawler = getattr(self, "crawler", None)
         spider = spider or getattr(crawler, "spider", None)  # Scrapy ≥ 2.13 no longer passes it
-        finish_all = getattr(spider, "finish_on_close", True)
-        stats = self.writer.finish() if finish_all else self.writer.stats
+        # A worker's unfinished units stay resumable: their sites are not stamped crawled at close.
+        stats = self.writer.finish() if getattr(spider, "finish_on_close", True) else self.writer.stats
         log.info("disclosures: %s", stats.as_dict())
         if spider is not None and getattr(spider, "crawler", None) is not None:
             for key, value in stats.as_dict().items():

@@ -1,8 +1,8 @@
 """Scrapy item pipelines: parse raw notice items, then store them in batches through `Store`.
 
-Spiders yield `RawNotice` dicts ({source, source_id, raw, url, content_type, record?, window_id?}); they
-never parse. After the last batch is written, the store pipeline settles every window of the crawl in the
-ledger (complete / short / failed), so the ledger only claims what is really in the database.
+Spiders yield typed items (`soustrace.spiders.items`): `RawNotice` and `FetchReject` reach these two
+pipelines; spiders never parse. After the last batch is written, the store pipeline settles every window
+of the crawl in the ledger (complete / short / failed), so the ledger only claims what is really in the database.
 """
 
 from __future__ import annotations
@@ -17,20 +17,14 @@ from soustrace.parsers.payload import parse_payload
 from soustrace.pipelines.store import Store, StoreStats
 from soustrace.pipelines.windows import WindowLedger
 from soustrace.records import NoticeRecord, RejectRecord
+from soustrace.spiders.items import FetchReject, RawNotice, WindowDone
 
 
 class ParsePipeline:
-    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
-        if "reject" in item or "window_done" in item:
-            return item
-        item["notice"] = parse_payload(
-            item["source"],
-            item["source_id"],
-            item["raw"],
-            record=item.get("record"),
-            url=item.get("url"),
-            content_type=item.get("content_type", "application/json"),
-        )
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, RawNotice):
+            item.notice = parse_payload(item.source, item.source_id, item.raw, record=item.record, url=item.url,
+                                        content_type=item.content_type)
         return item
 
 
@@ -51,15 +45,21 @@ class StorePipeline:
         spider = spider or self.crawler.spider  # Scrapy ≥ 2.13 no longer passes it
         spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
 
-    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
-        if "window_done" in item:  # a queued window's last page is in (soustrace.distributed.windows)
-            self.finish_window(spider or self.crawler.spider, item["window_done"])
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, WindowDone):  # a queued window's last page is in (soustrace.distributed.windows)
+            self.finish_window(spider or self.crawler.spider, item.window_id)
             return item
-        record = item.get("reject") or item["notice"]
-        self.batch.append(record)
+        if isinstance(item, FetchReject):
+            self.batch.append(item.reject)
+            source_id = item.reject.record_id
+        elif isinstance(item, RawNotice) and item.notice is not None:
+            self.batch.append(item.notice)
+            source_id = item.source_id
+        else:
+            return item
         if len(self.batch) >= self.store.batch_size:
             self.flush()
-        return {"source": item.get("source"), "source_id": item.get("source_id")}  # keep raw bytes out of logs
+        return {"source": item.source, "source_id": source_id}  # keep raw bytes out of logs
 
     def flush(self) -> None:
         if not self.batch:

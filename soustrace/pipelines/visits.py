@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from soustrace.models import SiteVisit
+from soustrace.models import SiteVisitRecord
 from soustrace.models.base import utcnow
 
 
@@ -38,8 +38,8 @@ class VisitLedger:
         done: set[str] = set()
         with Session(self.engine) as s:
             for i in range(0, len(wanted), 500):
-                done.update(s.scalars(select(SiteVisit.url).where(
-                    SiteVisit.url.in_(wanted[i:i + 500]), SiteVisit.status == "complete")))
+                done.update(s.scalars(select(SiteVisitRecord.url).where(
+                    SiteVisitRecord.url.in_(wanted[i:i + 500]), SiteVisitRecord.status == "complete")))
         return done
 
     def queue(self, urls: Iterable[str], campaign: str) -> None:
@@ -49,11 +49,13 @@ class VisitLedger:
         with Session(self.engine) as s, s.begin():
             rows = {}
             for i in range(0, len(urls), 500):
-                rows.update({r.url: r for r in s.scalars(select(SiteVisit).where(SiteVisit.url.in_(urls[i:i + 500])))})
+                chunk = urls[i:i + 500]
+                found = s.scalars(select(SiteVisitRecord).where(SiteVisitRecord.url.in_(chunk)))
+                rows.update({r.url: r for r in found})
             for url in urls:
                 row = rows.get(url)
                 if row is None:
-                    row = SiteVisit(url=url, host=host_of(url), attempts=0, pages=0)
+                    row = SiteVisitRecord(url=url, host=host_of(url), attempts=0, pages=0)
                     s.add(row)
                 row.status, row.campaign, row.attempts = "queued", campaign, (row.attempts or 0) + 1
                 row.queued_at, row.started_at, row.finished_at, row.worker, row.error = now, None, None, None, None
@@ -61,17 +63,18 @@ class VisitLedger:
 
     def started(self, urls: Iterable[str], worker: str) -> None:
         with Session(self.engine) as s, s.begin():
-            s.execute(update(SiteVisit).where(SiteVisit.url.in_(list(urls)), SiteVisit.status != "complete")
+            s.execute(update(SiteVisitRecord)
+                      .where(SiteVisitRecord.url.in_(list(urls)), SiteVisitRecord.status != "complete")
                       .values(status="running", worker=worker[:120], started_at=utcnow()))
 
     def completed(self, urls: Iterable[str], worker: str, pages: int, error: str | None = None) -> None:
         with Session(self.engine) as s, s.begin():
-            s.execute(update(SiteVisit).where(SiteVisit.url.in_(list(urls))).values(
+            s.execute(update(SiteVisitRecord).where(SiteVisitRecord.url.in_(list(urls))).values(
                 status="complete", worker=worker[:120], finished_at=utcnow(), pages=pages, error=error))
 
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as s:
             out: dict[str, int] = {}
-            for status in s.scalars(select(SiteVisit.status)):
+            for status in s.scalars(select(SiteVisitRecord.status)):
                 out[status] = out.get(status, 0) + 1
             return out

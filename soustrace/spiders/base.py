@@ -23,6 +23,8 @@ from twisted.python.failure import Failure
 
 from soustrace.errors import InputError
 from soustrace.pipelines.windows import WindowLedger, WindowState
+from soustrace.records import RejectRecord
+from soustrace.spiders.items import FetchReject, RawNotice
 
 
 class SpiderArgumentError(InputError):
@@ -89,23 +91,21 @@ class WindowedSpider(scrapy.Spider):
         yield from self.start_window(state)
 
     def record(self, state: WindowState, source_id: str, raw: bytes, *, url: str | None = None,
-               record: dict[str, Any] | None = None, content_type: str = "application/json") -> dict[str, Any] | None:
+               record: dict[str, Any] | None = None, content_type: str = "application/json") -> RawNotice | None:
         """An item for one notice, or None when this window already has it (pages shifted under us)."""
         state.fetched += 1
         if source_id in state.ids:
             return None
         state.ids.add(source_id)
-        return {"source": self.source, "source_id": source_id, "raw": raw, "url": url, "record": record,
-                "content_type": content_type, "window_id": state.id}
+        return RawNotice(source=self.source, source_id=source_id, raw=raw, url=url, record=record,
+                         content_type=content_type, window_id=state.id)
 
     def reject(self, state: WindowState | None, record_id: str | None, reason: str, *, url: str | None = None,
-               excerpt: str = "") -> dict[str, Any]:
-        from soustrace.records import RejectRecord
-
+               excerpt: str = "") -> FetchReject:
         if state is not None:
             state.fetched += 1
-        return {"reject": RejectRecord(source=self.source, record_id=record_id, stage="fetch", reason=reason,
-                                       excerpt=excerpt[:300], url=url), "source": self.source}
+        return FetchReject(RejectRecord(source=self.source, record_id=record_id, stage="fetch", reason=reason,
+                                        excerpt=excerpt[:300], url=url), source=self.source)
 
     def page_failed(self, state: WindowState, why: str) -> None:
         self.logger.error("%s: %s", state.label, why)

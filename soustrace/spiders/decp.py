@@ -26,6 +26,7 @@ from scrapy.http import Request, Response
 
 from soustrace.pipelines.windows import WindowState
 from soustrace.spiders.base import WindowedSpider
+from soustrace.spiders.items import DecpResource
 
 DATASET = "5cd57bf68b4c4179299eb0e9"
 PERIOD = re.compile(r"decp[-_ ]?(\d{4})(?:[-_](\d{2}))?(?![\d])", re.IGNORECASE)
@@ -81,11 +82,6 @@ class DecpSpider(WindowedSpider):
         if not chosen:
             self.page_failed(state, f"no DECP resource covers {state.date_from}..{state.date_until}")
         for res in chosen:
-            yield {
-                "decp_resource": res,
-                "window_id": state.id,
-                "source": self.source,
-                "date_from": state.date_from,
-                "date_until": state.date_until,
-            }
+            yield DecpResource(resource=res, window_id=state.id, source=self.source,
+                               date_from=state.date_from, date_until=state.date_until)
         yield from self.page_done(state)

@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from soustrace.hosting.page_text import extract_page_text
 from soustrace.models.base import utcnow
+from soustrace.spiders.items import DisclosurePage, SiteVisit
 
 # Link texts (accents and case folded) that name a disclosure page, most specific first.
 LINK_TEXTS: dict[str, tuple[str, ...]] = {
@@ -231,14 +232,13 @@ class DisclosuresSpider(scrapy.Spider):
     # ---- items ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _site_item(target: dict[str, Any], *, reached: bool, error: str | None = None) -> dict[str, Any]:
-        return {"type": "site", "url": target["url"], "site_ids": [s["site_id"] for s in target["sites"]],
-                "reached": reached, "error": error}
+    def _site_item(target: dict[str, Any], *, reached: bool, error: str | None = None) -> SiteVisit:
+        return SiteVisit(url=target["url"], site_ids=[s["site_id"] for s in target["sites"]], reached=reached,
+                         error=error)
 
-    def _page_item(self, response: Response, target: dict[str, Any], kind: str, via: str | None) -> dict[str, Any]:
+    def _page_item(self, response: Response, target: dict[str, Any], kind: str, via: str | None) -> DisclosurePage:
         self.crawler.stats.inc_value("disclosures/pages")
         redirects = [str(u) for u in response.meta.get("redirect_urls", [])]
-        return {"type": "page", "url": response.url, "kind": kind, "html": response.text,
-                "sites": target["sites"], "http_status": response.status,
-                "requested_url": redirects[0] if redirects else response.url, "redirects": redirects,
-                "fetched_at": utcnow().isoformat(), "via": via}
+        return DisclosurePage(url=response.url, kind=kind, html=response.text, sites=target["sites"],
+                              http_status=response.status, requested_url=redirects[0] if redirects else response.url,
+                              redirects=redirects, fetched_at=utcnow().isoformat(), via=via)

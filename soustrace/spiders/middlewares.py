@@ -7,9 +7,9 @@ import email.utils
 import logging
 
 from scrapy import Request, Spider
-from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
@@ -39,20 +39,19 @@ async def sleep(seconds: float) -> None:
     await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
 
 
-class RetryAfterMiddleware:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        settings = crawler.settings
-        self.codes = set(settings.getlist("RETRY_HTTP_CODES", [429, 500, 502, 503, 504]))
-        self.codes = {int(c) for c in self.codes}
-        self.max_times = settings.getint("RETRY_TIMES", 6)
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, with a wait before each retry: the server's Retry-After, else a capped
+    exponential backoff.
+
+    Which responses and exceptions are retried, how often, and the stats and logs stay Scrapy's
+    (`RETRY_HTTP_CODES`, `RETRY_EXCEPTIONS`, `RETRY_TIMES`): robots.txt's `IgnoreRequest` or a size cap is
+    not a network fault and is dropped at once instead of waiting out a backoff.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
-        self.enabled = settings.getbool("RETRY_ENABLED", True)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
-        return cls(crawler)
 
     def delay_for(self, request: Request, response: Response | None) -> float:
         header = response.headers.get(b"Retry-After") if response is not None else None
@@ -62,39 +61,23 @@ class RetryAfterMiddleware:
         attempt = request.meta.get("retry_times", 0)
         return min(self.base * (2**attempt), self.cap)
 
-    async def process_response(
+    async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
-        if not self.enabled or request.meta.get("dont_retry") or response.status not in self.codes:
-            return response
-        retry = get_retry_request(
-            request,
-            spider=spider or self.crawler.spider,
-            reason=f"HTTP {response.status}",
-            max_retry_times=request.meta.get("max_retry_times", self.max_times),
-        )
-        if retry is None:  # exhausted: the spider's errback records the failure on its window
-            return response
-        delay = self.delay_for(request, response)
-        log.info("HTTP %s on %s: retrying in %.1fs", response.status, request.url, delay)
-        if delay > 0:
-            await sleep(delay)
-        return retry
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            delay = self.delay_for(request, response)
+            log.info("HTTP %s on %s: retrying in %.1fs", response.status, request.url, delay)
+            if delay > 0:
+                await sleep(delay)
+        return result
 
-    async def process_exception(
+    async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception, spider: Spider | None = None
-    ) -> Request | None:
-        if not self.enabled or request.meta.get("dont_retry"):
-            return None
-        retry = get_retry_request(
-            request,
-            spider=spider or self.crawler.spider,
-            reason=type(exception).__name__,
-            max_retry_times=request.meta.get("max_retry_times", self.max_times),
-        )
-        if retry is None:
-            return None
-        delay = self.delay_for(request, None)
-        if delay > 0:
-            await sleep(delay)
-        return retry
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            delay = self.delay_for(request, None)
+            if delay > 0:
+                await sleep(delay)
+        return result

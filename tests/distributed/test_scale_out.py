@@ -24,14 +24,15 @@ from farm import Farm
 from helpers import load_providers
 from workers import cli, start_worker
 
-from soustrace.models import Document, Evidence, Relation, Site, SiteVisit
+from soustrace.models import Document, Evidence, Relation, Site, SiteVisitRecord
 
 pytestmark = pytest.mark.slow
 
 
 def _complete(engine: Engine) -> int:
     with Session(engine) as s:
-        return s.scalar(select(func.count()).select_from(SiteVisit).where(SiteVisit.status == "complete")) or 0
+        query = select(func.count()).select_from(SiteVisitRecord).where(SiteVisitRecord.status == "complete")
+        return s.scalar(query) or 0
 
 
 def _wait(proc, log: Path, timeout: float) -> None:
@@ -69,7 +70,7 @@ def test_two_workers_one_killed_then_resume(db_url: str, engine: Engine, redis_u
         print(f"B done at {time.monotonic() - t0:.1f}s")
         # What A had in flight is neither complete in the ledger nor anywhere in Redis any more.
         with Session(engine) as s:
-            lost = s.scalars(select(SiteVisit.url).where(SiteVisit.status != "complete")).all()
+            lost = s.scalars(select(SiteVisitRecord.url).where(SiteVisitRecord.status != "complete")).all()
         resumed = cli(db_url, "crawl", "disclosures", "--all", "--resume", "--queue", redis_url)
         assert resumed["enqueued"] == len(lost) and resumed["already_complete"] == 120 - len(lost)
         assert len(lost) <= 16  # two workers x CONCURRENT_REQUESTS=8: in flight, not queued
@@ -107,7 +108,7 @@ def test_two_workers_one_killed_then_resume(db_url: str, engine: Engine, redis_u
         assert max(per_edge.values()) == 1
         crawled = {url: stamp for url, stamp in s.execute(select(Site.url, Site.last_crawled))}
         assert all(crawled[site["url"]] for site in allowed)  # blocked ones: home forbidden, never reached
-        workers = {v.worker for v in s.scalars(select(SiteVisit))}
+        workers = {v.worker for v in s.scalars(select(SiteVisitRecord))}
         assert len(workers) >= 2  # the crawl really was shared
     print(f"checks {time.monotonic() - t1:.1f}s")
 

@@ -37,3 +37,25 @@ def test_backoff_doubles_and_is_capped_and_header_is_capped() -> None:
     assert mw.delay_for(request, told) == 10.0
     told = Response("http://127.0.0.1/x", status=429, headers={"Retry-After": "4"})
     assert mw.delay_for(request, told) == 4.0
+
+
+def test_only_network_faults_are_retried_a_robots_refusal_is_dropped_at_once() -> None:
+    """Built on Scrapy's RetryMiddleware: RETRY_EXCEPTIONS decides; robots.txt's IgnoreRequest waits no backoff."""
+    import asyncio
+
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet.error import TCPTimedOutError
+
+    crawler = get_crawler(settings_dict={"RETRY_BACKOFF_BASE": 0.0, "RETRY_TIMES": 2})
+    crawler.spider = crawler._create_spider("t")
+    mw = RetryAfterMiddleware.from_crawler(crawler)
+    request = Request("http://127.0.0.1/legal")
+    assert asyncio.run(mw.process_exception(request, IgnoreRequest("Forbidden by robots.txt"))) is None
+    retried = asyncio.run(mw.process_exception(request, TCPTimedOutError()))
+    assert isinstance(retried, Request) and retried.meta["retry_times"] == 1
+    again = asyncio.run(mw.process_exception(retried, TCPTimedOutError()))
+    assert asyncio.run(mw.process_exception(again, TCPTimedOutError())) is None  # RETRY_TIMES spent
+    gone = Response("http://127.0.0.1/legal", status=404)
+    assert asyncio.run(mw.process_response(request, gone)) is gone
+    busy = Response("http://127.0.0.1/legal", status=503)
+    assert isinstance(asyncio.run(mw.process_response(request, busy)), Request)
