@@ -13,18 +13,20 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_redis.spiders import RedisMixin
 from twisted.python.failure import Failure
 
 from soustrace.distributed.idle import IdleExitMixin
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import host_of
-from soustrace.spiders.disclosures import DisclosuresSpider, map_url, parse_url_map, site_root
+from soustrace.spiders.disclosures import NOT_FOUND, DisclosuresSpider, map_url, parse_url_map, site_root
 from soustrace.spiders.items import DisclosurePage, UnitEvent
 
 
@@ -48,6 +50,7 @@ class UnitState:
     pending: int = 0
     pages: int = 0
     errors: int = 0
+    unreached: list[str] = field(default_factory=list)  # pages lost to a network fault or a 5xx
 
 
 class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
@@ -116,10 +119,21 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
         return self._track(response.meta, super().parse_page(response))
 
     def home_failed(self, failure: Failure) -> Iterator[Any]:
+        self._note_fault(failure)
         return self._track(failure.request.meta, super().home_failed(failure))
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
+        self._note_fault(failure)
         return self._track(failure.request.meta, super().page_failed(failure))
+
+    def _note_fault(self, failure: Failure) -> None:
+        """A 404 or robots.txt is the site's answer; a timeout, a reset or a 5xx is not: the visit will be
+        `failed` (resumable) instead of `complete`."""
+        answered = failure.check(IgnoreRequest) and not (
+            failure.check(HttpError) and failure.value.response.status not in NOT_FOUND)
+        state = self.units.get(self._key(failure.request.meta))
+        if not answered and state is not None:
+            state.unreached.append(f"{failure.request.url}: {failure.getErrorMessage()}"[:300])
 
     def _local(self, request: scrapy.Request, meta: dict[str, Any]) -> scrapy.Request:
         local = {k: v for k, v in request.meta.items() if k != CLAIM}
@@ -158,8 +172,9 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
             del self.units[self._key(meta)]
             self.crawler.stats.inc_value("disclosures/units_done")
             targets = state.unit["targets"]
-            yield UnitEvent("complete", [t["visit_url"] for t in targets], self.worker,
-                            site_ids=[s["site_id"] for t in targets for s in t["sites"]], pages=state.pages,
-                            error=f"{state.errors} callback errors" if state.errors else None)
+            problems = state.unreached + ([f"{state.errors} callback errors"] if state.errors else [])
+            yield UnitEvent("failed" if state.unreached else "complete", [t["visit_url"] for t in targets],
+                            self.worker, site_ids=[s["site_id"] for t in targets for s in t["sites"]],
+                            pages=state.pages, error="; ".join(problems) or None)
             if self.server is not None and self.count_size(self.redis_key) > 0:
                 self.schedule_next_requests()  # do not wait for the whole batch to drain

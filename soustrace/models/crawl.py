@@ -63,7 +63,7 @@ class SiteVisitRecord(Base):
     enqueue run that last queued it: it salts request fingerprints, so a re-enqueued site is fetched again
     while the shared duplicate filter still stops two workers fetching the same page within one campaign.
 
-    status: queued | running | complete.
+    status: queued | running | complete | failed (a page lost to a timeout, a reset or a 5xx).
     """
 
     __tablename__ = "site_visit"

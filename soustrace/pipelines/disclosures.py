@@ -324,7 +324,7 @@ class DisclosuresPipeline:
             ledger.started(item.urls, item.worker)
             return
         self.writer.finish(item.site_ids)
-        ledger.completed(item.urls, item.worker, item.pages, item.error)
+        ledger.completed(item.urls, item.worker, item.pages, item.error, status=item.event)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is None:

@@ -67,10 +67,12 @@ class VisitLedger:
                       .where(SiteVisitRecord.url.in_(list(urls)), SiteVisitRecord.status != "complete")
                       .values(status="running", worker=worker[:120], started_at=utcnow()))
 
-    def completed(self, urls: Iterable[str], worker: str, pages: int, error: str | None = None) -> None:
+    def completed(self, urls: Iterable[str], worker: str, pages: int, error: str | None = None, *,
+                  status: str = "complete") -> None:
+        """The unit is over: `complete`, or `failed` when a page was lost to a network fault or a 5xx (resumable)."""
         with Session(self.engine) as s, s.begin():
             s.execute(update(SiteVisitRecord).where(SiteVisitRecord.url.in_(list(urls))).values(
-                status="complete", worker=worker[:120], finished_at=utcnow(), pages=pages, error=error))
+                status=status, worker=worker[:120], finished_at=utcnow(), pages=pages, error=error))
 
     def counts(self) -> dict[str, int]:
         with Session(self.engine) as s:

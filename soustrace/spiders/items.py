@@ -78,7 +78,7 @@ class UnitEvent:
 
     `complete` comes after the unit's pages in the item stream, so the pipeline stores them first."""
 
-    event: str  # started | complete
+    event: str  # started | complete | failed (a page lost to a network fault: resumable)
     urls: list[str]  # the stored Site URLs: the keys of the site_visit ledger
     worker: str
     site_ids: list[int] = field(default_factory=list)

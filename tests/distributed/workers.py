@@ -11,8 +11,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SITES = REPO / "tests" / "fixtures" / "sites"
-FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_ENABLED=False",
-        "-s", "DISCLOSURES_EXTRACTOR=soustrace.extraction.extract:extract", "-s", "LOG_LEVEL=INFO")
+# DOWNLOAD_TIMEOUT: the farm runs in the test process and a loaded CI machine can stall it for seconds.
+FAST = ("-s", "DOWNLOAD_TIMEOUT=180", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "RETRY_ENABLED=False", "-s", "DISCLOSURES_EXTRACTOR=soustrace.extraction.extract:extract",
+        "-s", "LOG_LEVEL=INFO")
 
 
 def env() -> dict[str, str]:
