@@ -133,7 +133,9 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
             failure.check(HttpError) and failure.value.response.status not in NOT_FOUND)
         state = self.units.get(self._key(failure.request.meta))
         if not answered and state is not None:
-            state.unreached.append(f"{failure.request.url}: {failure.getErrorMessage()}"[:300])
+            why = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
+                   else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+            state.unreached.append(f"{failure.request.url}: {why}"[:300])
 
     def _local(self, request: scrapy.Request, meta: dict[str, Any]) -> scrapy.Request:
         local = {k: v for k, v in request.meta.items() if k != CLAIM}

@@ -118,8 +118,9 @@ def test_two_workers_one_killed_then_resume(db_url: str, engine: Engine, redis_u
 def test_sigterm_drains_and_exits_0_then_resume_finishes(db_url: str, engine: Engine, redis_url: str,
                                                          tmp_path: Path) -> None:
     """SIGTERM: the worker finishes what is being downloaded and exits 0; what it had not finished stays
-    resumable (never marked complete), what was still queued stays in Redis for the next worker."""
-    with Farm(12, latency=0.15, blocked_every=0) as farm:
+    resumable (never marked complete), what was still queued stays in Redis for the next worker. A site
+    whose legal page answered 503 is `failed`, not complete, and resumed like the rest."""
+    with Farm(12, latency=0.15, blocked_every=0, flaky=frozenset({0})) as farm:
         farm.store_sites(engine)
         load_providers(engine)
         assert cli(db_url, "crawl", "disclosures", "--all", "--queue", redis_url)["enqueued"] == 12
@@ -133,6 +134,9 @@ def test_sigterm_drains_and_exits_0_then_resume_finishes(db_url: str, engine: En
         _wait(worker, log, 120)
         done = _complete(engine)
         assert done < 12  # it stopped instead of finishing the queue
+        with Session(engine) as s:
+            first = s.scalars(select(SiteVisitRecord).where(SiteVisitRecord.url == farm.sites[0]["url"])).one()
+        assert first.status == "failed" and "503" in (first.error or ""), (first.status, first.error)
         resumed = cli(db_url, "crawl", "disclosures", "--all", "--resume", "--queue", redis_url)
         assert resumed["already_complete"] == done
         _wait(start_worker(db_url, redis_url, tmp_path / "w2.log"), tmp_path / "w2.log", 240)
