@@ -24,6 +24,7 @@ from scrapy_redis.spiders import RedisMixin
 from twisted.python.failure import Failure
 
 from soustrace.distributed.idle import IdleExitMixin
+from soustrace.distributed.queue import read_unit
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import host_of
 from soustrace.spiders.disclosures import NOT_FOUND, DisclosuresSpider, map_url, parse_url_map, site_root
@@ -77,9 +78,10 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
     # ---- units in, first request out ----------------------------------------------------------------------
 
     def make_request_from_data(self, data: bytes) -> scrapy.Request | None:
-        import json
-
-        unit = json.loads(data)
+        unit = read_unit(data, ("host", "campaign", "targets"), self.logger)
+        if unit is None or not unit["targets"]:
+            self.crawler.stats.inc_value("disclosures/units_rejected")
+            return None
         url_map = parse_url_map(self.settings.get("DISCLOSURES_URL_MAP"))
         for target in unit["targets"]:
             target["url"] = map_url(target["url"], url_map)

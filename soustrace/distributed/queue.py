@@ -75,6 +75,22 @@ def queue_lengths(url: str) -> dict[str, dict[str, int]]:
     return out
 
 
+def read_unit(data: bytes | str, required: tuple[str, ...], log: Any) -> dict[str, Any] | None:
+    """A unit from Redis, or None after an error naming it and why (bad input: the worker goes on)."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    try:
+        unit = json.loads(text)
+        if not isinstance(unit, dict):
+            raise ValueError("not a JSON object")
+        missing = [key for key in required if key not in unit]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return unit
+    except ValueError as exc:
+        log.error("unit %r rejected: %s", text[:200], exc)
+        return None
+
+
 def worker_settings(url: str) -> dict[str, Any]:
     """The Scrapy settings that make a crawler a worker of the shared queue.
 

@@ -13,7 +13,6 @@ route is not on main yet).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from sqlalchemy import Engine
 
 from soustrace.distributed.disclosures import worker_name
 from soustrace.distributed.idle import IdleExitMixin
-from soustrace.distributed.queue import push_units
+from soustrace.distributed.queue import push_units, read_unit
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import new_campaign
 from soustrace.pipelines.windows import WindowLedger, WindowState
@@ -70,8 +69,17 @@ class QueuedWindowMixin(IdleExitMixin, RedisMixin):
         for request in self.next_requests():
             yield request
 
-    def make_request_from_data(self, data: bytes) -> Request:
-        unit = json.loads(data)
+    def make_request_from_data(self, data: bytes) -> Request | None:
+        unit = read_unit(data, ("from", "until", "params", "campaign"), self.logger)
+        try:
+            for key in ("from", "until") if unit is not None else ():
+                dt.date.fromisoformat(unit[key])
+        except (TypeError, ValueError) as exc:
+            self.logger.error("unit %r rejected: %s", unit, exc)
+            unit = None
+        if unit is None:
+            self.crawler.stats.inc_value("soustrace/units_rejected")
+            return None
         label = f"{self.name} {unit['from']}..{unit['until']} {unit['params']}".strip()
         return Request("data:text/plain," + quote(label), callback=self.claim_window,
                        meta={"unit": unit, CAMPAIGN: unit["campaign"], CLAIM: True})

@@ -20,6 +20,7 @@ from test_ted_spider import real_notices
 from workers import REPO, cli, env
 
 from soustrace.db import make_engine
+from soustrace.distributed.queue import connect, read_unit, units_key
 from soustrace.models import CrawlWindow, Notice
 
 BOAMP = Path(__file__).parents[1] / "fixtures" / "boamp" / "ods_api_v2.1_records_response_2024-03-01.json"
@@ -42,6 +43,10 @@ def test_boamp_and_ted_windows_through_the_queue(db_url: str, engine: Engine, re
                    redis_url)["enqueued"] == 1
         with Session(engine) as s:
             assert {w.status for w in s.scalars(select(CrawlWindow))} == {"pending"}
+        # A malformed unit (bad input) is rejected with its reason; the worker goes on with the others.
+        client = connect(redis_url)
+        client.rpush(units_key("boamp"), '{"from": "2024-13-01", "until": "x", "params": "", "campaign": "c"}')
+        client.close()
         cmd = [sys.executable, "-m", "soustrace", "--db", db_url, "worker", "--queue", redis_url, "--source", "boamp",
                "--source", "ted", "--idle-exit", "2", "-s", f"BOAMP_API_URL={boamp}", "-s", f"TED_API_URL={ted}",
                *FAST_CRAWL]
@@ -49,6 +54,7 @@ def test_boamp_and_ted_windows_through_the_queue(db_url: str, engine: Engine, re
         assert proc.returncode == 0, proc.stderr[-4000:]
         stats = json.loads(proc.stdout[proc.stdout.index("{"):])
         assert stats["boamp"]["soustrace/windows_done"] == 3 and stats["ted"]["soustrace/windows_done"] == 1
+        assert stats["boamp"]["soustrace/units_rejected"] == 1 and "2024-13-01" in proc.stderr
     with Session(engine) as s:
         windows = {(w.source, str(w.date_from)): w for w in s.scalars(select(CrawlWindow))}
         assert {w.status for w in windows.values()} == {"complete"}, [(w.status, w.error) for w in windows.values()]
@@ -97,3 +103,14 @@ def test_decp_window_settles_after_its_file_is_stored(db_url: str, engine: Engin
         window = s.scalars(select(CrawlWindow)).one()
         assert window.status == "complete" and window.stored == window.expected >= len(wanted)  # + modifications
         assert {sid.rsplit("~", 1)[0] for sid in s.scalars(select(Notice.source_id))} == wanted
+
+
+def test_read_unit_names_the_record_and_the_reason(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    log = logging.getLogger("t")
+    assert read_unit(b'{"host": "a", "campaign": "c", "targets": []}', ("host", "targets"), log)["host"] == "a"
+    assert read_unit(b"not json", ("host",), log) is None
+    assert read_unit(b'{"host": "a"}', ("host", "targets"), log) is None
+    assert read_unit(b"[1]", ("host",), log) is None
+    assert "missing targets" in caplog.text and "'not json'" in caplog.text and "not a JSON object" in caplog.text
