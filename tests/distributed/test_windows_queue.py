@@ -43,6 +43,8 @@ def test_boamp_and_ted_windows_through_the_queue(db_url: str, engine: Engine, re
                    redis_url)["enqueued"] == 1
         with Session(engine) as s:
             assert {w.status for w in s.scalars(select(CrawlWindow))} == {"pending"}
+        queue = cli(db_url, "worker", "--queue", redis_url, "--status")["queue"]
+        assert (queue["boamp"]["units"], queue["ted"]["units"], queue["disclosures"]["units"]) == (3, 1, 0)
         # A malformed unit (bad input) is rejected with its reason; the worker goes on with the others.
         client = connect(redis_url)
         client.rpush(units_key("boamp"), '{"from": "2024-13-01", "until": "x", "params": "", "campaign": "c"}')
