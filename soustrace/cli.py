@@ -22,6 +22,7 @@ COMMANDS = {
     "export": "export",
     "demo": "demo",
     "worker": "worker",
+    "serve": "serve",
 }
 
 

@@ -6,8 +6,8 @@ window. A worker claims a unit through the shared queue with a `data:` request (
 it), opens the window in the ledger and pages it itself; when the window's last page is in, a
 `WindowDone` item makes the store pipeline flush and settle that window (complete / short / failed).
 DECP: the unit is the window (one per range by default, CRAWL_WINDOW_DAYS=36600), its files are
-downloaded by the worker that claimed it. TED: the unit is the API's date window (the daily-package
-route is not on main yet).
+downloaded by the worker that claimed it. TED: the unit is the Search API's date window (`--via api`);
+the daily-package route landed on main after this was built and is not queued yet.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from soustrace.pipelines.windows import WindowLedger, WindowState
 from soustrace.spiders.boamp import BoampSpider
 from soustrace.spiders.decp import DecpSpider
 from soustrace.spiders.items import DecpResource, WindowDone
-from soustrace.spiders.ted import TedSpider
+from soustrace.spiders.ted.api import TedSpider
 
 
 def enqueue_windows(engine: Engine, queue: str, source: str, date_from: dt.date, date_until: dt.date, params: str,

@@ -39,7 +39,7 @@ def test_boamp_and_ted_windows_through_the_queue(db_url: str, engine: Engine, re
         out = cli(db_url, "crawl", "boamp", "--from", first, "--to", last, "--queue", redis_url,
                   "-s", "CRAWL_WINDOW_DAYS=1")
         assert out["enqueued"] == 3 and out["unit"] == "window"
-        assert cli(db_url, "crawl", "ted", "--from", "2025-01-10", "--to", "2025-01-10", "--queue",
+        assert cli(db_url, "crawl", "ted", "--from", "2025-01-10", "--to", "2025-01-10", "--via", "api", "--queue",
                    redis_url)["enqueued"] == 1
         with Session(engine) as s:
             assert {w.status for w in s.scalars(select(CrawlWindow))} == {"pending"}
