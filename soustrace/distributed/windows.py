@@ -106,7 +106,7 @@ class QueuedBoampSpider(QueuedWindowMixin, BoampSpider):
 
 
 class QueuedTedSpider(QueuedWindowMixin, TedSpider):
-    pass
+    name = "ted"  # the queue's keys are per source (the API spider itself is `ted_api` on the command line)
 
 
 class QueuedDecpSpider(QueuedWindowMixin, DecpSpider):
