@@ -42,7 +42,7 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
 
 def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.date, params: str) -> None:
     """Print the crawl summary; exit 1 naming the windows that are short or failed."""
-    from soustrace.pipelines.windows import summarize
+    from soustrace.pipelines.store.ledger import summarize
 
     summary = summarize(engine_from_ctx(ctx), source, date_from, date_until, params)
     click.echo(json.dumps({"source": source, "from": str(date_from), "to": str(date_until), **summary}, indent=2))

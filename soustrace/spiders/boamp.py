@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import WindowedSpider
 
 

@@ -56,7 +56,8 @@ WITH {{provider_match}},
 roles AS MATERIALIZED (
   SELECT DISTINCT pr.org_id, pr.contract_id, CASE WHEN pr.role = 'subcontractor' THEN 0 ELSE 1 END AS won
   FROM party_role pr
-  WHERE pr.org_id IN (SELECT org_id FROM matched) AND pr.role IN ('winner', 'lead', 'member', 'subcontractor')
+  WHERE pr.org_id IN (SELECT org_id FROM matched)
+    AND pr.role IN ('winner', 'lead', 'member', 'subcontractor', 'reported')
 ),
 reported AS MATERIALIZED (SELECT contract_id FROM reported_contracts),
 won AS (

@@ -22,6 +22,10 @@ from soustrace.parsers.decp.values import open_binary
 from soustrace.records import ParseError
 
 _CONTAINERS_2024 = ("marche", "contrat-concession")
+# Keys only a DECP record has at its top level: a file that starts with one is a single bare record (the
+# per-record files the DECP team and buyers' platforms publish, and what `soustrace` itself exports).
+RECORD_KEYS = frozenset({"id", "uid", "_type", "acheteur", "autoriteConcedante", "titulaires", "concessionnaires",
+                         "objet", "codeCPV", "dateNotification", "montant", "nature", "procedure"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +49,18 @@ def _layout(path: Path) -> list[_Stream]:
     try:
         with open_binary(path) as handle:
             events = ijson.parse(handle)
-            for prefix, event, _value in events:
+            for prefix, event, value in events:
                 if prefix == "" and event == "start_array":
                     return [_Stream("item", "", None)]
                 if prefix == "marches" and event == "start_array":
                     return [_Stream("marches.item", "marches", None)]
                 if prefix == "marches" and event == "start_map":
                     return _layout_2024(events)
+                if prefix == "" and event == "map_key" and value in RECORD_KEYS:
+                    return [_Stream("", "", None, single=True)]
     except ijson.JSONError as exc:
         raise ParseError(f"{path}: not readable as JSON: {exc}") from exc
-    raise ParseError(f"{path}: no 'marches' array or object: not a DECP JSON file")
+    raise ParseError(f"{path}: neither a 'marches' array or object nor a single DECP record: not a DECP JSON file")
 
 
 def _layout_2024(events: Iterator[tuple[str, str, object]]) -> list[_Stream]:

@@ -29,7 +29,7 @@ from typing import Any
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import SpiderArgumentError, WindowedSpider
 
 RESULT_NOTICE_TYPES = "can-standard can-social can-desg can-tran can-modif veat"

@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 
 from soustrace.parsers.eforms.values import ISO3_TO_ISO2
 from soustrace.parsers.ted.package import ArchiveError, Member, NoticeFilter, iter_members, iter_monthly_members, peek
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import SpiderArgumentError, WindowedSpider
 from soustrace.spiders.ted.calendar import CalendarError, Issue, calendar_url, package_units, parse_release_calendar
 from soustrace.spiders.ted.download import Package, answer_problem, save_answer
