@@ -26,8 +26,8 @@ from soustrace.distributed.disclosures import worker_name
 from soustrace.distributed.idle import IdleExitMixin
 from soustrace.distributed.queue import push_units, read_unit
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
+from soustrace.pipelines.store.ledger import WindowLedger, WindowState
 from soustrace.pipelines.visits import new_campaign
-from soustrace.pipelines.windows import WindowLedger, WindowState
 from soustrace.spiders.boamp import BoampSpider
 from soustrace.spiders.decp import DecpSpider
 from soustrace.spiders.items import DecpResource, WindowDone
