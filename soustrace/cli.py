@@ -30,6 +30,7 @@ COMMANDS = {
     "query": "query",
     "export": "export",
     "demo": "demo",
+    "worker": "worker",
     "serve": "serve",
 }
 
@@ -47,6 +48,7 @@ SUMMARIES = {
     "export": "Export the graph, the awards or OCDS release packages to files.",
     "demo": 'Load the shipped real samples and answer "who uses AWS", offline.',
     "serve": "Browse the database in Datasette, read-only, with canned questions and their evidence.",
+    "worker": "Pull requests from the shared queue, fetch, parse, extract and store into --db.",
 }
 
 

@@ -17,7 +17,7 @@ from soustrace.parsers.payload import parse_payload
 from soustrace.pipelines.store import Store, StoreStats
 from soustrace.pipelines.store.ledger import WindowLedger
 from soustrace.records import NoticeRecord, RejectRecord
-from soustrace.spiders.items import FetchReject, RawNotice
+from soustrace.spiders.items import FetchReject, RawNotice, WindowDone
 
 
 class ParsePipeline:
@@ -46,6 +46,9 @@ class StorePipeline:
         spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, WindowDone):  # a queued window's last page is in (soustrace.distributed.windows)
+            self.finish_window(spider or self.crawler.spider, item.window_id)
+            return item
         if isinstance(item, FetchReject):
             self.batch.append(item.reject)
             source_id = item.reject.record_id
@@ -68,6 +71,12 @@ class StorePipeline:
             r.source_id for r in self.batch if isinstance(r, NoticeRecord) and r.source_id not in stored
         )
         self.batch = []
+
+    def finish_window(self, spider: Spider, window_id: int) -> str:
+        """Store what is batched, then settle this one window (a worker runs for days, windows end all along)."""
+        self.flush()
+        state = spider.windows.pop(window_id)  # type: ignore[attr-defined]
+        return spider.ledger.finish(state, self.rejected)  # type: ignore[attr-defined]
 
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider

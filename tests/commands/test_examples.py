@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from soustrace.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
-NEEDS_NETWORK = ("crawl", "providers update-ranges", "sites dns", "sites discover")
+NEEDS_NETWORK = ("crawl", "providers update-ranges", "sites dns", "sites discover", "worker")
 NOT_RUN = {  # what an example needs that a test does not have, and why
     "StockUniteLegale_utf8.csv": "the INSEE SIRENE stock (2 GB) is not shipped",
     "postgresql://": "a PostgreSQL server of the reader's (the PG side is tested by the suite itself)",
