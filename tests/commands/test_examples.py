@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NEEDS_NETWORK = ("crawl", "providers update-ranges", "sites dns", "sites discover", "worker")
 NOT_RUN = {  # what an example needs that a test does not have, and why
     "StockUniteLegale_utf8.csv": "the INSEE SIRENE stock (2 GB) is not shipped",
-    "postgresql://": "a PostgreSQL server of the reader's (the PG side is tested by the suite itself)",
+    "postgresql": "a PostgreSQL server of the reader's (the PG side is tested by the suite itself)",
+    "--db ...": "a placeholder database URL",
     "soustrace serve": "starts a web server that runs until stopped (tested in tests/exports)",
 }
 
@@ -61,8 +62,12 @@ def commands_of(example: str) -> list[list[str]]:
 
 
 def offline(example: str) -> bool:
-    return not any(" ".join(args).startswith(NEEDS_NETWORK) for args in commands_of(example)) and not any(
-        need in example for need in NOT_RUN)
+    """No network command anywhere in the line (global options may come first) and nothing of NOT_RUN."""
+    def networked(args: list[str]) -> bool:
+        joined = f" {' '.join(args)} "
+        return any(f" {command} " in joined for command in NEEDS_NETWORK)
+
+    return not any(networked(args) for args in commands_of(example)) and not any(need in example for need in NOT_RUN)
 
 
 EXAMPLES = sorted({e for e in readme_examples() + help_examples() if offline(e)})
