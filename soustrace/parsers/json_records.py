@@ -1,0 +1,244 @@
+"""Records streamed out of untrusted JSON with limits: one hostile record costs only itself.
+
+Why not `json.loads` or `ijson.items`: `json.loads` on a whole file loses the file to one record nested
+100,000 deep (RecursionError) and holds the whole file in memory; `ijson.items` builds a prefix string per
+nesting level, so one record nested 50,000 deep costs O(depth²) memory (5.8 GB, then MemoryError). Here
+the C tokenizer (`ijson.basic_parse`, no prefixes) feeds a builder that counts depth and size and, past a
+limit, stops building and only counts brackets until the record ends. The refused record comes out as a
+`Refusal` (its position, its id when one was read before the limit, a short excerpt), and the stream goes
+on with the next record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import ijson
+
+# Real records: BOAMP API rows ~8 levels, DECP records ~6, eForms-as-JSON ~12. 64 leaves room, and keeps
+# every later recursive walk (canonical JSON, record builders) far from Python's recursion limit.
+MAX_DEPTH = 64
+# A record larger than this (strings and keys counted in characters) is refused at the reader: it would
+# be held several times in memory (object, canonical bytes, texts) before anything is stored.
+MAX_RECORD_CHARS = 64 * 1024 * 1024
+# Keys whose string value names a record, read before a limit is hit so the refusal can name it.
+ID_KEYS = ("idweb", "id", "uid", "publication-number")
+EXCERPT_CHARS = 300
+
+_STARTS = frozenset({"start_map", "start_array"})
+_ENDS = frozenset({"end_map", "end_array"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one record may cost; tests lower them to keep hostile inputs small."""
+
+    max_depth: int = MAX_DEPTH
+    max_chars: int = MAX_RECORD_CHARS
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A record the reader would not build: why, and what is known of it."""
+
+    reason: str
+    record_id: str | None
+    excerpt: str
+
+
+def safe_excerpt(raw: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    """The first characters of a payload as text; a multibyte character cut at the limit is replaced."""
+    if isinstance(raw, str):
+        return raw[:limit]
+    return raw[: limit * 4].decode("utf-8", "replace")[:limit]
+
+
+def depth_of(value: object) -> int:
+    """Nesting depth of a built JSON value (0 for a scalar), without recursion."""
+    best, stack = 0, [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            level += 1
+            best = max(best, level)
+            stack.extend((child, level) for child in node if isinstance(child, dict | list))
+    return best
+
+
+def loads_record(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> object | Refusal:
+    """One JSON document (a JSONL line) under the limits, as a value or a `Refusal`; ValueError if invalid."""
+    size = len(data)
+    if size > limits.max_chars:
+        return Refusal(f"record of {size:,} bytes exceeds the {limits.max_chars:,}-byte record limit", None,
+                       safe_excerpt(data))
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        return Refusal(f"nested deeper than {limits.max_depth} levels", None, safe_excerpt(data))
+    if depth_of(value) > limits.max_depth:
+        return Refusal(f"nested deeper than {limits.max_depth} levels", _id_of(value), safe_excerpt(data))
+    return value
+
+
+def iter_prefix(handle: IO[bytes], prefix: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[object | Refusal]:
+    """The values at an ijson-style `prefix` ("item", "marches.item", "marches.marche"), streamed.
+
+    Raises `ijson.JSONError` (a `ValueError`) when the document itself is broken; values yielded before
+    that point stay yielded.
+    """
+    events = ijson.basic_parse(handle, use_float=True)
+    first = next(events, None)
+    if first is None:
+        return
+    parts = prefix.split(".") if prefix else []
+    yield from _walk(events, first[0], first[1], parts, limits)
+
+
+def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS) -> Iterator[object | Refusal]:
+    """BOAMP API JSON: the rows of `{"results": [...]}`, of a top-level list, or the one record of a dict."""
+    events = ijson.basic_parse(handle, use_float=True)
+    first = next(events, None)
+    if first is None:
+        return
+    event, value = first
+    if event != "start_map":
+        yield from _walk(events, event, value, ["item"], limits)
+        return
+    top: dict[str, object] = {}
+    saw_results = False
+    for event, value in events:
+        if event == "end_map":
+            break
+        key = value
+        event, value = next(events)
+        if key == "results" and event == "start_array":
+            saw_results = True
+            yield from _walk(events, event, value, ["item"], limits)
+        else:
+            top[str(key)] = build_value(events, event, value, limits)
+    if not saw_results:
+        refused = next((v for v in top.values() if isinstance(v, Refusal)), None)
+        yield Refusal(refused.reason, _id_of(top), safe_excerpt(json.dumps(_shallow(top))))if refused else top
+
+
+def _walk(events: Iterator[tuple[str, Any]], event: str, value: Any, parts: list[str],
+          limits: Limits) -> Iterator[object | Refusal]:
+    if not parts:
+        yield build_value(events, event, value, limits)
+        return
+    part, rest = parts[0], parts[1:]
+    if part == "item":
+        if event != "start_array":
+            skip_value(events, event)
+            return
+        for event, value in events:
+            if event == "end_array":
+                return
+            yield from _walk(events, event, value, rest, limits)
+        return
+    if event != "start_map":
+        skip_value(events, event)
+        return
+    for event, value in events:
+        if event == "end_map":
+            return
+        key = value
+        event, value = next(events)
+        if key == part:
+            yield from _walk(events, event, value, rest, limits)
+        else:
+            skip_value(events, event)
+
+
+def skip_value(events: Iterator[tuple[str, Any]], event: str) -> None:
+    """Consume the rest of a value whose first event was `event` (counting brackets only)."""
+    if event not in _STARTS:
+        return
+    depth = 1
+    for event, _value in events:
+        if event in _STARTS:
+            depth += 1
+        elif event in _ENDS:
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def build_value(events: Iterator[tuple[str, Any]], event: str, value: Any,
+                limits: Limits = DEFAULT_LIMITS) -> object | Refusal:
+    """The value whose first event was (`event`, `value`), or a Refusal once a limit is passed."""
+    if event not in _STARTS:
+        return value
+    root: dict[str, Any] | list[Any] = {} if event == "start_map" else []
+    stack: list[dict[str, Any] | list[Any]] = [root]
+    keys: list[str | None] = [None]
+    size = 0
+    for event, value in events:
+        container = stack[-1]
+        if event == "map_key":
+            keys[-1] = value
+            size += len(value)
+            continue
+        if event in _ENDS:
+            stack.pop()
+            keys.pop()
+            if not stack:
+                return root
+            continue
+        if event in _STARTS:
+            child: Any = {} if event == "start_map" else []
+        else:
+            child = value
+            size += len(value) if isinstance(value, str) else 1
+        if isinstance(container, list):
+            container.append(child)
+        else:
+            container[keys[-1] or ""] = child
+        if event in _STARTS:
+            stack.append(child)
+            keys.append(None)
+            if len(stack) > limits.max_depth:
+                return _refuse(events, len(stack), root, f"nested deeper than {limits.max_depth} levels")
+        elif size > limits.max_chars:
+            return _refuse(events, len(stack), root,
+                           f"record larger than the {limits.max_chars:,}-character record limit")
+    raise ijson.IncompleteJSONError("document ended inside a record")
+
+
+def _refuse(events: Iterator[tuple[str, Any]], depth: int, root: object, reason: str) -> Refusal:
+    """Drop what was built, read on to the end of the record, and say why it was refused."""
+    for event, _value in events:
+        if event in _STARTS:
+            depth += 1
+        elif event in _ENDS:
+            depth -= 1
+            if depth == 0:
+                break
+    return Refusal(reason, _id_of(root), safe_excerpt(json.dumps(_shallow(root), ensure_ascii=False)))
+
+
+def _id_of(value: object) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    for key in ID_KEYS:
+        found = value.get(key)
+        if isinstance(found, str | int) and not isinstance(found, bool) and str(found).strip():
+            return str(found)[:300]
+    return None
+
+
+def _shallow(value: object) -> object:
+    """The top level of a partly built record, nested values elided: safe to serialise for an excerpt."""
+    if isinstance(value, dict):
+        return {k: (v if not isinstance(v, dict | list) else "…") for k, v in value.items()}
+    if isinstance(value, list):
+        return ["…" if isinstance(v, dict | list) else v for v in value[:10]]
+    return value
