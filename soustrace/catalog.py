@@ -11,85 +11,16 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from soustrace.names import fold, normalise, strip_accents
 from soustrace.paths import DATA_DIR
 
 CATALOG_PATH = DATA_DIR / "providers.json"
-
-# Legal-form suffixes folded away by `normalise` so that "Scaleway SAS" and "Scaleway" share a key.
-LEGAL_FORMS = (
-    "sas",
-    "sasu",
-    "sarl",
-    "sa",
-    "se",
-    "inc",
-    "incorporated",
-    "llc",
-    "ltd",
-    "limited",
-    "gmbh",
-    "ag",
-    "uab",
-    "bv",
-    "nv",
-    "plc",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "sl",
-    "spa",
-    "ab",
-    "oy",
-    "succursale francaise",
-)
-_LEGAL_RE = re.compile(r"(?:[\s,]+(?:" + "|".join(re.escape(f) for f in LEGAL_FORMS) + r")\b\.?)+\s*$")
-
-
-def strip_accents(text: str) -> str:
-    """Drop combining marks: 'Hébergé' -> 'Heberge' (catalog keys and cue regexes are accent-blind)."""
-    if text.isascii():
-        return text
-    return _strip_cached(text) if len(text) < 200 else _strip(text)
-
-
-def _strip(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-_strip_cached = lru_cache(maxsize=16384)(_strip)
-
-
-def fold(surface: str) -> str:
-    """Case/accent/punctuation-folded form of a name, legal form kept ('Online SAS' -> 'online sas')."""
-    s = strip_accents(surface).casefold().replace("’", "'")
-    s = re.sub(r"[^\w&.+' ]+", " ", s)
-    s = re.sub(r"\s*&\s*", " & ", s)
-    return re.sub(r"\s+", " ", s).strip(" .'")
-
-
-def normalise(surface: str) -> str:
-    """Folding key for comparing organisation names: `fold` minus legal-form suffixes and 'la société'.
-
-    Used to compare names (evaluation, de-duplication), NOT as the catalog's lookup key: stripping
-    'SAS' from 'Online SAS' would make the common word 'online' resolve to Scaleway.
-    """
-    s = strip_accents(surface).casefold().replace("’", "'")
-    s = re.sub(r"\s+", " ", s).strip(' ,.;:-–—()[]"“”«»*_`')
-    prev = None
-    while prev != s:
-        prev = s
-        s = _LEGAL_RE.sub("", s).strip(" ,.;:-–—()")
-    s = re.sub(r"^(?:la societe|societe|l'entreprise|the company|company)\s+", "", s)
-    return fold(s)
-
 
 @dataclass(frozen=True, slots=True)
 class Provider:

@@ -9,12 +9,15 @@ source gives no identifier at all. French establishments (SIRET) fold into their
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
+
+from soustrace.names import normalize_name
+
+__all__ = ["Identity", "identify", "normalize_name", "strip_role_markers"]
 
 EU_COUNTRIES = {
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "EL", "HR", "HU", "IE", "IT",
@@ -22,12 +25,6 @@ EU_COUNTRIES = {
 }
 FRENCH_SCHEMES = {"SIRET", "SIREN"}
 VAT_SCHEMES = {"TVA", "VAT", "TVA_INTRACOMMUNAUTAIRE"}
-
-# Legal forms and role markers that make the same company look different across notices.
-_LEGAL_FORMS = re.compile(
-    r"\b(sas|sasu|sarl|eurl|sa|snc|sca|scop|scic|sci|gie|eirl|ei|selarl|ste|societe|company|co|"
-    r"inc|ltd|limited|llc|gmbh|ag|bv|nv|spa|srl|sl|oy|ab|as|plc|sp z o o|mandataire|cotraitant|co traitant)\b"
-)
 
 
 # Role markers written inside winner names: "X(Mandataire)", "Y (co-traitant)", "Z - sous-traitant".
@@ -53,19 +50,6 @@ def strip_role_markers(name: str) -> str:
     """`EDITIONS KIRO (MANDATAIRE)` → `EDITIONS KIRO`: the role belongs on the party, not in the name."""
     cleaned = ROLE_LEADING.sub("", ROLE_TRAILING.sub("", ROLE_PAREN.sub("", name))).strip(" ,;:-")
     return cleaned or name
-
-
-def normalize_name(name: str | None) -> str | None:
-    """Upper-case ASCII, punctuation and legal forms removed: `Deloitte & Associés SAS` → `DELOITTE ASSOCIES`."""
-    if not name:
-        return None
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("&", " ")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = _LEGAL_FORMS.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text.upper() or None
 
 
 @dataclass(slots=True)

@@ -25,36 +25,11 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from soustrace.catalog import Catalog, strip_accents
+from soustrace.catalog import Catalog
 from soustrace.extraction import cues
 from soustrace.extraction.layout import Line, label_role
+from soustrace.names import is_legal_form, strip_accents
 
-LEGAL_SUFFIX = frozenset(
-    [
-        "sas",
-        "sasu",
-        "sarl",
-        "sa",
-        "se",
-        "inc",
-        "inc.",
-        "ltd",
-        "ltd.",
-        "llc",
-        "gmbh",
-        "limited",
-        "uab",
-        "ag",
-        "bv",
-        "nv",
-        "plc",
-        "corp",
-        "corp.",
-        "s.a.s.",
-        "s.a.",
-        "sl",
-    ]
-)
 DESCRIPTOR_MAX = 6
 VERB_TO_PREP_MAX = 16
 _DESCRIPTOR_STOP = frozenset(',;.:!?()[]|—–"«»')
@@ -166,7 +141,7 @@ def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
         j = end
         if j < len(doc) and doc[j].text == ",":
             j += 1
-        if j < len(doc) and doc[j].lower_ in LEGAL_SUFFIX:
+        if j < len(doc) and is_legal_form(doc[j].text):
             end = j + 1
             if end < len(doc) and doc[end].text == "." and doc[j].text[-1] != ".":
                 end += 1

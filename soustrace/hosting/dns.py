@@ -28,9 +28,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from soustrace.hosting.ip_ranges import Match, RangeIndex, load_index
-from soustrace.identity import normalize_name
 from soustrace.models import Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
+from soustrace.names import normalize_name
 from soustrace.paths import DATA_DIR
 from soustrace.pipelines.disclosures import set_status
 from soustrace.pipelines.store import Writer, normalize_site_url

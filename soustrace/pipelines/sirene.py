@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from soustrace.identity import normalize_name
 from soustrace.models import OrgAlias, Organization
+from soustrace.names import normalize_name
 
 
 def apply_sirene_names(engine: Engine, path: Path, batch_size: int = 5000) -> int:

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from soustrace.errors import NotFoundError
-from soustrace.identity import normalize_name
 from soustrace.models import Contract, Notice, Organization, PartyRole, Relation, Site
+from soustrace.names import normalize_name
 from soustrace.queries.catalog import catalog_runs_on, load_catalog
 from soustrace.queries.evidence import all_evidence
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
-from soustrace.identity import normalize_name
 from soustrace.models import Contract, Organization
 from soustrace.models.summary import CONTRACTOR_ROLES, WON_ROLES  # one definition, shared with the summary
+from soustrace.names import normalize_name
 
 __all__ = ["CONTRACTOR_ROLES", "WON_ROLES", "ContractFilter", "buyer_condition", "parse_date"]
 
