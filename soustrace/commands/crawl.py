@@ -35,9 +35,16 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
             raise click.BadParameter(f"{override!r} is not NAME=VALUE", param_hint="-s")
         values[name.strip()] = value
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
+    from soustrace.pipelines.items import INFRASTRUCTURE_ERROR_STAT
+
     process = CrawlerProcess(crawl_settings(db_url, values, quiet=is_quiet(ctx)))
-    process.crawl(spider, **{k: v for k, v in kwargs.items() if v is not None})
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, **{k: v for k, v in kwargs.items() if v is not None})
     process.start()
+    failure = crawler.stats.get_value(INFRASTRUCTURE_ERROR_STAT) if crawler.stats else None
+    if failure:  # the database or the disk, not the data: no summary to trust
+        click.echo(f"crawl {spider} STOPPED: {failure}", err=True)
+        sys.exit(2)
 
 
 def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.date, params: str) -> None:

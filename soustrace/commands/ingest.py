@@ -27,9 +27,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
       soustrace ingest --sirene StockUniteLegale_utf8.csv
       soustrace ingest article.html --url https://example.org/article --org "Bluenove"
     """
-    from soustrace.pipelines.ingest import expand, iter_file
+    from soustrace.pipelines.faults import InfrastructureError
+    from soustrace.pipelines.ingest import expand, iter_file_keeping_going
     from soustrace.pipelines.store import Store, StoreStats
-    from soustrace.records import ParseError
 
     engine = engine_from_ctx(ctx)
     if sirene:
@@ -52,9 +52,14 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
     with Progress(disable=is_quiet(ctx), console=err_console, transient=True) as progress:
         task = progress.add_task("ingest", total=len(files))
         for path in files:
+            failures: list[tuple[Path, Exception]] = []
             try:
-                total.add(store.add_all(iter_file(path)))
-            except (ParseError, OSError, ValueError) as exc:
+                total.add(store.add_all(iter_file_keeping_going(path, failures)))
+            except InfrastructureError as exc:  # the database or the disk, not the data: stop here
+                click.echo(json.dumps({"files": len(files), "failed_files": failed, **total.as_dict()}))
+                err_console.print(f"[red]stopped[/red] at {path}: {exc}")
+                ctx.exit(2)
+            for _path, exc in failures:
                 failed += 1
                 err_console.print(f"[red]error[/red] {path}: {exc}")
             progress.advance(task)

@@ -74,6 +74,18 @@ def iter_file(path: Path) -> Iterator[Record]:
         raise ParseError(f"{path}: a SIRENE file; use it with `soustrace ingest --sirene`")
 
 
+def iter_file_keeping_going(path: Path, failures: list[tuple[Path, Exception]]) -> Iterator[Record]:
+    """`iter_file`, but a file that breaks midway ends its stream instead of raising through the store.
+
+    Why: the store batches records; an exception out of the reader would lose the records read before it
+    and not yet written. The failure is appended to `failures` for the caller to report.
+    """
+    try:
+        yield from iter_file(path)
+    except (ParseError, OSError, ValueError) as exc:
+        failures.append((path, exc))
+
+
 def _xml_notice(source: str, path: Path) -> Record:
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:

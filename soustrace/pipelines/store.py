@@ -43,6 +43,7 @@ from soustrace.models import (
 )
 from soustrace.models.base import utcnow
 from soustrace.models.summary import refresh_summaries
+from soustrace.pipelines.faults import InfrastructureError, describe, is_infrastructure_error
 from soustrace.records import (
     ContractRecord,
     EvidenceRecord,
@@ -144,6 +145,8 @@ class Store:
                 return self._write(session, batch)
         except Exception as exc:
             self.caches.clear()
+            if is_infrastructure_error(exc):  # not the records' fault: stop, file nothing as a reject
+                raise InfrastructureError(f"storing {len(batch)} record(s) failed: {describe(exc)}") from exc
             if len(batch) == 1:
                 return self._quarantine(batch[0], exc)
             log.warning("batch of %d failed (%s); retrying record by record", len(batch), exc)
@@ -188,17 +191,27 @@ class Store:
         with Session(self.engine) as session, session.begin():
             self._upsert_reject(session, reject)
 
+    def _add_reject_or_stop(self, reject: RejectRecord) -> None:
+        try:
+            self.add_reject(reject)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise InfrastructureError(f"filing a reject failed: {describe(exc)}") from exc
+            raise
+
     # ---- batch writing ----------------------------------------------------------------------------------
 
     def _write(self, session: Session, batch: list[NoticeRecord | RejectRecord]) -> StoreStats:
         stats = StoreStats()
         writer = Writer(session, self.caches, self.text_extractor)
+        stored: list[NoticeRecord] = []
         for record in batch:
             if isinstance(record, RejectRecord):
                 self._upsert_reject(session, record)
                 stats.rejects += 1
                 continue
             outcome = writer.notice(record)
+            stored.append(record)
             stats.stored_ids.append(record.source_id)
             if outcome == "duplicate":
                 stats.duplicates += 1
@@ -221,6 +234,7 @@ class Store:
                     ),
                 )
                 stats.rejects += 1
+        clear_stale_rejects(session, stored)
         writer.finish()
         return stats
 
@@ -229,7 +243,7 @@ class Store:
             raise exc
         reason = f"could not be stored: {type(exc).__name__}: {exc}"[:2000]
         log.error("%s %s %s", record.source, record.source_id, reason)
-        self.add_reject(
+        self._add_reject_or_stop(
             RejectRecord(
                 source=record.source,
                 record_id=record.source_id,
@@ -260,6 +274,23 @@ class Store:
         else:
             row.last_seen = utcnow()
         session.flush()
+
+
+def clear_stale_rejects(session: Session, stored: list[NoticeRecord]) -> None:
+    """A record now in the database has no business in the rejects of its earlier failed attempts.
+
+    Once stored and parsed, every reject of that (source, id) goes; stored with a parse error, only its
+    fetch and store rejects go (the parse reject is the current reason). One statement per source.
+    """
+    by_source: dict[tuple[str, bool], set[str]] = {}
+    for rec in stored:
+        by_source.setdefault((rec.source, bool(rec.parse_error)), set()).add(rec.source_id)
+    for (source, parse_failed), ids in by_source.items():
+        for chunk in iter_batches(sorted(ids), 500):
+            stmt = delete(Reject).where(Reject.source == source, Reject.record_id.in_(chunk))
+            if parse_failed:
+                stmt = stmt.where(Reject.stage != "parse")
+            session.execute(stmt.execution_options(synchronize_session=False))
 
 
 class Writer:
