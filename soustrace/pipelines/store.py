@@ -44,6 +44,7 @@ from soustrace.models import (
 from soustrace.models.base import utcnow
 from soustrace.models.summary import refresh_summaries
 from soustrace.pipelines.faults import InfrastructureError, describe, is_infrastructure_error
+from soustrace.pipelines.revision_order import is_older_revision
 from soustrace.records import (
     ContractRecord,
     EvidenceRecord,
@@ -158,7 +159,7 @@ class Store:
     def reprocess(self, source: str | None = None) -> StoreStats:
         """Re-parse the stored raw payloads (after a parser upgrade) and rebuild what derives from them.
 
-        No network: the latest revision of each notice is parsed again; raw payloads are never touched.
+        No network: the current revision of each notice is parsed again; raw payloads are never touched.
         """
         from soustrace.parsers.payload import parse_payload
 
@@ -172,7 +173,8 @@ class Store:
             with Session(self.engine, autoflush=False) as session, session.begin():
                 writer = Writer(session, self.caches, self.text_extractor)
                 for notice in session.scalars(select(Notice).where(Notice.id.in_(chunk))):
-                    rev = notice.revisions[-1]
+                    # The current payload (the latest by its own date), not the last to arrive.
+                    rev = next((r for r in notice.revisions if r.sha256 == notice.sha256), notice.revisions[-1])
                     rec = parse_payload(
                         notice.source,
                         notice.source_id,
@@ -321,6 +323,13 @@ class Writer:
             )
             if known is not None:
                 return "duplicate"
+            if is_older_revision(rec.publication_date, notice.publication_date):
+                # Kept as a revision; the newer payload stays the current one (and its contracts).
+                notice.revision += 1
+                self.s.add(NoticeRevision(notice_id=notice.id, revision=notice.revision, sha256=digest,
+                                          content_type=rec.content_type, raw=rec.raw))
+                self.s.flush()
+                return "revised"
             outcome = "revised"
             notice.revision += 1
             touched = self._clear_derived(notice)
