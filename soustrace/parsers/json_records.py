@@ -11,6 +11,7 @@ on with the next record.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,8 +103,13 @@ def iter_prefix(handle: IO[bytes], prefix: str, limits: Limits = DEFAULT_LIMITS)
     yield from _walk(events, first[0], first[1], parts, limits)
 
 
-def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS) -> Iterator[object | Refusal]:
-    """BOAMP API JSON: the rows of `{"results": [...]}`, of a top-level list, or the one record of a dict."""
+def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS,
+                 top: dict[str, object] | None = None) -> Iterator[object | Refusal]:
+    """BOAMP API JSON: the rows of `{"results": [...]}`, of a top-level list, or the one record of a dict.
+
+    With `top`, the other top-level keys of a results page (`total_count`...) are put there and a page
+    without `results` yields nothing (it is not taken for a record).
+    """
     events = ijson.basic_parse(handle, use_float=True)
     first = next(events, None)
     if first is None:
@@ -112,7 +118,7 @@ def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS) -> Iterator
     if event != "start_map":
         yield from _walk(events, event, value, ["item"], limits)
         return
-    top: dict[str, object] = {}
+    page = top if top is not None else {}
     saw_results = False
     for event, value in events:
         if event == "end_map":
@@ -123,10 +129,41 @@ def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS) -> Iterator
             saw_results = True
             yield from _walk(events, event, value, ["item"], limits)
         else:
-            top[str(key)] = build_value(events, event, value, limits)
-    if not saw_results:
-        refused = next((v for v in top.values() if isinstance(v, Refusal)), None)
-        yield Refusal(refused.reason, _id_of(top), safe_excerpt(json.dumps(_shallow(top))))if refused else top
+            page[str(key)] = build_value(events, event, value, limits)
+    if saw_results or top is not None:
+        return
+    refused = next((v for v in page.values() if isinstance(v, Refusal)), None)
+    yield Refusal(refused.reason, _id_of(page), safe_excerpt(json.dumps(_shallow(page)))) if refused else page
+
+
+def read_results_page(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, object], list[object]] | None:
+    """An API page as (top-level keys, rows or Refusals); None when it is not JSON or has no `results`.
+
+    The C parser first (a page is in memory anyway); only a page it cannot read for depth goes through the
+    streaming builder. Either way each row over the limits comes back as a Refusal, alone.
+    """
+    try:
+        loaded = json.loads(data)
+    except RecursionError:
+        top: dict[str, object] = {}
+        try:
+            rows = list(iter_results(io.BytesIO(data), limits, top=top))
+        except ValueError:
+            return None
+        return (top, rows) if b'"results"' in data else None
+    except ValueError:
+        return None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("results"), list):
+        return None
+    results = loaded.pop("results")
+    return loaded, [_checked(row, limits) for row in results]
+
+
+def _checked(row: object, limits: Limits) -> object:
+    if depth_of(row) > limits.max_depth:
+        return Refusal(f"nested deeper than {limits.max_depth} levels", _id_of(row),
+                       safe_excerpt(json.dumps(_shallow(row), ensure_ascii=False)))
+    return row
 
 
 def _walk(events: Iterator[tuple[str, Any]], event: str, value: Any, parts: list[str],

@@ -174,3 +174,21 @@ def test_record_over_the_size_limit_is_refused_alone(tmp_path: Path, monkeypatch
     assert "record limit" in rejects[0].reason
     assert rejects[0].reason.startswith(f"rows.{kind} " + ("line 2" if kind == "jsonl" else "results[1]"))
     assert Counter(type(r).__name__ for r in rejects) == {"RejectRecord": 1}
+
+
+def test_api_page_with_a_record_past_the_json_parsers_recursion_limit() -> None:
+    """The spider's page reader: json.loads cannot read this page at all (RecursionError); the rows around
+    the deep one still come out, and the page's total with them."""
+    from soustrace.parsers.json_records import Refusal, read_results_page
+
+    rows = _boamp_rows()[:3]
+    deep = '{"idweb": "24-DEEP", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    body = json.dumps({"total_count": 4, "results": rows}, ensure_ascii=False)
+    page = read_results_page((body[:-2] + ", " + deep + "]}").encode())
+    assert page is not None
+    top, results = page
+    assert top == {"total_count": 4}
+    assert [r["idweb"] for r in results[:3]] == [r["idweb"] for r in rows]
+    assert isinstance(results[3], Refusal) and results[3].record_id == "24-DEEP"
+    assert read_results_page(b"<html>error</html>") is None
+    assert read_results_page(b'{"error_code": "X"}') is None
