@@ -11,7 +11,7 @@ import click
 
 from soustrace.commands.common import engine_from_ctx, err_console
 from soustrace.exports.awards import AWARD_FORMATS
-from soustrace.exports.graph import GRAPH_FORMATS
+from soustrace.exports.graph_files import GRAPH_FORMATS
 from soustrace.queries.catalog import ProviderNotFound
 
 
@@ -64,7 +64,8 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
       soustrace export graph aws.html --provider aws --buyer MINARM
       soustrace export graph aws.csv --provider aws --from 2024-01 --to 2024-06
     """
-    from soustrace.exports.graph import build_graph, write_graph
+    from soustrace.exports.graph import build_graph
+    from soustrace.exports.graph_files import write_graph
 
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in GRAPH_FORMATS:
@@ -77,7 +78,10 @@ def graph(ctx: click.Context, out: Path, fmt: str | None, provider: str | None, 
     except (ProviderNotFound, LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     err_console.print(f"wrote {g.number_of_nodes()} nodes, {g.number_of_edges()} edges to "
-                      f"{', '.join(str(f) for f in files)}")
+                      f"{', '.join(str(f) for f in files)}", markup=False, soft_wrap=True)
+    if not g.number_of_nodes():
+        err_console.print(f"the graph is empty: {g.graph.get('empty_reason', 'nothing to draw')}", markup=False,
+                          soft_wrap=True)
 
 
 @export.command("awards")

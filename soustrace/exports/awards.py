@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import aliased
 
+from soustrace.exports.atomic import atomic_path
 from soustrace.models import Contract, Notice, Organization, PartyRole
 from soustrace.queries.filters import ContractFilter
 
@@ -80,6 +81,11 @@ def write_awards(rows: Iterator[dict[str, Any]], out: Path, fmt: str | None = No
     fmt = fmt or out.suffix.lstrip(".").lower()
     if fmt not in AWARD_FORMATS:
         raise ValueError(f"unknown awards format {fmt!r}: use one of {', '.join(AWARD_FORMATS)}")
+    with atomic_path(out) as tmp:
+        return _write_awards(rows, tmp, fmt)
+
+
+def _write_awards(rows: Iterator[dict[str, Any]], out: Path, fmt: str) -> int:
     n = 0
     if fmt == "jsonl":
         with out.open("w", encoding="utf-8") as fh:

@@ -16,15 +16,10 @@ written, not with the database. Attributes are scalars and never None, because G
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
-import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 from sqlalchemy import Connection, Engine, Select, func, select
@@ -36,7 +31,6 @@ from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
 from soustrace.queries.hosting import contractor_id, contractor_ids, dst_org, edge_conditions, matched_relation_ids
 
-GRAPH_FORMATS = ("gexf", "graphml", "json", "csv", "html")
 YIELD = 5000
 EVIDENCE_TEXT_MAX = 500
 
@@ -98,8 +92,9 @@ class _GraphBuilder:
 
     def contracts(self, contract_sel: Select) -> None:
         buyer = aliased(Organization, name="buyer")
+        kind = [Contract.kind.label("contract_kind")] if hasattr(Contract, "kind") else []  # reported awards
         stmt = (select(Contract.id, Contract.lot, Contract.title, Contract.cpv, Contract.award_date, Contract.amount,
-                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url,
+                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url, *kind,
                        buyer.name.label("buyer_name"), buyer.siren.label("buyer_siren"),
                        buyer.country.label("buyer_country"))
                 .join(Notice, Notice.id == Contract.notice_id).outerjoin(buyer, buyer.id == Contract.buyer_id)
@@ -110,7 +105,8 @@ class _GraphBuilder:
             self.g.add_node(node, **_clean({
                 "type": "contract", "label": notice + (f" {r.lot}" if r.lot else ""), "notice": notice,
                 "lot": r.lot, "title": (r.title or "")[:300], "cpv": r.cpv, "award_date": r.award_date,
-                "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id}))
+                "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id,
+                "contract_kind": getattr(r, "contract_kind", None)}))
             if r.buyer_id is not None:
                 b = self.org(r.buyer_id, r.buyer_name, r.buyer_siren, r.buyer_country, "public-buyer")
                 self.g.nodes[b]["type"] = "buyer"
@@ -126,11 +122,26 @@ class _GraphBuilder:
                        Organization.kind, n_ev.label("n_ev"))
                 .join(Organization, Organization.id == PartyRole.org_id)
                 .where(PartyRole.contract_id.in_(contract_sel), PartyRole.role.in_(CONTRACTOR_ROLES)))
-        for r in _stream(self.conn, stmt):
+        rows = list(_stream(self.conn, stmt))
+        evidence = best_evidence(self.conn, [r.id for r in rows], party_roles=True)
+        for r in rows:
             org = self.org(r.org_id, r.name, r.siren, r.country, r.kind)
+            ev = evidence.get(r.id)
             self.g.add_edge(f"contract:{r.contract_id}", org, key=f"party:{r.id}", **_clean({
                 "kind": "party", "role": r.role, "status": "current", "method": "structured", "confidence": 1.0,
-                "evidence_count": int(r.n_ev), "name_as_written": r.name_as_written}))
+                "evidence_count": int(r.n_ev), "name_as_written": r.name_as_written,
+                "evidence_url": ev.url if ev else None, "evidence_ref": ev.ref if ev else None,
+                "evidence_text": (ev.text or "")[:EVIDENCE_TEXT_MAX] if ev else None}))
+
+    def hosted_orgs(self, org_ids: Select) -> None:
+        """Organisations drawn for their own hosting edges, whether or not a contract of the graph names them."""
+        stmt = (select(Organization.id, Organization.name, Organization.siren, Organization.country,
+                       Organization.kind).where(Organization.id.in_(org_ids)))
+        for r in _stream(self.conn, stmt):
+            node = f"org:{r.id}"
+            if node not in self.g:
+                self.org(r.id, r.name, r.siren, r.country, r.kind)
+                self.g.nodes[node]["contracts_in_graph"] = 0
 
     def relations(self, stmt: Select, *, with_evidence: bool) -> None:
         """Edges from relation rows (src org or site → provider / org / site), with their best evidence."""
@@ -175,21 +186,38 @@ class _GraphBuilder:
         if r.kind == "runs-on":  # drawn from a provider already reached, like the catalog's statements
             node = f"provider:{r.src_provider_id}"
             return node if r.src_provider_id and node in self.g else None
+        if r.kind == "built-by" and r.site_id is not None:
+            return self.site(r) if self._site_reachable(r) else None
         if r.src_org_id is not None:
             return f"org:{r.src_org_id}"
         if r.site_id is not None:
-            return f"site:{r.site_id}" if f"site:{r.site_id}" in self.g else None
+            return self.site(r) if self._site_reachable(r) else None
         return None
+
+    def _site_reachable(self, r: Any) -> bool:
+        """A site is drawn when it already is, or when its owner is (then with an `operates-site` edge)."""
+        return f"site:{r.site_id}" in self.g or (r.site_org_id is not None and f"org:{r.site_org_id}" in self.g)
+
+    def site(self, r: Any) -> str:
+        node = f"site:{r.site_id}"
+        if node not in self.g:
+            self.g.add_node(node, **_clean({"type": "site", "label": r.site_url, "url": r.site_url,
+                                            "domain": r.site_domain, "site_kind": r.site_kind,
+                                            "site_id": r.site_id}))
+        owner = f"org:{r.site_org_id}" if r.site_org_id is not None else None
+        if owner in self.g and not self.g.has_edge(owner, node, key=f"operates-site:{r.site_id}"):
+            self.g.add_edge(owner, node, key=f"operates-site:{r.site_id}", **_clean({
+                "kind": "operates-site", "role": r.site_kind, "status": "current", "method": "structured",
+                "confidence": 1.0, "evidence_count": 0}))
+        return node
 
     def _endpoint_dst(self, r: Any) -> str | None:
         if r.kind == "delivers-site":
-            node = f"site:{r.site_id}"
-            if node not in self.g:
-                self.g.add_node(node, **_clean({"type": "site", "label": r.site_url, "url": r.site_url,
-                                                "domain": r.site_domain, "site_id": r.site_id}))
-            return node
+            return self.site(r)
         if r.kind == "declared-subcontract":
             return f"org:{r.dst_org_id}" if f"org:{r.dst_org_id}" in self.g else None
+        if r.kind == "built-by":
+            return self.org(r.dst_org_id, r.dst_name, r.dst_siren, r.dst_country, r.dst_kind) if r.dst_org_id else None
         if r.provider_id or r.provider_name:
             return self.provider(r.provider_id, r.provider_name)
         if r.dst_provider_id:
@@ -202,8 +230,11 @@ def _relation_select(*kinds: str) -> Select:
     return (select(Relation.id, Relation.kind, Relation.role, Relation.status, Relation.method, Relation.confidence,
                    Relation.src_org_id, Relation.dst_org_id, Relation.provider_id, Relation.provider_name,
                    Relation.site_id, Relation.contract_id, Relation.first_seen, Relation.last_seen,
-                   Site.url.label("site_url"), Site.domain.label("site_domain"),
-                   dst_org.provider_id.label("dst_provider_id"), src_org.provider_id.label("src_provider_id"))
+                   Site.url.label("site_url"), Site.domain.label("site_domain"), Site.org_id.label("site_org_id"),
+                   Site.kind.label("site_kind"), dst_org.provider_id.label("dst_provider_id"),
+                   dst_org.name.label("dst_name"), dst_org.siren.label("dst_siren"),
+                   dst_org.country.label("dst_country"), dst_org.kind.label("dst_kind"),
+                   src_org.provider_id.label("src_provider_id"))
             .outerjoin(Site, Site.id == Relation.site_id)
             .outerjoin(dst_org, dst_org.id == Relation.dst_org_id)
             .outerjoin(src_org, src_org.id == Relation.src_org_id)
@@ -216,10 +247,15 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
     """The graph of contracts matching the filters; with `provider`, only chains that reach it.
 
     With a provider, the contracts kept are those on which an organisation hosted by the provider holds a
-    contractor role, and only hosting edges to that provider (or to a provider running on it) are drawn;
-    the co-contractors of those contracts stay as context.
+    contractor role, and only hosting edges to that provider (or to a provider running on it) are drawn; the
+    co-contractors of those contracts stay as context, and (unless dates, buyer or CPV filter the contracts)
+    organisations hosted there without any contract (a vendor known from the press, a buyer's own site) are
+    drawn too, so the provider's node is never missing. Without any filter, every hosting edge is drawn. Sites
+    are drawn with the organisation that operates them, and who built a site (`built-by`) with the site. An
+    empty graph says why in `graph.graph["empty_reason"]`.
     """
     flt = ContractFilter.of(date_from, date_to, buyer, cpv)
+    filtered = any((flt.date_from, flt.date_to, flt.buyer, flt.cpv))
     conds = {"current_only": current_only, "min_confidence": min_confidence}
     g = nx.MultiDiGraph(name="soustrace supply-chain graph", provider=provider or "",
                         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -236,7 +272,13 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
                                                     PartyRole.role.in_(CONTRACTOR_ROLES))))
             hosting = hosting.where(Relation.id.in_(matched_relation_ids(match, upper)))
             g.graph["provider_id"] = match.id or match.name
+            hosted = None if filtered else orgs
+        elif not filtered:
+            hosted = (select(contractor_id).select_from(Relation).outerjoin(Site, Site.id == Relation.site_id)
+                      .where(Relation.kind == "hosting", contractor_id.is_not(None),
+                             *edge_conditions(**conds)))  # type: ignore[arg-type]
         else:
+            hosted = None
             party_orgs = select(PartyRole.org_id).where(PartyRole.contract_id.in_(contract_sel),
                                                         PartyRole.role.in_(CONTRACTOR_ROLES))
             # edges on sites with no owner (delivered sites) are kept when the site's deliverer is drawn
@@ -244,117 +286,33 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
                                     | (Relation.src_org_id.is_(None) & Relation.site_id.is_not(None)))
         b.contracts(contract_sel)
         b.parties(contract_sel)
+        if hosted is not None:
+            b.hosted_orgs(hosted)
         b.relations(_relation_select("declared-subcontract").where(Relation.contract_id.in_(contract_sel)),
                     with_evidence=False)
         b.relations(_relation_select("delivers-site").where(
             Relation.contract_id.is_(None) | Relation.contract_id.in_(contract_sel)), with_evidence=True)
         b.relations(hosting, with_evidence=True)
+        b.relations(_relation_select("built-by"), with_evidence=True)
         providers = sorted(n.split(":", 1)[1] for n in g if n.startswith("provider:"))
         b.relations(_relation_select("runs-on"), with_evidence=True)
         b.catalog_runs_on(set(providers))
+        if not g.number_of_nodes():
+            g.graph["empty_reason"] = _empty_reason(conn, provider, filtered)
     return g
 
 
-# ---- writers ------------------------------------------------------------------------------------------------
-
-def write_graph(graph: nx.MultiDiGraph, out: Path, fmt: str | None = None) -> list[Path]:
-    """Write `graph` as gexf|graphml|json|csv|html (from `out`'s suffix when `fmt` is None); returns the files."""
-    fmt = fmt or out.suffix.lstrip(".").lower()
-    if fmt not in GRAPH_FORMATS:
-        raise ValueError(f"unknown graph format {fmt!r}: use one of {', '.join(GRAPH_FORMATS)}")
-    if fmt == "gexf":
-        write_gexf(graph, out)
-    elif fmt == "graphml":
-        nx.write_graphml(graph, out)
-    elif fmt == "json":
-        try:
-            data = nx.node_link_data(graph, edges="edges")
-        except TypeError:  # networkx < 3.4 names the list "links"
-            data = nx.node_link_data(graph)
-        out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    elif fmt == "csv":
-        return write_csv(graph, out)
-    else:
-        from soustrace.exports.html import write_html
-
-        write_html(graph, out)
-    return [out]
-
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-
-
-def _xml(value: Any) -> str:
-    return quoteattr(_XML_BAD.sub(" ", str(value)))
-
-
-def _attr_types(items: Iterator[dict[str, Any]], skip: set[str]) -> dict[str, str]:
-    """One GEXF type per attribute name: long, double or string (mixed numbers become double)."""
-    seen: dict[str, set[type]] = {}
-    for data in items:
-        for key, value in data.items():
-            if key not in skip:
-                seen.setdefault(key, set()).add(type(value))
-    out = {}
-    for key, kinds in sorted(seen.items()):
-        if kinds <= {int}:
-            out[key] = "long"
-        elif kinds <= {int, float}:
-            out[key] = "double"
-        else:
-            out[key] = "string"
-    return out
-
-
-def write_gexf(graph: nx.MultiDiGraph, out: Path) -> Path:
-    """GEXF 1.2 written as a stream (networkx's writer builds the whole XML tree in memory, and is ~10x slower).
-
-    The result reads back with `networkx.read_gexf` as the same MultiDiGraph: node `label`, typed attributes,
-    and each edge's key as its GEXF `id`.
-    """
-    node_types = _attr_types((d for _, d in graph.nodes(data=True)), {"label"})
-    edge_types = _attr_types((d for _, _, d in graph.edges(data=True)), {"id", "label"})
-    node_ids = {name: str(i) for i, name in enumerate(node_types)}
-    edge_ids = {name: str(i) for i, name in enumerate(edge_types)}
-    with out.open("w", encoding="utf-8") as fh:
-        fh.write('<?xml version="1.0" encoding="utf-8"?>\n<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">\n')
-        fh.write(f"<meta><creator>soustrace</creator><description>{escape(str(graph.graph.get('name', '')))}"
-                 "</description></meta>\n<graph defaultedgetype=\"directed\" mode=\"static\">\n")
-        for cls, types, ids in (("node", node_types, node_ids), ("edge", edge_types, edge_ids)):
-            fh.write(f'<attributes class="{cls}" mode="static">\n')
-            for name, kind in types.items():
-                fh.write(f'<attribute id="{ids[name]}" title={_xml(name)} type="{kind}"/>\n')
-            fh.write("</attributes>\n")
-        fh.write("<nodes>\n")
-        for node, data in graph.nodes(data=True):
-            fh.write(f"<node id={_xml(node)} label={_xml(data.get('label', node))}><attvalues>")
-            fh.write("".join(f'<attvalue for="{node_ids[k]}" value={_xml(v)}/>' for k, v in data.items()
-                             if k in node_ids))
-            fh.write("</attvalues></node>\n")
-        fh.write("</nodes>\n<edges>\n")
-        for src, dst, key, data in graph.edges(keys=True, data=True):
-            fh.write(f"<edge id={_xml(key)} source={_xml(src)} target={_xml(dst)}><attvalues>")
-            fh.write("".join(f'<attvalue for="{edge_ids[k]}" value={_xml(v)}/>' for k, v in data.items()
-                             if k in edge_ids))
-            fh.write("</attvalues></edge>\n")
-        fh.write("</edges>\n</graph>\n</gexf>\n")
-    return out
-
-
-def write_csv(graph: nx.MultiDiGraph, out: Path) -> list[Path]:
-    """Two files next to `out`: `<stem>.nodes.csv` (id + attributes) and `<stem>.edges.csv`."""
-    stem = out.with_suffix("") if out.suffix == ".csv" else out
-    nodes_path, edges_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
-    node_cols = sorted({k for _, d in graph.nodes(data=True) for k in d} - {"type", "label"})
-    with nodes_path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "type", "label", *node_cols])
-        for node, d in graph.nodes(data=True):
-            w.writerow([node, d.get("type"), d.get("label"), *(d.get(c, "") for c in node_cols)])
-    edge_cols = sorted({k for _, _, d in graph.edges(data=True) for k in d} - {"kind"})
-    with edges_path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["source", "target", "key", "kind", *edge_cols])
-        for src, dst, key, d in graph.edges(keys=True, data=True):
-            w.writerow([src, dst, key, d.get("kind"), *(d.get(c, "") for c in edge_cols)])
-    return [nodes_path, edges_path]
+def _empty_reason(conn: Connection, provider: str | None, filtered: bool) -> str:
+    """One sentence a reader can act on, for a graph with nothing to draw."""
+    if filtered:
+        hosted = f" held by an organisation hosted by {provider!r}" if provider else ""
+        return f"no contract{hosted} matches the filters (dates, buyer, CPV): widen them"
+    has_contracts = conn.execute(select(func.count()).select_from(Contract)).scalar_one()
+    has_hosting = conn.execute(select(func.count()).select_from(Relation)
+                               .where(Relation.kind == "hosting")).scalar_one()
+    if provider:
+        return (f"no organisation in this database has a hosting edge to {provider!r}"
+                + ("" if has_hosting else " (the database holds no hosting edge at all: crawl disclosures first)"))
+    if not has_contracts and not has_hosting:
+        return "the database holds no contract and no hosting edge: ingest notices or run `soustrace demo`"
+    return "nothing to draw"

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine, select
 
+from soustrace.exports.atomic import atomic_path
 from soustrace.models import Contract, Notice, Organization, PartyRole, Relation
 from soustrace.queries.filters import WON_ROLES, ContractFilter
 
@@ -186,7 +187,10 @@ def write_release_package(releases: Iterator[dict[str, Any]], out: Path | TextIO
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     head = {"uri": uri or f"urn:soustrace:release-package:{now}", "version": "1.1", "publishedDate": now,
             "publisher": {"name": publisher}, "extensions": [SUBCONTRACTING_EXTENSION, LOTS_EXTENSION]}
-    fh = out.open("w", encoding="utf-8") if isinstance(out, Path) else out
+    if isinstance(out, Path):
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8") as fh:
+            return write_release_package(releases, fh, uri=uri, publisher=publisher)
+    fh = out
     n = 0
     try:
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "releases": [')
@@ -195,6 +199,5 @@ def write_release_package(releases: Iterator[dict[str, Any]], out: Path | TextIO
             n += 1
         fh.write("\n]}\n")
     finally:
-        if isinstance(out, Path):
-            fh.close()
+        fh.flush()
     return n

@@ -41,6 +41,10 @@ def test_export_graph_errors(engine, db_url: str, tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "unknown provider" in unknown.stderr
     suffix = run(db_url, "graph", str(tmp_path / "x.txt"))
     assert suffix.exit_code == 2 and "--format" in suffix.stderr
+    empty = run(db_url, "graph", str(tmp_path / "x.gexf"), "--provider", "aws", "--to", "2000")
+    assert empty.exit_code == 0
+    assert ("the graph is empty: no contract held by an organisation hosted by 'aws' matches the filters"
+            in empty.stderr)
 
 
 def test_export_awards(engine, db_url: str, tmp_path: Path) -> None:

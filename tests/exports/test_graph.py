@@ -14,7 +14,8 @@ import networkx as nx
 import pytest
 from answers_data import TED_URL, build
 
-from soustrace.exports.graph import build_graph, write_graph
+from soustrace.exports.graph import build_graph
+from soustrace.exports.graph_files import write_graph
 
 YAHOO = "https://fr.news.yahoo.com/cnr-h%C3%A9berge-partie-site-internet-174224701.html"
 
@@ -97,3 +98,55 @@ def test_attributes_are_scalars_never_none(engine) -> None:
     values = [v for _, d in g.nodes(data=True) for v in d.values()]
     values += [v for _, _, d in g.edges(data=True) for v in d.values()]
     assert all(isinstance(v, str | int | float) for v in values)
+
+
+def test_graphml_with_control_characters_is_written_and_read_back(tmp_path: Path) -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("org:1", type="organization", label="ACME\x01 SAS\x1b[2J")
+    g.add_node("provider:aws", type="provider", label="Amazon Web Services")
+    g.add_edge("org:1", "provider:aws", key="relation:1", kind="hosting", evidence_text="h\x0bosted")
+    [path] = write_graph(g, tmp_path / "g.graphml")
+    back = nx.read_graphml(path)
+    assert back.nodes["org:1"]["label"] == "ACME  SAS [2J"
+    assert [d["evidence_text"] for _, _, d in back.edges(data=True)] == ["h osted"]
+
+
+def test_a_failed_export_leaves_no_file_and_keeps_the_previous_one(tmp_path: Path, monkeypatch) -> None:
+    from soustrace.exports import graph_files
+
+    g = nx.MultiDiGraph()
+    g.add_node("org:1", type="organization", label="ACME")
+    out = tmp_path / "g.gexf"
+    out.write_text("previous export", encoding="utf-8")
+
+    def broken(graph, path):
+        path.write_text("<gexf half", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graph_files, "write_gexf", broken)
+    with pytest.raises(OSError, match="No space left"):
+        write_graph(g, out)
+    assert out.read_text(encoding="utf-8") == "previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.gexf"]  # no temporary file left behind
+
+
+def test_a_provider_is_drawn_for_an_organisation_without_contract(engine) -> None:
+    """Bluenove (real: the HuffPost article, tests/fixtures/answers dev-015) holds no contract in the database."""
+    from sqlalchemy.orm import Session
+
+    from soustrace.pipelines.store import Writer
+    from soustrace.records import EvidenceRecord, OrgRef
+
+    build(engine)
+    with Session(engine) as s, s.begin():
+        w = Writer(s)
+        bluenove = w.org(OrgRef(name="Bluenove"))
+        rel = w.relation(kind="hosting", method="press", src=bluenove, provider_id="aws", role="host",
+                         status="current", confidence=0.8)
+        w.evidence(EvidenceRecord(text="hébergé en partie sur les serveurs d'Amazon", extractor="test"),
+                   kind="press", relation_id=rel.id)
+    g = build_graph(engine, provider="aws")
+    [node] = [n for n, d in g.nodes(data=True) if d.get("label") == "Bluenove"]
+    assert g.nodes[node]["contracts_in_graph"] == 0
+    assert [d["kind"] for _, t, d in g.out_edges(node, data=True) if t == "provider:aws"] == ["hosting"]
+    assert build_graph(engine, provider="aws", date_to="2000").number_of_nodes() == 0

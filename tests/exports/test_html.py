@@ -5,6 +5,7 @@ Hosting edges in tests/answers_data.py are a TEST CONSTRUCTION joining real fact
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import struct
@@ -16,7 +17,8 @@ import networkx as nx
 import pytest
 from answers_data import build
 
-from soustrace.exports.graph import build_graph, write_graph
+from soustrace.exports.graph import build_graph
+from soustrace.exports.graph_files import write_graph
 from soustrace.exports.html import render_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -107,7 +109,7 @@ def test_renders_in_headless_chromium(engine, tmp_path: Path) -> None:
     assert f'data-rendered="{g.number_of_nodes()}"' in dom
     assert len(re.findall(r'<g class="node type-', dom)) == g.number_of_nodes()
     assert 'data-id="provider:aws"' in dom
-    assert len(re.findall(r'<line [^>]*class="edge', dom)) == g.number_of_edges()
+    assert len(re.findall(r'<path [^>]*class="edge', dom)) == g.number_of_edges()
     # the evidence panel of a node (opened from the URL, as a click would): its hosting edge's quote and URL
     kiro = f"org:{ids.kiro}"
     panel = subprocess.run([*common, "--dump-dom", page.as_uri() + f"#node={kiro}"], capture_output=True,
@@ -116,3 +118,55 @@ def test_renders_in_headless_chromium(engine, tmp_path: Path) -> None:
     assert "EDITIONS KIRO (MANDATAIRE)" in details
     assert "<blockquote>Amazon Web Services</blockquote>" in details
     assert 'href="https://fr.news.yahoo.com/cnr-h%C3%A9berge-partie-site-internet-174224701.html"' in details
+
+
+def test_folds_contracts_above_the_threshold_and_keeps_counts_and_amounts(engine) -> None:
+    ids = build(engine)
+    g = build_graph(engine)
+    page = render_html(g, aggregate_above=5)
+    data = json.loads(re.search(r'<script id="graph-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert not [n for n in data["nodes"] if n["type"] == "contract"]
+    awards = {(e["source"], e["target"]): e for e in data["edges"] if e["kind"] == "awards"}
+    kiro = awards[(f"org:{ids.minarm}", f"org:{ids.kiro}")]
+    assert (kiro["contracts"], kiro["amounts"]) == (2, "449,350 EUR")  # LOT-0001 + LOT-0003, 224 675 EUR each
+    assert "3 contracts folded" in data["graph"]["aggregated"]
+    with pytest.raises(ValueError, match="even with contracts folded"):
+        render_html(g, aggregate_above=5, max_nodes=5)
+
+
+def test_an_empty_graph_says_why(engine) -> None:
+    page = render_html(build_graph(engine))
+    assert '<p id="empty">Nothing to draw: the database holds no contract and no hosting edge' in page
+
+
+HOSTILE = "Evil <!-- SARL </script><script>alert(1)</script> & \u2028 ]]>"
+
+
+def test_hostile_names_are_embedded_as_valid_json(engine) -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("org:1", type="organization", label=HOSTILE)
+    g.add_node("provider:aws", type="provider", label="<!--", cloud_act="true")
+    g.add_edge("org:1", "provider:aws", kind="hosting", evidence_text="--> <!-- <script>")
+    page = render_html(g)
+    embedded = re.search(r'<script id="graph-data" type="application/json">(.*?)</script>', page, re.S)[1]
+    assert "<" not in embedded and ">" not in embedded and "&" not in embedded
+    assert json.loads(embedded)["nodes"][0]["label"] == HOSTILE
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
+def test_hostile_names_render_in_headless_chromium(tmp_path: Path) -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("org:1", type="organization", label=HOSTILE)
+    g.add_node("provider:aws", type="provider", label="Amazon <!-- Web", cloud_act="true", jurisdiction="non-EU")
+    g.add_edge("org:1", "provider:aws", kind="hosting", role="host", evidence_text="<!-- hosted -->")
+    page = tmp_path / "hostile.html"
+    page.write_text(render_html(g), encoding="utf-8")
+    common = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*common, "--dump-dom", page.as_uri() + "#node=org:1"], capture_output=True, text=True,
+                         timeout=120, check=False).stdout
+    assert 'data-rendered="2"' in dom  # the script ran to the end: no SyntaxError from the data
+    details = dom[dom.index('id="details"'):]
+    assert "Evil &lt;!-- SARL &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in details
+    assert "<blockquote>&lt;!-- hosted --&gt;</blockquote>" in details
+    assert "<script>alert(1)" not in dom
