@@ -16,7 +16,7 @@ from soustrace.models import Evidence, Organization, Relation, Site
 from soustrace.pipelines.store import Store
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "sites"))
-from helpers import notice_156
+from helpers import load_providers, notice_156
 
 DESCRIPTION = ("Maintenance évolutive de la plateforme jeparticipe.example.fr et du site https://www.consultation."
                "example.gouv.fr/projets/12. Les offres sont déposées sur www.marches-publics.gouv.fr ; le règlement "
@@ -122,6 +122,12 @@ def test_sites_add_org_is_an_exact_name_never_a_pattern(engine: Engine, db_url: 
     with Session(engine) as s:
         assert s.scalar(select(Site).where(Site.url.contains("evil"))) is None
         assert s.scalar(select(Site).where(~Site.url.startswith("http"))) is None
+    # --buyer (a piece of a name, escaped) refuses absurd lengths instead of crashing in LIKE.
+    from soustrace.cli import cli
+
+    load_providers(engine)
+    res = runner.invoke(cli, ["--db", db_url, "query", "uses", "aws", "--buyer", "A" * 100_000])
+    assert res.exit_code == 1 and "--buyer is at most 500 characters" in res.output, res.output
     # Case and accents do not matter to an exact name: "Éditions kiro (mandataire)" is EDITIONS KIRO.
     res = runner.invoke(sites, ["add", "éditions kiro (Mandataire)", "https://www.editions-kiro.com"], obj=obj)
     assert res.exit_code == 0, res.output
