@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import ijson
 
+from soustrace.records import ParseError
+
 # Real records: BOAMP API rows ~8 levels, DECP records ~6, eForms-as-JSON ~12. 64 leaves room, and keeps
 # every later recursive walk (canonical JSON, record builders) far from Python's recursion limit.
 MAX_DEPTH = 64
@@ -31,6 +33,18 @@ EXCERPT_CHARS = 300
 
 _STARTS = frozenset({"start_map", "start_array"})
 _ENDS = frozenset({"end_map", "end_array"})
+
+
+class BrokenJSON(ParseError):
+    """The document itself is not valid JSON (a `ValueError`, like `json.loads` raises)."""
+
+
+def tokens(handle: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    """ijson's C tokenizer, its errors turned into `BrokenJSON` (ijson's own do not derive from ValueError)."""
+    try:
+        yield from ijson.basic_parse(handle, use_float=True)
+    except ijson.JSONError as exc:
+        raise BrokenJSON(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +106,10 @@ def loads_record(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> object |
 def iter_prefix(handle: IO[bytes], prefix: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[object | Refusal]:
     """The values at an ijson-style `prefix` ("item", "marches.item", "marches.marche"), streamed.
 
-    Raises `ijson.JSONError` (a `ValueError`) when the document itself is broken; values yielded before
-    that point stay yielded.
+    Raises `BrokenJSON` (a `ValueError`) when the document itself is broken; values yielded before that
+    point stay yielded.
     """
-    events = ijson.basic_parse(handle, use_float=True)
+    events = tokens(handle)
     first = next(events, None)
     if first is None:
         return
@@ -110,7 +124,7 @@ def iter_results(handle: IO[bytes], limits: Limits = DEFAULT_LIMITS,
     With `top`, the other top-level keys of a results page (`total_count`...) are put there and a page
     without `results` yields nothing (it is not taken for a record).
     """
-    events = ijson.basic_parse(handle, use_float=True)
+    events = tokens(handle)
     first = next(events, None)
     if first is None:
         return
@@ -247,7 +261,7 @@ def build_value(events: Iterator[tuple[str, Any]], event: str, value: Any,
         elif size > limits.max_chars:
             return _refuse(events, len(stack), root,
                            f"record larger than the {limits.max_chars:,}-character record limit")
-    raise ijson.IncompleteJSONError("document ended inside a record")
+    raise BrokenJSON("document ended inside a record")
 
 
 def _refuse(events: Iterator[tuple[str, Any]], depth: int, root: object, reason: str) -> Refusal:

@@ -192,3 +192,19 @@ def test_api_page_with_a_record_past_the_json_parsers_recursion_limit() -> None:
     assert isinstance(results[3], Refusal) and results[3].record_id == "24-DEEP"
     assert read_results_page(b"<html>error</html>") is None
     assert read_results_page(b'{"error_code": "X"}') is None
+
+
+def test_truncated_file_keeps_the_records_read_before_the_break(tmp_path: Path, engine) -> None:
+    """Before: the reader's exception went through the store's batching and the pending batch was lost."""
+    from soustrace.pipelines.ingest import iter_file_keeping_going
+    from soustrace.pipelines.store import Store
+
+    rows = _boamp_rows()
+    body = json.dumps({"results": rows}, ensure_ascii=False)
+    cut = body.index(json.dumps(rows[15], ensure_ascii=False))  # the file ends inside the 16th record
+    path = tmp_path / "truncated.json"
+    path.write_text(body[: cut + 40])
+    failures: list = []
+    stats = Store(engine, batch_size=200).add_all(iter_file_keeping_going(path, failures))
+    assert stats.stored == 15
+    assert len(failures) == 1 and "invalid JSON" in str(failures[0][1])

@@ -20,7 +20,7 @@ import ijson
 
 from soustrace.parsers.decp.item import SourceItem, record_format
 from soustrace.parsers.decp.values import open_binary
-from soustrace.parsers.json_records import Refusal, iter_prefix, skip_value
+from soustrace.parsers.json_records import BrokenJSON, Refusal, iter_prefix, skip_value, tokens
 from soustrace.records import ParseError
 
 _CONTAINERS_2024 = ("marche", "contrat-concession")
@@ -49,7 +49,7 @@ def _layout(path: Path) -> list[_Stream]:
     """
     try:
         with open_binary(path) as handle:
-            events = ijson.basic_parse(handle, use_float=True)
+            events = tokens(handle)
             event, _value = next(events, ("", None))
             if event == "start_array":
                 return [_Stream("item", "", None)]
@@ -63,7 +63,7 @@ def _layout(path: Path) -> list[_Stream]:
                     if value == "marches" and event == "start_map":
                         return _layout_2024(events)
                     skip_value(events, event)
-    except ijson.JSONError as exc:
+    except (ijson.JSONError, BrokenJSON) as exc:
         raise ParseError(f"{path}: not readable as JSON: {exc}") from exc
     raise ParseError(f"{path}: no 'marches' array or object: not a DECP JSON file")
 
@@ -97,6 +97,6 @@ def _stream_items(path: Path, stream: _Stream) -> Iterator[SourceItem]:
                     continue
                 version = f"decp-{record_format(obj)}-json"
                 yield SourceItem(record=obj, path=record_path, container=stream.container, schema_version=version)
-    except ijson.JSONError as exc:
+    except (ijson.JSONError, BrokenJSON) as exc:
         where = f"after {stream.label}[{index}]" if index >= 0 else f"before the first {stream.label or 'item'}"
         raise ParseError(f"{path}: invalid JSON {where}: {exc}") from exc
