@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from soustrace.hosting.sites import find_urls
 from soustrace.models import Organization, Site
 from soustrace.models.base import utcnow
+from soustrace.parsers.payload import MAX_TEXT_CHARS
 from soustrace.pipelines.disclosures import ROLES, STATUSES, PageRecord, document_for, extractor_version, load_extractor
 from soustrace.pipelines.store import Writer
 from soustrace.records import EvidenceRecord
@@ -57,7 +58,8 @@ def ingest_press_document(engine: Engine, path: str | Path, url: str, *,
     now = utcnow()
     with Session(engine) as session, session.begin():
         doc, new = document_for(session, PageRecord(url=url, kind="press", html=html, sites=[]), None, now)
-        extraction = extract(doc.text or "", lang=doc.lang, doc_id=str(doc.id))
+        # Read up to spaCy's limit: a longer text would fail whole (offsets stay valid in the prefix).
+        extraction = extract((doc.text or "")[:MAX_TEXT_CHARS], lang=doc.lang, doc_id=str(doc.id))
         writer = Writer(session)
         article_sites = _sites_named(session, doc.text or "")
         about = _about(session, writer, org) if org else None

@@ -786,7 +786,10 @@ def load_text_extractor() -> TextExtractor | None:
         from soustrace.extraction.extract import extract
     except ImportError:  # pragma: no cover - the extraction package ships with soustrace
         return None
-    return lambda text: extract(text).relations
+    from soustrace.parsers.payload import MAX_TEXT_CHARS
+
+    # Up to spaCy's limit: a longer text (a 60 MB record) failed whole and cost the record its raw payload.
+    return lambda text: extract(text[:MAX_TEXT_CHARS]).relations
 
 
 def normalize_site_url(url: str) -> str:
