@@ -14,17 +14,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from soustrace.errors import InputError
 
 Source = Literal["boamp", "ted", "decp"]
 NoticeKind = Literal["award", "call", "modification", "cancellation", "rectification", "other"]
 PartyRoleName = Literal["winner", "lead", "member", "subcontractor", "buyer"]
-RelationKind = Literal["declared-subcontract", "hosting", "delivers-site", "uses-platform", "runs-on"]
+RelationKind = Literal["declared-subcontract", "hosting", "delivers-site", "uses-platform", "runs-on", "built-by"]
 HostingRole = Literal["host", "cdn", "data-storage", "sub-processor", "other"]
 RelationStatus = Literal["current", "past", "planned", "negated"]
 Method = Literal["structured", "nlp", "dns", "user", "press"]
+# Listed once: what a hosting edge's role and any edge's status may be (extraction output is checked
+# against these by `soustrace.pipelines.findings`, the CLI offers them as choices).
+HOSTING_ROLES: tuple[str, ...] = get_args(HostingRole)
+RELATION_STATUSES: tuple[str, ...] = get_args(RelationStatus)
 
 
 @dataclass(slots=True)

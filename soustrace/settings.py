@@ -24,7 +24,21 @@ SOUSTRACE_DB = os.environ.get("SOUSTRACE_DB")
 
 # API roots, overridable so tests can point spiders at the local replay server.
 BOAMP_API_URL = "https://boamp-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/boamp"
-TED_API_URL = "https://api.ted.europa.eu"
+TED_API_URL = "https://api.ted.europa.eu"  # the Search API (`crawl ted --via api`)
+TED_WEB_URL = "https://ted.europa.eu"  # release calendar and daily packages (`crawl ted`, the default route)
+TED_PACKAGE_CACHE_DIR = os.environ.get("SOUSTRACE_TED_CACHE_DIR")  # default ~/.cache/soustrace/ted/packages
+TED_API_PAGE_SIZE = 250  # the Search API's maximum page
+# TED's documented limits for re-users (sources.md "Daily and monthly packages"); 0 lifts one (tests only).
+TED_PACKAGE_CONCURRENCY = 3
+TED_REQUESTS_PER_MINUTE = 700
+TED_NOTICE_DOWNLOADS_PER_6_MINUTES = 600
+# Downloads of one package (first try, WAF challenges, cut transfers resumed, 404s of announced issues).
+TED_PACKAGE_ATTEMPTS = 6
+# Packages come in Range requests of this many bytes (a daily one is ~12 MiB, a monthly one ~20 times that):
+# Scrapy keeps a response whole in memory, a chunk is all it holds. 0: one request per package.
+TED_PACKAGE_CHUNK = 16 * 2**20
+# Whole past months of the range through their monthly package (one download instead of ~20).
+TED_MONTHLY_PACKAGES = True
 DECP_API_URL = "https://www.data.gouv.fr"
 DECP_DATASET = "5cd57bf68b4c4179299eb0e9"
 DECP_CACHE_DIR = os.environ.get("SOUSTRACE_CACHE_DIR")  # default ~/.cache/soustrace/decp
@@ -54,6 +68,7 @@ RETRY_BACKOFF_MAX = 120.0  # cap for the computed backoff and for a server's Ret
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "soustrace.spiders.middlewares.RetryAfterMiddleware": 550,  # where Scrapy's RetryMiddleware sits
+    "soustrace.spiders.politeness.PolitenessMiddleware": 560,  # quotas and backoffs, also for every retry
 }
 
 # Parse first (300), then store in batches (800): spiders only fetch.

@@ -32,6 +32,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    length: int | None = None  # Content-Length to announce when it is not len(body): a transfer cut short
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Reply:
@@ -128,7 +129,7 @@ class ReplayServer:
         http.send_response(reply.status)
         for name, value in reply.headers.items():
             http.send_header(name, value)
-        http.send_header("Content-Length", str(len(reply.body)))
+        http.send_header("Content-Length", str(len(reply.body) if reply.length is None else reply.length))
         http.send_header("Connection", "close")  # HTTP/1.0 server: say so, or clients reuse a closed socket
         http.end_headers()
         http.wfile.write(reply.body)
@@ -238,9 +239,12 @@ class TedAPI:
     publication-date<=YYYYMMDD` and `buyer-country IN (...)` filters; `totalNoticeCount`;
     `iterationNextToken` until null; an unknown token answers HTTP 500 (as reported by API users);
     `PAGE_NUMBER` mode refuses to go beyond 15,000 results. Full notices at `/en/notice/<pubno>/xml`.
+    `max_limit` and `page_cap` shrink the two caps, so that a test pages past them with a few hundred notices.
     """
 
-    def __init__(self, notices: list[tuple[str, str, str, bytes]], base_url: str) -> None:
+    def __init__(self, notices: list[tuple[str, str, str, bytes]], base_url: str, *, max_limit: int = 250,
+                 page_cap: int = 15_000) -> None:
+        self.max_limit, self.page_cap = max_limit, page_cap
         self.notices = sorted(notices)
         self.base_url = base_url
         self.tokens: dict[str, int] = {}
@@ -269,13 +273,13 @@ class TedAPI:
             return Reply.json({"message": "not found"}, 404)
         body = json.loads(req.body)
         limit = int(body.get("limit", 10))
-        if limit > 250:
-            return Reply.json({"message": "limit must be at most 250"}, 400)
+        if limit > self.max_limit:
+            return Reply.json({"message": f"limit must be at most {self.max_limit}"}, 400)
         rows = self.filtered(body.get("query", ""))
         if body.get("paginationMode") != "ITERATION":
             page = int(body.get("page", 1))
-            if page * limit > 15_000:
-                return Reply.json({"message": "PAGE_NUMBER mode is limited to 15000 results"}, 400)
+            if page * limit > self.page_cap:
+                return Reply.json({"message": f"PAGE_NUMBER mode is limited to {self.page_cap} results"}, 400)
             start = (page - 1) * limit
         else:
             token = body.get("iterationNextToken")

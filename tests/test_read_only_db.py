@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from soustrace.db import make_engine, read_only_sqlite_uri
 from soustrace.pipelines.ingest import iter_file
-from soustrace.pipelines.providers import ensure_providers_in
 from soustrace.pipelines.store import Store
+from soustrace.pipelines.store.providers import ensure_providers_in
 from tests.samples import FIXTURES, ROOT
 
 BOAMP_PAGE = FIXTURES / "boamp" / "ods_api_v2.1_records_response_2024-03-01.json"

@@ -16,7 +16,7 @@ STYLE = {"buyer": "bold magenta", "contract": "bold cyan", "organization": "bold
 
 
 EDGE_WORDS = {"awards": "awards", "declared-subcontract": "subcontractor (declared)", "delivers-site": "delivers site",
-              "runs-on": "runs on"}
+              "runs-on": "runs on", "built-by": "built by", "operates-site": "own site"}
 
 
 def _edge_text(edge: dict | None) -> str:
@@ -24,9 +24,10 @@ def _edge_text(edge: dict | None) -> str:
         return ""
     kind = edge.get("kind") or ""
     word = edge.get("role") if kind in ("party-role", "hosting") else EDGE_WORDS.get(kind, kind)
-    meta = [m for m in (edge.get("method"), edge.get("status")) if m and kind != "awards"]
+    reported = kind == "awards" and edge.get("method") == "reported"
+    meta = [m for m in (edge.get("method"), edge.get("status")) if m and (kind != "awards" or reported)]
     conf = edge.get("confidence")
-    if conf is not None and kind != "awards":
+    if conf is not None and (kind != "awards" or reported):
         meta.append(f"{conf:.2f}")
     detail = f" ({', '.join(meta)})" if meta else ""
     return f"[dim]{word or kind}{detail} →[/dim] "
@@ -46,6 +47,8 @@ def _node_text(node: dict) -> str:
         if node.get("title"):
             title = node["title"] if len(node["title"]) < 80 else node["title"][:79] + "…"
             text += f"\n[italic]{escape(title)}[/italic]"
+    if node.get("also_contractor"):
+        text += f" [bold]· also holds this buyer's contract(s): {escape(', '.join(node['also_contractor'][:3]))}[/]"
     if kind == "provider":
         text += (f" [dim]({node.get('jurisdiction')}, CLOUD Act: {node.get('cloud_act')}, "
                  f"SecNumCloud: {node.get('secnumcloud')})[/dim]")
@@ -54,7 +57,7 @@ def _node_text(node: dict) -> str:
 
 def _evidence_lines(edge: dict | None) -> list[str]:
 
-    if not edge or edge.get("kind") == "awards":
+    if not edge or (edge.get("kind") == "awards" and edge.get("method") != "reported"):
         return []
     lines = []
     for ev in edge.get("evidence", [])[:2]:

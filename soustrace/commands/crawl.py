@@ -49,7 +49,7 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
 
 def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.date, params: str) -> None:
     """Print the crawl summary; exit 1 naming the windows that are short or failed."""
-    from soustrace.pipelines.windows import summarize
+    from soustrace.pipelines.store.ledger import summarize
 
     summary = summarize(engine_from_ctx(ctx), source, date_from, date_until, params)
     click.echo(json.dumps({"source": source, "from": str(date_from), "to": str(date_until), **summary}, indent=2))
@@ -106,6 +106,12 @@ def crawl_boamp(
 @crawl.command("ted")
 @date_options
 @click.option("--country", default="FRA", show_default=True, help="Buyer country: FRA, ALL or ISO3 list FRA,BEL.")
+@click.option("--via", type=click.Choice(["packages", "api"]), default="packages", show_default=True,
+              help="packages: the daily packages, every notice of each day (date ranges); "
+                   "api: Search API then one download per notice (narrow queries, ~1.7 notices/s at most).")
+@click.option("--kinds", default="award,modification", show_default=True,
+              help="With --via packages: the notice kinds kept (award, modification, call, planning, "
+                   "rectification, other) or ALL. The API route asks for result notices.")
 @SETTING
 @click.pass_context
 def crawl_ted(
@@ -114,22 +120,38 @@ def crawl_ted(
     date_until: dt.datetime,
     resume: bool,
     country: str,
+    via: str,
+    kinds: str,
     overrides: tuple[str, ...],
 ) -> None:
-    """TED result notices (awards, modifications, VEAT) published between two dates.
+    """TED notices published between two dates: result notices (awards, modifications, VEAT) by default.
 
     \b
-    Example:
-      soustrace crawl ted --from 2025-01-06 --to 2025-01-10 --country FRA
+    Examples:
+      soustrace crawl ted --from 2025-01-01 --to 2025-01-31 --country ALL
+      soustrace crawl ted --from 2025-01-06 --to 2025-01-06 --country FRA --via api
     """
+    from soustrace.spiders.base import SpiderArgumentError
+    from soustrace.spiders.ted.packages import TedPackagesSpider
+
     start, end = date_from.date(), date_until.date()
     codes = country.upper().replace(" ", "")
     if codes != "ALL" and not all(len(c) == 3 and c.isalpha() for c in codes.split(",")):
         raise click.BadParameter(
             f"{country!r}: use FRA, ALL or ISO 3166 alpha-3 codes like FRA,BEL", param_hint="--country"
         )
-    run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country)
-    report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
+    if via == "api":
+        run_spider(ctx, "ted_api", overrides, from_date=str(start), until_date=str(end), resume=resume,
+                   country=country)
+        report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
+        return
+    try:
+        params = TedPackagesSpider(from_date=str(start), until_date=str(end), country=country, kinds=kinds).params
+    except SpiderArgumentError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country,
+               kinds=kinds)
+    report(ctx, "ted", start, end, params)
 
 
 @crawl.command("decp")

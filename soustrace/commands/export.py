@@ -40,6 +40,8 @@ def export() -> None:
       soustrace export graph aws.html --provider aws --from 2024
       soustrace export awards awards.parquet --from 2024
       soustrace export ocds releases.json --ocid-prefix ocds-xxxxxx
+      soustrace export ftm --out entities.ftm.json
+      soustrace export sqlite snapshot.db
     """
 
 
@@ -184,3 +186,56 @@ def ocds(ctx: click.Context, out: Path, ocid_prefix: str, uri: str | None, publi
         raise click.ClickException(f"{len(problems)} OCDS problem(s) in {n} releases (file written: {out})")
     err_console.print(f"wrote {n} releases" + ("" if str(out) == "-" else f" to {out}")
                       + (" (valid against the minimal OCDS 1.1 schema)" if validate else ""))
+
+
+@export.command("ftm")
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Output file ('-' = stdout), one JSON entity a line.")
+@contract_filters
+@click.pass_context
+def ftm(ctx: click.Context, out: Path, date_from: str | None, date_to: str | None, buyer: str | None,
+        cpv: str | None) -> None:
+    """FollowTheMoney entities (Aleph / OpenAleph) to OUT: buyers, companies, contracts, awards, hosting edges.
+
+    Ids are stable across runs, so a re-import updates a collection instead of duplicating it. With filters,
+    only the matching contracts, their buyers and parties, and those parties' edges are written.
+
+    \b
+    Examples:
+      soustrace export ftm --out entities.ftm.json
+      soustrace export ftm -o - --from 2024 | ftm validate | alephclient write-entities -f soustrace
+    """
+    from soustrace.exports.ftm import iter_entities, write_entities
+
+    engine = engine_from_ctx(ctx)
+    dash = str(out) == "-"
+    try:
+        counts = write_entities(iter_entities(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv),
+                                sys.stdout if dash else out)
+    except (LookupError, ValueError) as exc:
+        raise _fail(exc) from exc
+    detail = ", ".join(f"{n} {schema}" for schema, n in sorted(counts.items()))
+    err_console.print(f"wrote {sum(counts.values())} entities ({detail or 'none'})" + ("" if dash else f" to {out}"))
+
+
+@export.command("sqlite")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.pass_context
+def sqlite(ctx: click.Context, out: Path, force: bool) -> None:
+    """Copy the whole database (PostgreSQL or SQLite) into a new SQLite file, with the Datasette views.
+
+    \b
+    Examples:
+      soustrace --db postgresql://me@127.0.0.1/soustrace export sqlite snapshot.db
+      soustrace serve snapshot.db
+    """
+    from soustrace.exports.sqlite_copy import copy_to_sqlite
+
+    engine = engine_from_ctx(ctx)
+    try:
+        counts = copy_to_sqlite(engine, out, overwrite=force)
+    except FileExistsError as exc:
+        raise _fail(exc) from exc
+    err_console.print(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {out} "
+                      f"(serve it with: soustrace serve {out})")

@@ -29,7 +29,7 @@ def list_providers(ctx: click.Context, fmt: str) -> None:
       soustrace providers list --format json
     """
     from soustrace.models import Provider
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     engine = engine_from_ctx(ctx)
     ensure_providers(engine)
@@ -57,7 +57,7 @@ def show(ctx: click.Context, provider: str) -> None:
     Example:
       soustrace providers show aws
     """
-    from soustrace.pipelines.providers import ensure_providers, find_provider
+    from soustrace.pipelines.store.providers import ensure_providers, find_provider
 
     engine = engine_from_ctx(ctx)
     ensure_providers(engine)
@@ -72,7 +72,7 @@ def show(ctx: click.Context, provider: str) -> None:
 @click.pass_context
 def load(ctx: click.Context) -> None:
     """(Re)load data/providers.json into the database (done automatically on first use)."""
-    from soustrace.pipelines.providers import ensure_providers
+    from soustrace.pipelines.store.providers import ensure_providers
 
     click.echo(json.dumps({"providers_written": ensure_providers(engine_from_ctx(ctx))}))
 

@@ -11,15 +11,17 @@ import click
 import pandas as pd
 from rich.console import Console
 
-from soustrace.commands.common import engine_from_ctx
+from soustrace.commands.common import engine_from_ctx, err_console
 from soustrace.commands.output import FORMATS, output_options, write_frame
 from soustrace.queries.catalog import ProviderNotFound
+from soustrace.records import HOSTING_ROLES as ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
 USES_TABLE = ["contractor", "siren", "role", "status", "method", "confidence", "evidence_url", "evidence_text",
               "evidence_count", "disagreement", "via", "contracts_won", "subcontracts", "total_amount", "currency",
-              "n_buyers", "last_award"]
+              "n_buyers", "last_award", "reported_contracts", "reported_buyers", "reported_url", "reported_quote"]
+BUYERS_TABLE = ["buyer", "siren", "site", "provider", "role", "status", "method", "confidence", "built_by",
+                "evidence_url", "evidence_text"]
 CONTRACTS_TABLE = ["contract_id", "source", "notice_id", "lot", "buyer", "award_date", "amount", "currency", "via",
                    "evidence_urls"]
 
@@ -71,31 +73,47 @@ def query() -> None:
 @click.option("--no-contracts", is_flag=True,
               help="Skip the contract columns (amounts, buyers, dates): much faster on a big database.")
 @click.option("--direct-only", is_flag=True, help="Do not follow runs-on (e.g. Netlify running on AWS).")
+@click.option("--buyers", "buyers_only", is_flag=True,
+              help="Public bodies whose own sites run on PROVIDER (their legal notices), with who built them.")
 @output_options
 @click.pass_context
 def uses_cmd(ctx: click.Context, provider: str, date_from: str | None, date_to: str | None, buyer: str | None,
              cpv: str | None, role: str | None, current_only: bool, min_confidence: float, all_orgs: bool,
-             no_contracts: bool, direct_only: bool, fmt: str, out: Path | None) -> None:
+             no_contracts: bool, direct_only: bool, buyers_only: bool, fmt: str, out: Path | None) -> None:
     """Contractors hosted by PROVIDER (catalog id, name or alias), one row per hosting edge.
 
     Each row carries its best evidence (URL, quoted text, date seen) and the number of evidence rows,
-    the providers other methods found for the same organisation (`disagreement`), and the contracts
-    the organisation won (filtered by --from/--to/--buyer/--cpv).
+    the providers other methods found for the same organisation (`disagreement`), the contracts the
+    organisation won (`contracts_won`..., filtered by --from/--to/--buyer/--cpv) and, apart and never
+    summed with them, the awards stated in press, court or official texts (`reported_contracts`, with a
+    buyer, quote and URL). An empty answer says why on stderr.
 
     \b
     Examples:
       soustrace query uses aws
       soustrace query uses "Amazon Web Services" --from 2024 --buyer MINARM --format csv -o aws.csv
       soustrace query uses ovhcloud --current-only --min-confidence 0.8 --format json
+      soustrace query uses aws --buyers
     """
+    from soustrace.queries.buyers import buyers_on, explain_empty
     from soustrace.queries.uses import uses
 
     engine = engine_from_ctx(ctx)
-    frame = _run(lambda: uses(engine, provider, date_from=date_from, date_to=date_to, buyer=buyer, role=role,
-                              cpv=cpv, current_only=current_only, min_confidence=min_confidence,
-                              include_without_contracts=all_orgs, with_contracts=not no_contracts,
-                              follow_runs_on=not direct_only))
-    write_frame(frame, fmt, out, title=f"uses {provider}", table_columns=USES_TABLE)
+    if buyers_only:
+        frame = _run(lambda: buyers_on(engine, provider, current_only=current_only, min_confidence=min_confidence,
+                                       role=role, follow_runs_on=not direct_only))
+        columns = BUYERS_TABLE
+    else:
+        frame = _run(lambda: uses(engine, provider, date_from=date_from, date_to=date_to, buyer=buyer, role=role,
+                                  cpv=cpv, current_only=current_only, min_confidence=min_confidence,
+                                  include_without_contracts=all_orgs, with_contracts=not no_contracts,
+                                  follow_runs_on=not direct_only))
+        columns = USES_TABLE
+    if frame.empty:
+        filtered = any((date_from, date_to, buyer, cpv, role, current_only, min_confidence))
+        err_console.print(_run(lambda: explain_empty(engine, provider, buyers=buyers_only, filtered=filtered)))
+    write_frame(frame, fmt, out, title=f"uses {provider}" + (" (buyers' own sites)" if buyers_only else ""),
+                table_columns=columns)
 
 
 def chain_edges(result: dict[str, Any]) -> pd.DataFrame:

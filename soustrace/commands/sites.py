@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soustrace.commands.common import engine_from_ctx
-from soustrace.hosting.sites import SITE_KINDS, OrgNotFound, add_site, discover, import_sites
+from soustrace.hosting.sites import SITE_KIND_ALIASES, SITE_KINDS, OrgNotFound, add_site, discover, import_sites
 from soustrace.models import Organization, Site
 
 
@@ -24,7 +24,8 @@ def sites() -> None:
 @sites.command("add")
 @click.argument("org")
 @click.argument("url")
-@click.option("--kind", type=click.Choice(SITE_KINDS), default="vendor-site", show_default=True)
+@click.option("--kind", type=click.Choice([*SITE_KINDS, *SITE_KIND_ALIASES]), default="vendor-site", show_default=True,
+              help="buyer: a public buyer's own site (its legal notice names who built and who hosts it).")
 @click.option("--contract", "contract_id", type=int, help="Contract id, for a delivered site.")
 @click.pass_context
 def add(ctx: click.Context, org: str, url: str, kind: str, contract_id: int | None) -> None:

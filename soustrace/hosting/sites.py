@@ -32,7 +32,11 @@ from soustrace.records import EvidenceRecord, NoticeRecord, OrgRef
 
 log = logging.getLogger(__name__)
 
-SITE_KINDS = ("vendor-site", "delivered-site", "buyer-platform", "editor-site")
+# `buyer`: a public buyer's own site (its website or buyer profile in a notice, or added by hand): its legal
+# notice names its editor, who built it and who hosts it.
+SITE_KINDS = ("vendor-site", "delivered-site", "buyer", "buyer-platform", "editor-site")
+SITE_KIND_ALIASES = {"vendor": "vendor-site", "delivered": "delivered-site", "editor": "editor-site",
+                     "buyer-site": "buyer"}
 EXTRACTOR = "soustrace.sites"
 EXTRACTOR_VERSION = "1"
 
@@ -401,6 +405,7 @@ def _exact_name(ref: str) -> str:
 def add_site(session: Session, org_ref: str, url: str, *, kind: str = "vendor-site",
              contract_id: int | None = None, found_by: str = "user") -> Site:
     """A site typed by a user; the same site again is a no-op."""
+    kind = SITE_KIND_ALIASES.get(kind, kind)
     if kind not in SITE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(SITE_KINDS)}")
     if not _host(url):
@@ -409,6 +414,8 @@ def add_site(session: Session, org_ref: str, url: str, *, kind: str = "vendor-si
     if scheme not in ("http", "https"):
         raise ValueError(f"{url!r}: only http and https sites are crawled ({scheme}:// is refused)")
     org = resolve_org(session, org_ref)
+    if kind == "buyer" and org.kind == "company":  # whoever runs a buyer's own site is a public buyer
+        org.kind = "public-buyer"
     return Writer(session).site(url, kind=kind, org=org, contract_id=contract_id, found_by=found_by)
 
 

@@ -82,6 +82,12 @@ class HostingAnswer(Base):
     buyers: Mapped[str | None] = mapped_column(Text)
     first_award: Mapped[int | None]  # days since 1970-01-01 (as plain integers on both backends)
     last_award: Mapped[int | None]
+    # Awards stated in prose (contracts of kind `reported`), never added to the columns above: how many,
+    # their buyers, and the quote and URL of the most confident one.
+    reported_contracts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reported_buyers: Mapped[str | None] = mapped_column(Text)
+    reported_url: Mapped[str | None] = mapped_column(Text)
+    reported_quote: Mapped[str | None] = mapped_column(Text)
     # The row's place in the answer's order (largest total amount first, then contractor name in code-point
     # order, then relation id), so a read needs no sort.
     answer_rank: Mapped[int]

@@ -5,22 +5,38 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from soustrace.models.base import Base
 
+CONTRACT_KINDS = ("notice", "reported")
+REPORTED_SOURCES = ("press", "court", "official")
+
 
 class Contract(Base):
+    """One contract per (notice, lot); or, of kind `reported`, an award stated in prose (a press article, a
+    court ruling, an official answer), with no notice behind it: its roles' evidence names the document.
+
+    A reported contract is second-hand: it has a `confidence` below a notice's 1.0 and its `source_kind`,
+    its contractor holds the role `reported` (never `winner`), so it is never counted or summed with the
+    notice-backed contracts; `report_key` makes the same statement idempotent across re-ingests.
+    """
+
     __tablename__ = "contract"
     __table_args__ = (
         UniqueConstraint("notice_id", "lot"),
         Index("ix_contract_award_date", "award_date"),
         Index("ix_contract_buyer_date", "buyer_id", "award_date"),
+        Index("ix_contract_report_key", "report_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12), default="notice", server_default="notice")
+    source_kind: Mapped[str | None] = mapped_column(String(12))  # press | court | official (reported only)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
+    report_key: Mapped[str | None] = mapped_column(String(64))
     lot: Mapped[str] = mapped_column(String(60), default="")
     buyer_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     title: Mapped[str | None] = mapped_column(Text)
@@ -43,7 +59,8 @@ class Contract(Base):
 
 
 class PartyRole(Base):
-    """winner | lead (mandataire) | member (co-traitant) | subcontractor | buyer, with the id as written."""
+    """winner | lead (mandataire) | member (co-traitant) | subcontractor | buyer | reported (the contractor of a
+    reported contract), with the id as written."""
 
     __tablename__ = "party_role"
     __table_args__ = (

@@ -55,7 +55,7 @@ class Site(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     domain: Mapped[str] = mapped_column(String(255), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # vendor-site | delivered-site | buyer-platform | editor-site
+    kind: Mapped[str] = mapped_column(String(20))  # vendor-site | delivered-site | buyer | buyer-platform | editor-site
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
     found_by: Mapped[str | None] = mapped_column(String(40))  # eforms-website, notice-text, email, user, editor

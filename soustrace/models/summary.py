@@ -39,12 +39,14 @@ class OrgContractSummary(Base):
     buyer_ids: Mapped[str | None] = mapped_column(Text)  # distinct buyer ids, comma-separated
 
 
-def role_pairs(org_ids: Iterable[int] | None = None) -> Any:
+def role_pairs(org_ids: Iterable[int] | None = None, contract_ids: Iterable[int] | None = None) -> Any:
     """Distinct (org, contract, won?) so an organisation that is both winner and lead is counted once."""
     won = case((PartyRole.role == "subcontractor", 0), else_=1).label("won")
     stmt = select(PartyRole.org_id, PartyRole.contract_id, won).where(PartyRole.role.in_(CONTRACTOR_ROLES))
     if org_ids is not None:
         stmt = stmt.where(PartyRole.org_id.in_(list(org_ids)))
+    if contract_ids is not None:  # the totals of these contracts only (the store's increments)
+        stmt = stmt.where(PartyRole.contract_id.in_(list(contract_ids)))
     return stmt.distinct().subquery()
 
 
@@ -55,9 +57,10 @@ def distinct_ids_text(dialect: str, column: Any) -> Any:
     return func.group_concat(distinct(column))
 
 
-def aggregate_select(dialect: str, org_ids: Iterable[int] | None = None) -> Select:
+def aggregate_select(dialect: str, org_ids: Iterable[int] | None = None,
+                     contract_ids: Iterable[int] | None = None) -> Select:
     """One row per organisation: the columns of OrgContractSummary (filters are added by callers)."""
-    pairs = role_pairs(org_ids)
+    pairs = role_pairs(org_ids, contract_ids)
     is_won = pairs.c.won == 1
     won_currency = case((is_won & Contract.amount.is_not(None), Contract.currency))
     return select(

@@ -23,17 +23,17 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from soustrace.hosting.builders import builders_of
 from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
 from soustrace.parsers.payload import MAX_TEXT_CHARS
+from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.store import Writer, relation_key, sha256
-from soustrace.records import EvidenceRecord, OrgRef
+from soustrace.records import OrgRef
 from soustrace.spiders.items import DisclosurePage, SiteVisit
 
 log = logging.getLogger(__name__)
 
-ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
-STATUSES = ("current", "past", "planned", "negated")
 DEFAULT_EXTRACTOR = "soustrace.extraction.extract:extract"
 
 
@@ -93,6 +93,7 @@ class CrawlStats:
     relations: int = 0
     demoted: int = 0
     editors: int = 0
+    builders: int = 0
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -139,6 +140,22 @@ def _valid_editor_ref(editor: dict[str, Any] | None) -> OrgRef | None:
         if number and valid:
             return OrgRef(name=editor.get("name"), national_id=str(number), id_scheme=scheme.upper(), country="FR")
     return None
+
+
+def builder_org(writer: Writer, found: dict[str, Any]) -> Organization | None:
+    """The builder as an organisation: by a valid SIRET/SIREN printed with its name, else by its name."""
+    from soustrace.pipelines.reported import org_by_name
+
+    name = found.get("provider") or found.get("surface") or ""
+    for ident in found.get("ids") or []:
+        scheme = str(ident.get("scheme", "")).upper()
+        if scheme in ("SIRET", "SIREN", "RCS") and ident.get("valid") is not False:
+            org = writer.org(OrgRef(name=name or None, national_id=str(ident["value"]),
+                                    id_scheme="SIRET" if scheme == "SIRET" else "SIREN", country="FR"),
+                             source="disclosure")
+            if org is not None and org.id_valid:
+                return org
+    return org_by_name(writer, name, kind="company", source="disclosure") if name else None
 
 
 def edge_key_for(row: Relation, status: str) -> str:
@@ -201,6 +218,7 @@ class DisclosureWriter:
                     continue
                 src = session.get(Organization, site.org_id) if site.org_id else editor
                 site_ids = [self._relation(writer, doc, site, src, rel, now) for rel in extraction.relations]
+                site_ids += self._builders(writer, doc, site, src, builders_of(extraction, doc.text or ""), now)
                 self.seen.setdefault(ref.site_id, set()).update(site_ids)
                 ids.extend(site_ids)
             self.stats.relations += len(ids)
@@ -221,22 +239,28 @@ class DisclosureWriter:
 
     def _relation(self, writer: Writer, doc: Document, site: Site, src: Organization | None,
                   rel: dict[str, Any], now: dt.datetime) -> int:
-        role = rel.get("role") if rel.get("role") in ROLES else "other"
-        status = rel.get("status") if rel.get("status") in STATUSES else "current"
-        provider_id = writer.provider_id(rel.get("provider_id"))
-        name = rel.get("provider") or rel.get("surface")
-        relation = writer.relation(kind="hosting", method="nlp", src=src, provider_id=provider_id,
-                                   provider_name=name, role=role, status=status,
-                                   confidence=float(rel.get("confidence") or 0.5), contract_id=site.contract_id,
-                                   site_id=site.id, target_url=site.url)
-        if provider_id is None and rel.get("provider_id"):
-            relation.provider_name = name  # catalog not loaded: the name keeps the edge readable
-        ev = EvidenceRecord(text=rel.get("sentence") or rel.get("surface") or "", path=f"text[{rel.get('start')}:"
-                            f"{rel.get('end')}] {rel.get('surface', '')}"[:300], start=rel.get("start"),
-                            end=rel.get("end"), extractor="soustrace.extraction", extractor_version=self.version)
+        record, ev = finding_records(rel, method="nlp", where="text", extractor_version=self.version)
+        relation = store_finding(writer, record, ev, src=src, document=doc, site=site, contract_id=site.contract_id,
+                                 source_url=doc.url)
         row = writer.evidence(ev, kind="nlp", document=doc, relation_id=relation.id, source_url=doc.url)
         row.seen_at = now
         return relation.id
+
+    def _builders(self, writer: Writer, doc: Document, site: Site, src: Organization | None,
+                  found: list[dict[str, Any]], now: dt.datetime) -> list[int]:
+        """`built-by` edges: the site's organisation -> the company that built the site, on the site."""
+        ids = []
+        for rel in found:
+            builder = builder_org(writer, rel)
+            if builder is None or (src is not None and builder.id == src.id):
+                continue
+            record, ev = finding_records(rel, method="nlp", where="text", extractor_version=self.version)
+            relation = store_finding(writer, record, ev, src=src, dst=builder, document=doc, site=site,
+                                     contract_id=site.contract_id, source_url=doc.url)
+            writer.evidence(ev, kind="nlp", document=doc, relation_id=relation.id, source_url=doc.url).seen_at = now
+            ids.append(relation.id)
+        self.stats.builders += len(ids)
+        return ids
 
     def finish(self) -> CrawlStats:
         """Mark reached sites crawled; demote current edges whose pages were all re-read without them."""

@@ -18,7 +18,7 @@ from soustrace.db import make_engine
 from soustrace.parsers.payload import parse_payload
 from soustrace.pipelines.faults import InfrastructureError, describe, is_infrastructure_error
 from soustrace.pipelines.store import Store, StoreStats
-from soustrace.pipelines.windows import WindowLedger
+from soustrace.pipelines.store.ledger import WindowLedger
 from soustrace.records import NoticeRecord, RejectRecord
 from soustrace.spiders.items import FetchReject, RawNotice
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, Select, delete, insert, null, or_, se
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from soustrace.models.answers import DATA, HOSTING_ANSWER, DataGeneration, HostingAnswer
-from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, answer_records
+from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, REPORTED_COLUMNS, answer_records
 from soustrace.queries.catalog import ProviderMatch
 from soustrace.queries.filters import ContractFilter
 from soustrace.queries.hosting import all_hosting_edges, provider_ids
@@ -175,10 +175,11 @@ def _select(match: ProviderMatch, upper: list[str], *, role: str | None, current
         conds.append(t.role == role)
     if min_confidence:
         conds.append(t.confidence >= min_confidence)
-    if listed_only:  # the organisations holding a contract role (a summary row has at least one)
-        conds.append((t.contracts_won + t.subcontracts) > 0)
+    if listed_only:  # the organisations holding a contract role (a summary row has at least one) or a reported one
+        conds.append((t.contracts_won + t.subcontracts + t.reported_contracts) > 0)
     # Without the contract columns, NULLs travel instead (the buyers' names are a third of a row's bytes).
-    cols = [t[c] if with_contracts or c not in CONTRACT_COLUMNS else null().label(c) for c in ANSWER_COLUMNS]
+    hidden = {*CONTRACT_COLUMNS, *REPORTED_COLUMNS}
+    cols = [t[c] if with_contracts or c not in hidden else null().label(c) for c in ANSWER_COLUMNS]
     return select(*cols, t.answer_rank, t.name_rank).where(*conds)
 
 

@@ -34,12 +34,16 @@ from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
 
 CONTRACT_COLUMNS = ["contracts_won", "subcontracts", "total_amount", "currency", "n_buyers", "buyers", "first_award",
                     "last_award"]
+# Awards stated in prose (contracts of kind `reported`): counted apart, never added to the columns above.
+REPORTED_COLUMNS = ["reported_contracts", "reported_buyers", "reported_url", "reported_quote"]
 ANSWER_COLUMNS = [
     "contractor", "siren", "org_id", "provider_id", "relation_id", "role", "status", "method", "confidence",
     "first_seen", "last_seen", "evidence_url", "evidence_ref", "evidence_text", "evidence_seen_at", "evidence_count",
-    "other_findings", *CONTRACT_COLUMNS,
+    "other_findings", *CONTRACT_COLUMNS, *REPORTED_COLUMNS,
 ]
+NO_REPORTED = (0, None, None, None)
 MAX_BUYERS_LISTED = 10
+REPORTED_ROLE = "reported"  # the contractor's role on a reported contract (see models.contract)
 N_EDGE_FIELDS = 19  # the fields of each row of `_edge_rows` before its `keep` and `extra` ones
 SUMMARY_COLUMNS = ["org_id", "contracts_won", "subcontracts", "total_amount", "n_currencies", "currency_min",
                    "currency_max", "first_award", "last_award", "buyer_ids"]
@@ -65,6 +69,7 @@ def answer_records(conn: Connection, edges: Select, flt: ContractFilter, *, with
     records = conn.execute(stmt).all()
     if not records:
         return []
+    reported = reported_values(conn, flt) if with_contracts or not include_without_contracts else {}
     extra_at = N_EDGE_FIELDS + len(keep)
     contracts: dict[int, tuple] = {}  # org id -> its values of CONTRACT_COLUMNS
     if from_summary:
@@ -75,7 +80,8 @@ def answer_records(conn: Connection, edges: Select, flt: ContractFilter, *, with
         buyers = _buyer_names(conn, aggregates)
         contracts = {org: _contract_values(agg, buyers[org]) for org, agg in aggregates.items()}
     elif check_roles:
-        contracts = {rec[1]: NO_CONTRACTS for rec in records if role_filter is None or rec[extra_at]}
+        contracts = {rec[1]: NO_CONTRACTS for rec in records
+                     if role_filter is None or rec[extra_at] or rec[1] in reported}
     elif with_contracts:  # filtered: aggregated live over the (few) matching contracts
         org_ids = sorted({rec[1] for rec in records if rec[1] is not None})
         aggregates = {}
@@ -87,8 +93,9 @@ def answer_records(conn: Connection, edges: Select, flt: ContractFilter, *, with
     rows = []
     for rec in records:
         values = contracts.get(rec[1])
+        stated = reported.get(rec[1], NO_REPORTED) if with_contracts else NO_REPORTED
         if values is None:
-            if not include_without_contracts:
+            if not include_without_contracts and rec[1] not in reported:
                 continue
             values = NO_CONTRACTS
         (relation_id, org_id, edge_role, status, method, confidence, first_seen, last_seen, pid, name, siren,
@@ -103,7 +110,7 @@ def answer_records(conn: Connection, edges: Select, flt: ContractFilter, *, with
             name, siren, org_id, pid or None, relation_id, edge_role, status, method, float(confidence), first_seen,
             last_seen, ev_url, ref, ev_text, ev_seen_at, n_evidence,
             json.dumps(sorted({tuple(f) for f in found})) if found else None,
-            *values, *rec[N_EDGE_FIELDS:extra_at],
+            *values, *stated, *rec[N_EDGE_FIELDS:extra_at],
         ))
     return rows
 
@@ -205,10 +212,38 @@ NO_CONTRACTS = _contract_values({}, (0, []))
 
 
 def _buyer_holders(flt: ContractFilter) -> Select:
-    """The organisations holding a contractor role on contracts matching the filter (used with --buyer: read
-    from the buyer's side, its contracts being few and indexed by `contract.buyer_id`)."""
+    """The organisations holding a contractor role (or a reported award) on contracts matching the filter (used
+    with --buyer: read from the buyer's side, its contracts being few and indexed by `contract.buyer_id`)."""
     return (select(PartyRole.org_id).join(Contract, Contract.id == PartyRole.contract_id)
-            .where(flt.condition(), PartyRole.role.in_(CONTRACTOR_ROLES)).distinct())
+            .where(flt.condition(), PartyRole.role.in_((*CONTRACTOR_ROLES, REPORTED_ROLE))).distinct())
+
+
+def reported_values(conn: Connection, flt: ContractFilter) -> dict[int, tuple]:
+    """{org id: the values of REPORTED_COLUMNS} over the reported contracts matching the filter: how many,
+    their buyers, and the URL and quote of the most confident one (then the first stored), as the contract
+    keeps them (its roles' evidence rows hold the same sentence and URL, with the span).
+
+    Reported contracts are few (statements read in documents), found through their unique key's index.
+    """
+    stmt = (select(PartyRole.org_id, Contract.id, Contract.confidence, func.coalesce(Organization.name,
+                                                                                   Organization.org_key),
+                   Contract.extra)
+            .join(Contract, Contract.id == PartyRole.contract_id)
+            .outerjoin(Organization, Organization.id == Contract.buyer_id)
+            .where(Contract.report_key > "", PartyRole.role == REPORTED_ROLE))
+    if flt.active:
+        stmt = stmt.where(flt.condition())
+    by_org: dict[int, list[tuple]] = defaultdict(list)
+    for org_id, contract_id, confidence, buyer, extra in conn.execute(stmt):
+        by_org[org_id].append((-(confidence or 0.0), contract_id, buyer, extra or {}))
+    out: dict[int, tuple] = {}
+    for org_id, rows in by_org.items():
+        rows.sort(key=lambda r: (r[0], r[1]))
+        best = rows[0][3] if isinstance(rows[0][3], dict) else json.loads(rows[0][3])
+        buyers = sorted({r[2] for r in rows if r[2]})
+        out[org_id] = (len({r[1] for r in rows}), _list_text(len(buyers), buyers[:MAX_BUYERS_LISTED]) or None,
+                       best.get("url"), best.get("quote"))
+    return out
 
 
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:

@@ -99,12 +99,32 @@ def resolve_provider(conn: Connection, query: str) -> ProviderMatch:
     ).scalar()
     if as_written:
         return ProviderMatch(query=query, id=None, name=as_written, names={wanted}, facts=provider_facts(None))
+    if not candidates:  # the catalog was never loaded into this database (e.g. only notices ingested)
+        shipped = _shipped_match(query)
+        if shipped is not None:
+            return shipped
     names = conn.execute(
         select(Relation.provider_name).where(Relation.kind == "hosting", Relation.provider_id.is_(None),
                                              Relation.provider_name.is_not(None)).distinct().limit(20000)
     ).scalars()
     candidates.extend(n for n in names if n)
     raise ProviderNotFound(query, close_matches(query, candidates))
+
+
+def _shipped_match(query: str) -> ProviderMatch | None:
+    """The provider as the shipped catalog knows it, for a database whose `provider` table is empty: the
+    question is answered (nothing points at it yet) instead of failing on an unknown provider."""
+    from soustrace.catalog import get_catalog
+
+    catalog = get_catalog()
+    pid = query.strip() if catalog.get(query.strip()) else catalog.resolve(query)
+    entry = catalog.get(pid)
+    if entry is None:
+        return None
+    names = {n.lower() for n in (entry.id, entry.display_name, *entry.aliases, *entry.aliases_case_sensitive) if n}
+    facts = {**provider_facts(None), "jurisdiction": entry.jurisdiction or "unknown",
+             "cloud_act": "unknown" if entry.cloud_act is None else str(entry.cloud_act).lower()}
+    return ProviderMatch(query=query, id=entry.id, name=entry.display_name, names=names, facts=facts)
 
 
 def close_matches(query: str, candidates: list[str], limit: int = 5) -> list[str]:

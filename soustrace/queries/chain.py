@@ -32,7 +32,7 @@ from soustrace.queries.catalog import catalog_runs_on, load_catalog
 from soustrace.queries.evidence import all_evidence
 
 SOURCES = ("boamp", "ted", "decp")
-ROLE_ORDER = {"winner": 0, "lead": 1, "member": 2, "subcontractor": 3, "buyer": 4}
+ROLE_ORDER = {"winner": 0, "lead": 1, "member": 2, "subcontractor": 3, "reported": 4, "buyer": 5}
 
 
 class ChainRefError(NotFoundError):
@@ -143,7 +143,8 @@ class _Builder:
                 "status": getattr(row, "status", None), "method": getattr(row, "method", None),
                 "confidence": getattr(row, "confidence", None), "first_seen": _iso(getattr(row, "first_seen", None)),
                 "last_seen": _iso(getattr(row, "last_seen", None)),
-                "relation_id": getattr(row, "id", None), "evidence": evidence,
+                "relation_id": getattr(row, "id", None), "site_id": getattr(row, "site_id", None),
+                "evidence": evidence,
                 "evidence_count": evidence[0]["count"] if evidence else 0}
 
     def provider_node(self, rel: Any, evidence: list[dict], runs_on: dict[str, list[tuple[Any, list]]],
@@ -213,8 +214,8 @@ def chain(engine: Engine, ref: str, *, max_contracts: int = 50) -> dict[str, Any
         if target.kind == "contract":
             contract_ids, total = target.ids, len(target.ids)
         else:
-            stmt = (select(Contract.id).join(PartyRole, PartyRole.contract_id == Contract.id)
-                    .where(PartyRole.org_id.in_(target.ids)).distinct())
+            stmt = (select(Contract.id).outerjoin(PartyRole, PartyRole.contract_id == Contract.id)
+                    .where(or_(PartyRole.org_id.in_(target.ids), Contract.buyer_id.in_(target.ids))).distinct())
             total = conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0
             contract_ids = list(conn.scalars(
                 select(Contract.id).where(Contract.id.in_(stmt))
@@ -222,6 +223,7 @@ def chain(engine: Engine, ref: str, *, max_contracts: int = 50) -> dict[str, Any
         roots = _contract_trees(b, contract_ids)
         if target.kind == "organization":
             roots += _bare_orgs(b, [i for i in target.ids if not contract_ids])
+            _attach_own_sites(b, roots, target.ids)
         return {"query": ref, "kind": target.kind, "target_ids": target.ids, "contracts_total": total,
                 "contracts_shown": len(contract_ids), "roots": roots}
 
@@ -233,7 +235,70 @@ def _bare_orgs(b: _Builder, org_ids: list[int]) -> list[dict]:
     b.org_info(set(org_ids))
     sites = _delivered_sites(b, set(org_ids), [])
     by_org, by_site = b.hosting_of(set(org_ids), {s["site_id"] for lst in sites.values() for s in lst})
-    return [b.org_node(o, None, by_org.get(o, []) + _site_nodes(sites.get(o, []), by_site)) for o in org_ids]
+    own = set(b.conn.scalars(select(Site.id).where(Site.org_id.in_(org_ids), Site.kind.in_(OWN_SITE_KINDS))))
+
+    def direct(nodes: list[dict]) -> list[dict]:  # edges read on an own site are shown under that site
+        return [n for n in nodes if (n.get("edge") or {}).get("site_id") not in own or not own]
+
+    return [b.org_node(o, None, direct(by_org.get(o, [])) + _site_nodes(sites.get(o, []), by_site)) for o in org_ids]
+
+
+OWN_SITE_KINDS = ("buyer", "editor-site")  # a public body's own sites (a contractor's show under its hosting)
+
+
+def _attach_own_sites(b: _Builder, roots: list[dict], org_ids: list[int]) -> None:
+    """An organisation's own sites under its root, each with who built it (`built-by`) and who hosts it, as
+    its legal notice says. A builder that also holds a role on the organisation's contracts in a notice
+    or DECP record is marked so (`also_contractor`): the chain then shows both links between them."""
+    sites = b.conn.execute(select(Site.id, Site.url, Site.domain, Site.kind, Site.org_id, Site.found_by)
+                           .where(Site.org_id.in_(org_ids), Site.kind.in_(OWN_SITE_KINDS))
+                           .order_by(Site.id)).all()
+    if not sites:
+        return
+    site_ids = [s.id for s in sites]
+    rels = b.conn.execute(select(Relation).where(Relation.site_id.in_(site_ids),
+                                                 Relation.kind.in_(("hosting", "built-by")))).all()
+    evidence = all_evidence(b.conn, [r.id for r in rels])
+    runs_on = b.runs_on({r.provider_id for r in rels if r.provider_id})
+    b.org_info({r.dst_org_id for r in rels if r.dst_org_id})
+    holders = _contract_holders(b, org_ids)
+    kids: dict[int, list[dict]] = {}
+    for r in sorted(rels, key=lambda r: (r.kind != "built-by", r.status != "current", -r.confidence, r.id)):
+        edge = {**b.edge(r, evidence.get(r.id, [])), "site_id": r.site_id}
+        if r.kind == "built-by" and r.dst_org_id is not None:
+            node = b.org_node(r.dst_org_id, edge)
+            if r.dst_org_id in holders:
+                node["also_contractor"] = holders[r.dst_org_id]
+        elif r.kind == "built-by":
+            node = {"type": "organization", "id": f"name:{r.provider_name}", "label": r.provider_name, "edge": edge,
+                    "children": []}
+        else:
+            node = b.provider_node(r, evidence.get(r.id, []), runs_on)
+            node["edge"]["site_id"] = r.site_id
+        kids.setdefault(r.site_id, []).append(node)
+    by_root = {r["id"]: r for r in roots}
+    for s in sites:
+        root = by_root.get(f"org:{s.org_id}")
+        if root is None:
+            continue
+        root["children"].append({"type": "site", "id": f"site:{s.id}", "label": s.url, "domain": s.domain,
+                                 "site_kind": s.kind, "found_by": s.found_by,
+                                 "edge": {"kind": "operates-site", "role": s.kind, "status": "current",
+                                          "method": "structured", "confidence": None, "evidence": [],
+                                          "evidence_count": 0},
+                                 "children": kids.get(s.id, [])})
+
+
+def _contract_holders(b: _Builder, buyer_ids: list[int]) -> dict[int, list[str]]:
+    """{org id: labels of the contracts of these buyers it holds a contractor role on}."""
+    rows = b.conn.execute(
+        select(PartyRole.org_id, Contract.id, Contract.kind, Notice.source, Notice.source_id)
+        .join(Contract, Contract.id == PartyRole.contract_id).outerjoin(Notice, Notice.id == Contract.notice_id)
+        .where(Contract.buyer_id.in_(buyer_ids), PartyRole.role != "buyer")).all()
+    out: dict[int, list[str]] = {}
+    for org_id, contract_id, kind, source, source_id in rows:
+        out.setdefault(org_id, []).append(f"{source}:{source_id}" if source else f"contract:{contract_id} ({kind})")
+    return out
 
 
 def _delivered_sites(b: _Builder, org_ids: set[int], contract_ids: list[int]) -> dict[int, list[dict]]:
@@ -266,7 +331,7 @@ def _contract_trees(b: _Builder, contract_ids: list[int]) -> list[dict]:
     conn = b.conn
     contracts = conn.execute(
         select(Contract, Notice.source, Notice.source_id, Notice.url.label("url"))
-        .join(Notice, Notice.id == Contract.notice_id).where(Contract.id.in_(contract_ids))).all()
+        .outerjoin(Notice, Notice.id == Contract.notice_id).where(Contract.id.in_(contract_ids))).all()
     parties = conn.execute(select(PartyRole).where(PartyRole.contract_id.in_(contract_ids))).all()
     party_ev = all_evidence(conn, [p.id for p in parties], party_roles=True)
     subs = conn.execute(select(Relation).where(Relation.kind == "declared-subcontract",
@@ -292,8 +357,11 @@ def _contract_trees(b: _Builder, contract_ids: list[int]) -> list[dict]:
         nested: dict[int, list[dict]] = {}
         top: list[dict] = []
         for p in mine:
+            reported = con.kind == "reported"  # a role read in prose, as believed as the statement
             edge = {**_Builder.edge(p, party_ev.get(p.id, []), kind="party-role"), "role": p.role,
-                    "method": "structured", "status": "current", "confidence": 1.0, "relation_id": None,
+                    "method": "reported" if reported else "structured",
+                    "status": (con.extra or {}).get("status") or "current" if reported else "current",
+                    "confidence": con.confidence if reported else 1.0, "relation_id": None,
                     "party_role_id": p.id, "name_as_written": p.name_as_written}
             rel = sub_rel.get(p.org_id) if p.role == "subcontractor" else None
             if rel is not None and rel.src_org_id is not None:
@@ -308,17 +376,7 @@ def _contract_trees(b: _Builder, contract_ids: list[int]) -> list[dict]:
             children.append(b.org_node(main_id, None, kids))
         children += [{"type": "site", "id": f"site:{s['site_id']}", "label": s["url"], "edge": None, "children": []}
                      for s in _contract_sites(b, con.id, sites)]
-        notice_ref = f"{c.source}:{c.source_id}"
-        node = {"type": "contract", "id": f"contract:{con.id}",
-                "label": f"{notice_ref}" + (f" lot {con.lot}" if con.lot else ""), "notice": notice_ref,
-                "lot": con.lot, "title": con.title, "cpv": con.cpv, "award_date": _iso(con.award_date),
-                "amount": _num(con.amount), "amount_max": _num(con.amount_max), "currency": con.currency,
-                "url": c.url,
-                "edge": {"kind": "awards", "role": "buyer", "status": "current", "method": "structured",
-                         "confidence": 1.0, "evidence": [{"kind": "structured", "url": c.url, "ref": notice_ref,
-                                                          "text": None, "path": None, "count": 1}],
-                         "evidence_count": 1},
-                "children": children}
+        node = _contract_node(c, children, [party_ev.get(p.id, []) for p in mine])
         root = buyers.get(con.buyer_id)
         if root is None:
             if con.buyer_id is not None:
@@ -330,6 +388,34 @@ def _contract_trees(b: _Builder, contract_ids: list[int]) -> list[dict]:
             buyers[con.buyer_id] = root
         root["children"].append(node)
     return list(buyers.values())
+
+
+def _contract_node(c: Any, children: list[dict], role_evidence: list[list[dict]]) -> dict[str, Any]:
+    """A notice-backed contract (cited by its notice), or a reported one (cited by the quote and URL of the
+    text stating it, with its lower confidence and its source kind)."""
+    con = c  # (a Core row: the contract's columns, then the notice's)
+    extra = con.extra or {}
+    if con.kind == "reported":
+        evidence = next((ev for ev in role_evidence if ev), [])
+        label = f"reported ({con.source_kind or 'press'})"
+        edge = {"kind": "awards", "role": "buyer", "status": extra.get("status") or "current", "method": "reported",
+                "confidence": con.confidence, "evidence": evidence, "evidence_count": len(evidence)}
+        return {"type": "contract", "id": f"contract:{con.id}", "label": label, "notice": None, "kind": "reported",
+                "source_kind": con.source_kind, "lot": con.lot, "title": con.title, "cpv": con.cpv,
+                "award_date": _iso(con.award_date), "date_text": extra.get("date_text"), "amount": _num(con.amount),
+                "amount_max": _num(con.amount_max), "currency": con.currency, "url": extra.get("url"),
+                "quote": extra.get("quote"), "edge": edge, "children": children}
+    notice_ref = f"{c.source}:{c.source_id}"
+    return {"type": "contract", "id": f"contract:{con.id}", "kind": "notice",
+            "label": f"{notice_ref}" + (f" lot {con.lot}" if con.lot else ""), "notice": notice_ref,
+            "lot": con.lot, "title": con.title, "cpv": con.cpv, "award_date": _iso(con.award_date),
+            "amount": _num(con.amount), "amount_max": _num(con.amount_max), "currency": con.currency,
+            "url": c.url,
+            "edge": {"kind": "awards", "role": "buyer", "status": "current", "method": "structured",
+                     "confidence": 1.0, "evidence": [{"kind": "structured", "url": c.url, "ref": notice_ref,
+                                                      "text": None, "path": None, "count": 1}],
+                     "evidence_count": 1},
+            "children": children}
 
 
 def _contract_sites(b: _Builder, contract_id: int, delivered: dict[int, list[dict]]) -> list[dict]:

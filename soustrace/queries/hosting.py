@@ -21,8 +21,6 @@ from sqlalchemy.orm import aliased
 from soustrace.models import Organization, Relation, Site
 from soustrace.queries.catalog import ProviderMatch
 
-HOSTING_ROLES = ("host", "cdn", "data-storage", "sub-processor", "other")
-
 contractor_id = func.coalesce(Relation.src_org_id, Site.org_id)
 dst_org = aliased(Organization, name="dst_org")
 

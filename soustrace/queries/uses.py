@@ -9,14 +9,18 @@ makes ("X hosts on AWS, says its legal notice"), so it is the unit of the table.
 * `disagreement`: providers that *other methods* found for the same organisation and role (NLP says
   OVH, DNS says AWS), so a conflicting signal is never hidden by the query that asked for one provider;
 * `via`: the runs-on hop when the edge points at a provider that runs on the one asked for;
+* `reported_contracts`: awards stated in prose (press, court, official; contracts of kind `reported`),
+  counted apart and never added to the notice-backed ones, with their buyers and the quote and URL of
+  the most confident one (`reported_buyers`, `reported_quote`, `reported_url`);
 * the contracts of the organisation, filtered by --from/--to/--buyer/--cpv: `contracts_won` (roles
   winner, lead, member) with their `total_amount` (the contract's amount, so a group's members each show
   the whole amount; amounts in different currencies are never added: `total_amount` is empty and
   `currency` lists them), `subcontracts` (declared subcontractor), and buyers and first/last award
   dates over both.
 
-Only organisations with at least one contract role (winner, lead, member, subcontractor) matching the
-filters are listed, unless `include_without_contracts`: the question is about public contractors.
+Only organisations with at least one contract role (winner, lead, member, subcontractor) or reported award
+matching the filters are listed, unless `include_without_contracts`: the question is about public
+contractors.
 
 Unfiltered answers read rows kept ready for every provider (`answer_cache`, one indexed SELECT); filtered
 ones compute the same rows live (`answer_rows`). Both give the same frame, which a test checks.
@@ -37,7 +41,7 @@ from sqlalchemy import Engine
 
 from soustrace.queries import answer_cache
 from soustrace.queries.answer_cache import DATE_COLUMNS, EPOCH_DAY, TIME_COLUMNS
-from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, answer_records
+from soustrace.queries.answer_rows import ANSWER_COLUMNS, CONTRACT_COLUMNS, REPORTED_COLUMNS, answer_records
 from soustrace.queries.catalog import ProviderMatch, RunsOn, resolve_provider, runs_on_sources
 from soustrace.queries.evidence import best_evidence
 from soustrace.queries.filters import ContractFilter
@@ -47,7 +51,7 @@ USES_COLUMNS = [
     "contractor", "siren", "org_id", "provider_id", "provider", "via", "relation_id", "role", "status", "method",
     "confidence", "first_seen", "last_seen", "evidence_url", "evidence_ref", "evidence_text", "evidence_seen_at",
     "evidence_count", "disagreement", "contracts_won", "subcontracts", "total_amount", "currency", "n_buyers",
-    "buyers", "first_award", "last_award",
+    "buyers", "first_award", "last_award", "reported_contracts", "reported_buyers", "reported_url", "reported_quote",
 ]
 ORDER = (["total_amount", "contractor", "relation_id"], [False, True, True])
 P = ParamSpec("P")
@@ -129,7 +133,7 @@ def _frame(rows: list[tuple], match: ProviderMatch, via_texts: dict[str, str], s
             days = {d: dt.date.fromordinal(d + EPOCH_DAY) for d in set(cols[col]) if d is not None}
             cols[col] = [days[d] if d is not None else None for d in cols[col]]
     if not with_contracts:
-        for col in CONTRACT_COLUMNS:
+        for col in (*CONTRACT_COLUMNS, *REPORTED_COLUMNS):
             cols[col] = [None] * len(rows)
     frame = _columns_frame({c: cols[c] for c in USES_COLUMNS})
     if stored:

@@ -22,7 +22,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from soustrace.errors import InputError
-from soustrace.pipelines.windows import WindowLedger, WindowState
+from soustrace.pipelines.store.ledger import WindowLedger, WindowState
 from soustrace.records import RejectRecord
 from soustrace.spiders.items import FetchReject, RawNotice
 

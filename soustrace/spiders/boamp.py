@@ -26,7 +26,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
 from soustrace.parsers.json_records import Refusal, loads_record, read_results_page, safe_excerpt
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import WindowedSpider
 
 

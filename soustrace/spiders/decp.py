@@ -24,7 +24,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import WindowedSpider
 from soustrace.spiders.items import DecpResource
 

@@ -442,7 +442,7 @@ def test_bad_records_are_rejected_and_the_rest_goes_on(tmp_path: Path) -> None:
     [
         (b"", "not a DECP file"),
         (b"hello world", "not a DECP file"),
-        (b'{"foo": [1, 2]}', "no 'marches'"),
+        (b'{"foo": [1, 2]}', "nor a single DECP record"),
         (b'{"marches": [{"id": "1", "acheteur": {"id": "2"}}, {"id": ', "invalid JSON"),
         (b"<marches><marche><id>1</id></marche", "invalid XML"),
     ],

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from soustrace.cli import cli
 from soustrace.models import Organization, Provider
-from soustrace.pipelines.providers import ensure_providers, find_provider
 from soustrace.pipelines.store import Writer
+from soustrace.pipelines.store.providers import ensure_providers, find_provider
 from soustrace.records import OrgRef
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from soustrace.models import Evidence, Notice, NoticeRevision, Organization, PartyRole, Reject, Relation
 from soustrace.pipelines.store import Store
+from soustrace.pipelines.store.batch import BatchWriter
 from soustrace.queries.stats import db_stats
 from soustrace.records import (
     ContractRecord,
@@ -119,39 +120,30 @@ def test_changed_payload_is_a_new_revision_not_an_overwrite(engine) -> None:
 
 def test_failed_batch_leaves_nothing_half_written(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash in the middle of a batch's transaction: nothing of that batch is visible afterwards."""
-    from soustrace.pipelines import store as store_mod
-
     calls = {"n": 0}
-    original = store_mod.Writer._contract
+    original = BatchWriter.contract_row
 
-    def crash_on_second(self, notice, crec, buyer):
+    def crash_on_second(job, crec, buyer_id):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 2:  # the notices, their payloads and organisations are written by then
             raise RuntimeError("simulated crash mid-batch")
-        return original(self, notice, crec, buyer)
+        return original(job, crec, buyer_id)
 
-    monkeypatch.setattr(store_mod.Writer, "_contract", crash_on_second)
-    try:
-        with Session(engine) as s, s.begin():
-            writer = store_mod.Writer(s)
-            writer.notice(notice_17_1028())
-            writer.notice(notice_17_1028(source_id="17-1028-bis"))
-    except RuntimeError:
-        pass
+    monkeypatch.setattr(BatchWriter, "contract_row", staticmethod(crash_on_second))
+    with pytest.raises(RuntimeError), Session(engine) as s, s.begin():
+        Store(engine, read_texts=False)._write(s, [notice_17_1028(), notice_17_1028(source_id="17-1028-bis")])
     assert counts(engine)["notices"] == {} and counts(engine)["organizations"] == 0
 
 
 def test_bad_record_is_quarantined_and_the_rest_is_stored(engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from soustrace.pipelines import store as store_mod
+    original = BatchWriter.contract_row
 
-    original = store_mod.Writer._contract
-
-    def fail_for_bis(self, notice, crec, buyer):
-        if notice.source_id == "17-1028-bis":
+    def fail_for_bis(job, crec, buyer_id):
+        if job.rec.source_id == "17-1028-bis":
             raise ValueError("amount out of range")
-        return original(self, notice, crec, buyer)
+        return original(job, crec, buyer_id)
 
-    monkeypatch.setattr(store_mod.Writer, "_contract", fail_for_bis)
+    monkeypatch.setattr(BatchWriter, "contract_row", staticmethod(fail_for_bis))
     stats = Store(engine, batch_size=10).add_all([notice_17_1028(), notice_17_1028(source_id="17-1028-bis")])
     assert stats.stored == 1 and stats.rejects == 1
     with Session(engine) as s:
@@ -194,3 +186,80 @@ def test_organisations_resolve_on_siret_across_spellings(engine) -> None:
         org = s.scalars(select(Organization).where(Organization.org_key == "FR-SIREN:829220383")).one()
         assert org.name == "EDITIONS KIRO" and org.id_valid is True
         assert sorted(a.name for a in org.aliases) == ["EDITIONS KIRO", "Editions Kiro SAS"]
+
+
+def test_one_batch_fills_gaps_and_upgrades_kind_of_known_organisations(engine) -> None:
+    """Batches after the first meet the organisation from memory: later facts still fill its gaps."""
+    store = Store(engine, read_texts=False)
+    first = notice_17_1028(source_id="a", raw=RAW + b"a")
+    first.contracts[0].parties[0].org = OrgRef(name="EDITIONS KIRO", national_id="829220383", id_scheme="SIREN")
+    store.add_all([first])
+    later = notice_17_1028(source_id="b", raw=RAW + b"b")
+    later.contracts[0].parties[0].org = OrgRef(name="Editions Kiro SAS", national_id="82922038300022", country="FR")
+    later.buyer = OrgRef(name="EDITIONS KIRO", national_id="829220383", id_scheme="SIREN")  # now as a buyer
+    store.add_all([later])
+    with Session(engine) as s:
+        org = s.scalars(select(Organization).where(Organization.org_key == "FR-SIREN:829220383")).one()
+        assert (org.name, org.siret, org.country, org.kind) == ("EDITIONS KIRO", "82922038300022", "FR",
+                                                               "public-buyer")
+        assert sorted(a.name for a in org.aliases) == ["EDITIONS KIRO", "Editions Kiro SAS"]
+
+
+def test_same_notice_twice_in_one_batch_is_a_revision(engine) -> None:
+    """A batch holding two payloads of one notice writes them in order: the second is revision 2."""
+    stats = Store(engine, batch_size=50).add_all([notice_17_1028(), notice_17_1028(raw=RAW + b"\n", winner="MOTER SAS"),
+                                                  notice_17_1028(raw=RAW + b"\n", winner="MOTER SAS")])
+    assert (stats.stored, stats.revised, stats.duplicates) == (1, 1, 1)
+    with Session(engine) as s:
+        assert s.scalars(select(Notice)).one().revision == 2
+        assert [r.name_as_written for r in s.scalars(select(PartyRole))] == ["MOTER SAS"]
+
+
+def natural_snapshot(engine) -> dict[str, list]:
+    """What the store holds, ids replaced by the natural keys they point at (ids depend on write order)."""
+    from sqlalchemy.orm import aliased
+
+    from soustrace.models import Contract, OrgAlias, OrgContractSummary
+
+    src, dst = aliased(Organization), aliased(Organization)
+    with Session(engine) as s:
+        def rows(stmt) -> list:  # type: ignore[no-untyped-def]
+            return sorted((tuple(r) for r in s.execute(stmt)), key=repr)
+
+        return {
+            "roles": rows(select(Notice.source_id, Contract.lot, Organization.org_key, PartyRole.role,
+                                 PartyRole.name_as_written).join(Contract, Contract.id == PartyRole.contract_id)
+                          .join(Notice, Notice.id == Contract.notice_id)
+                          .join(Organization, Organization.id == PartyRole.org_id)),
+            "edges": rows(select(Relation.kind, Relation.method, Relation.status, src.org_key, dst.org_key,
+                                 Relation.provider_id, Relation.provider_name, Relation.target_url, Relation.confidence)
+                          .outerjoin(src, src.id == Relation.src_org_id).outerjoin(dst, dst.id == Relation.dst_org_id)),
+            "evidence": rows(select(Notice.source_id, Evidence.kind, Evidence.path, Evidence.text,
+                                    Evidence.relation_id.is_(None), Evidence.party_role_id.is_(None))
+                             .join(Notice, Notice.id == Evidence.notice_id)),
+            "aliases": rows(select(Organization.org_key, OrgAlias.name).join(OrgAlias)),
+            "orgs": rows(select(Organization.org_key, Organization.name, Organization.siret, Organization.kind)),
+            "totals": rows(select(Organization.org_key, OrgContractSummary.contracts_won,
+                                  OrgContractSummary.subcontracts, OrgContractSummary.total_amount,
+                                  OrgContractSummary.first_award, OrgContractSummary.last_award)
+                           .join(OrgContractSummary, OrgContractSummary.org_id == Organization.id)),
+        }
+
+
+def test_many_notices_in_one_batch_match_one_by_one(engine, tmp_path) -> None:
+    """Batching changes no stored fact: the real BOAMP and eForms samples (buyers, winners, subcontractors,
+    platforms, texts) in one batch, twice, equal the same records stored one per transaction."""
+    from samples import BOAMP, EFORMS_REAL
+
+    from soustrace.db import make_engine
+    from soustrace.pipelines.ingest import iter_file
+
+    records = [r for p in [*sorted(BOAMP.glob("*.xml")), *sorted(EFORMS_REAL.glob("*.xml"))] for r in iter_file(p)]
+    assert Store(engine, batch_size=500).add_all(records * 2).duplicates == len(records)
+    one_by_one = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    store = Store(one_by_one, batch_size=1)
+    for record in records:
+        store.add_all([record])
+    batched, single = natural_snapshot(engine), natural_snapshot(one_by_one)
+    assert batched == single
+    assert len(batched["roles"]) > 20 and len(batched["edges"]) > 5 and len(batched["totals"]) > 10

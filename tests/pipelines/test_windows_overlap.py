@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
-from soustrace.pipelines.windows import WindowLedger, summarize
+from soustrace.pipelines.store.ledger import WindowLedger, summarize
 
 D = dt.date
 

@@ -1,11 +1,11 @@
-"""The TED spider against the replay server: iteration tokens, >15,000 results, faults, countries."""
+"""The TED Search API route (`crawl ted --via api`) against the replay server: iteration tokens, past the
+paging cap, faults, countries. The volume run (15,300 notices under the real caps) is benchmarks/bench_crawl.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
 from replay import FAST_CRAWL, Fault, ReplayServer, Reply, TedAPI, crawl_summary, run_soustrace
 from samples import SAMPLES
 from sqlalchemy import func, select
@@ -19,7 +19,8 @@ TED = Path(__file__).parents[1] / "fixtures" / "ted"
 
 def crawl(db_url: str, api: str, start: str, end: str, *extra: str):
     return run_soustrace(
-        db_url, "crawl", "ted", "--from", start, "--to", end, "-s", f"TED_API_URL={api}", *FAST_CRAWL, *extra
+        db_url, "crawl", "ted", "--via", "api", "--from", start, "--to", end, "-s", f"TED_API_URL={api}",
+        *FAST_CRAWL, *extra
     )
 
 
@@ -59,14 +60,15 @@ def test_all_countries(engine, db_url) -> None:
     assert db_stats(engine)["notices"] == {"ted": 4}
 
 
-@pytest.mark.slow
-def test_beyond_15000_results_with_faults_and_an_expired_token(sqlite_engine, sqlite_url) -> None:
-    """15,300 results in one window (volume made by serving the official SDK minimal CAN under new
-    publication numbers), with 429/503 answers and an iteration token that expires mid-way."""
+def test_past_the_paging_cap_with_faults_and_an_expired_token(sqlite_engine, sqlite_url) -> None:
+    """340 results in one window, pages of 20 and a PAGE_NUMBER cap of 100 (the real ones are 250 and 15,000:
+    same code path, set through TED_API_PAGE_SIZE and the fake's caps), with 429/503 answers and an iteration
+    token that expires mid-way. Volume made by serving the official SDK minimal CAN under new numbers."""
     minimal = (TED / "eforms_sdk_examples" / "can_24_minimal.xml").read_bytes()
-    notices = [(f"{700000 + i}-2024", "2024-06-03", "FRA", minimal) for i in range(15_300)]
+    total, page = 340, 20
+    notices = [(f"{700000 + i}-2024", "2024-06-03", "FRA", minimal) for i in range(total)]
     with ReplayServer() as server:
-        api_impl = TedAPI(notices, server.url + "/ted")
+        api_impl = TedAPI(notices, server.url + "/ted", max_limit=page, page_cap=100)
         api = server.mount("/ted", api_impl)
         expired = {"done": False}
         original = api_impl.__call__
@@ -74,7 +76,7 @@ def test_beyond_15000_results_with_faults_and_an_expired_token(sqlite_engine, sq
         def expire_once(req):
             body = json.loads(req.body) if req.body else {}
             token = body.get("iterationNextToken") or ""
-            if token and token.endswith(f"-{250 * 30}-{id(api_impl)}") and not expired["done"]:
+            if token and token.endswith(f"-{page * 8}-{id(api_impl)}") and not expired["done"]:
                 expired["done"] = True
                 api_impl.tokens.clear()
             return original(req)
@@ -82,20 +84,24 @@ def test_beyond_15000_results_with_faults_and_an_expired_token(sqlite_engine, sq
         server.mounts["/ted"] = expire_once
         server.faults += [
             Fault(Reply(429, b"{}", {"Retry-After": "0"}), times=2, path_contains="/v3/notices/search"),
-            Fault(Reply(503, b"busy", {"Content-Type": "text/plain"}), times=5, every=1000, path_contains="/xml"),
+            Fault(Reply(503, b"busy", {"Content-Type": "text/plain"}), times=5, every=50, path_contains="/xml"),
         ]
-        proc = crawl(sqlite_url, api, "2024-06-03", "2024-06-03")
+        settings = ("-s", f"TED_API_PAGE_SIZE={page}")
+        proc = crawl(sqlite_url, api, "2024-06-03", "2024-06-03", *settings)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert expired["done"]
         result = crawl_summary(proc)
-        assert result["expected"] == 15_300 and result["stored"] == 15_300
+        assert result["expected"] == total and result["stored"] == total
         with Session(sqlite_engine) as s:
-            assert s.scalar(select(func.count()).select_from(Notice)) == 15_300
+            assert s.scalar(select(func.count()).select_from(Notice)) == total
         xml_fetches = sum(1 for _, path, status in server.log if path.endswith("/xml") and status == 200)
-        assert xml_fetches == 15_300  # the restart did not fetch any notice twice
-        again = crawl(sqlite_url, api, "2024-06-03", "2024-06-03")
+        assert xml_fetches == total  # the restart did not fetch any notice twice
+        searches = sum(1 for _, path, status in server.log if path.endswith("/search") and status == 200)
+        assert searches > total // page  # really paged, past the cap
+        assert all(f.times == 0 for f in server.faults)
+        again = crawl(sqlite_url, api, "2024-06-03", "2024-06-03", *settings)
         assert again.returncode == 0
-        assert db_stats(sqlite_engine)["notices"] == {"ted": 15_300}
+        assert db_stats(sqlite_engine)["notices"] == {"ted": total}
 
 
 def test_bad_country_is_a_usage_error(db_url) -> None:

@@ -19,26 +19,38 @@ def _annonce_elements(root: etree._Element) -> list[etree._Element]:
 
 def _qname(el: etree._Element) -> str:
     """The element name as the API's JSON writes it: prefix kept ("cbc:ID"), default namespace dropped."""
-    local = etree.QName(el).localname
+    tag = el.tag
+    if tag[0] != "{":  # no namespace (all of BOAMP's own elements): the tag is the name
+        return tag
+    local = tag.partition("}")[2]
     return f"{el.prefix}:{local}" if el.prefix else local
 
 
 def _attribute_name(el: etree._Element, name: str) -> str:
-    qname = etree.QName(name)
-    if not qname.namespace:
-        return qname.localname
-    prefix = next((p for p, uri in el.nsmap.items() if uri == qname.namespace and p), None)
-    return f"{prefix}:{qname.localname}" if prefix else qname.localname
+    if name[0] != "{":
+        return name
+    namespace, _, local = name[1:].partition("}")
+    prefix = next((p for p, uri in el.nsmap.items() if uri == namespace and p), None)
+    return f"{prefix}:{local}" if prefix else local
 
 
 def _element_value(el: etree._Element) -> Any:
-    """Element → "" (empty), text (leaf), or dict: "@attr", "#text", children (repeated ones → list)."""
-    children = [child for child in el if isinstance(child.tag, str)]
-    attributes = {f"@{_attribute_name(el, k)}": v for k, v in el.attrib.items()}
-    text = (el.text or "") + "".join(child.tail or "" for child in el)
-    if not children and not attributes:
+    """Element → "" (empty), text (leaf), or dict: "@attr", "#text", children (repeated ones → list).
+
+    Read straight off the lxml element: tags without a namespace are used as they are (no QName object per
+    element), attributes only looked at when there are some.
+    """
+    children = []
+    text = el.text or ""
+    for child in el:
+        if child.tail:
+            text += child.tail
+        if isinstance(child.tag, str):
+            children.append(child)
+    attrib = el.attrib
+    if not children and not attrib:
         return text
-    node: dict[str, Any] = dict(attributes)
+    node: dict[str, Any] = {f"@{_attribute_name(el, k)}": v for k, v in attrib.items()} if attrib else {}
     if text.strip():
         node["#text"] = text
     for child in children:
@@ -46,8 +58,10 @@ def _element_value(el: etree._Element) -> Any:
         value = _element_value(child)
         if key not in node:
             node[key] = value
-        elif isinstance(node[key], list):
-            node[key].append(value)
         else:
-            node[key] = [node[key], value]
+            known = node[key]
+            if isinstance(known, list):
+                known.append(value)
+            else:
+                node[key] = [known, value]
     return node

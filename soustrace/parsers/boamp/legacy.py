@@ -141,7 +141,13 @@ def _legacy_texts(doc: dict[str, Any], notice: NoticeRecord) -> None:
 
 def _is_prose(text: str) -> bool:
     """Sentences, not the dates, counts and codes that sit beside them in the same blocks."""
-    return sum(c.isalpha() for c in text) >= 12
+    letters = 0
+    for c in text:  # stops at the 12th letter: most texts are long sentences
+        if c.isalpha():
+            letters += 1
+            if letters >= 12:
+                return True
+    return False
 
 
 def _legacy_lots(objet: dict[str, Any]) -> dict[str, _LotInfo]:

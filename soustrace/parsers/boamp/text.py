@@ -17,6 +17,7 @@ import ftfy
 from soustrace.records import NoticeRecord
 
 _MOJIBAKE = re.compile("[\x80-\x9f]|Ã[\x80-\xbf]|â€")
+_MAYBE_MOJIBAKE = re.compile("[\x80-\x9fÃâ]")  # one character class: a fast first look for _MOJIBAKE
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -65,7 +66,9 @@ def _unescape(text: str) -> str:
 
 def _repair(text: str) -> str:
     """Entities decoded, and Windows-1252 leftovers ("L\x92entité", "Ã©") repaired where they show."""
-    text = _unescape(text)
+    text = _unescape(text) if "&" in text else text
+    if text.isascii() or _MAYBE_MOJIBAKE.search(text) is None:
+        return text
     return ftfy.fix_text(text) if _MOJIBAKE.search(text) else text
 
 

@@ -24,6 +24,10 @@ from soustrace.parsers.json_records import BrokenJSON, Refusal, iter_prefix, ski
 from soustrace.records import ParseError
 
 _CONTAINERS_2024 = ("marche", "contrat-concession")
+# Keys only a DECP record has at its top level: a file that starts with one is a single bare record (the
+# per-record files the DECP team and buyers' platforms publish, and what `soustrace` itself exports).
+RECORD_KEYS = frozenset({"id", "uid", "_type", "acheteur", "autoriteConcedante", "titulaires", "concessionnaires",
+                         "objet", "codeCPV", "dateNotification", "montant", "nature", "procedure"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,8 @@ def _layout(path: Path) -> list[_Stream]:
                 for event, value in events:
                     if event != "map_key":
                         break
+                    if value in RECORD_KEYS:  # the file is one record
+                        return [_Stream("", "", None, single=True)]
                     event, _value = next(events)
                     if value == "marches" and event == "start_array":
                         return [_Stream("marches.item", "marches", None)]
@@ -65,7 +71,7 @@ def _layout(path: Path) -> list[_Stream]:
                     skip_value(events, event)
     except (ijson.JSONError, BrokenJSON) as exc:
         raise ParseError(f"{path}: not readable as JSON: {exc}") from exc
-    raise ParseError(f"{path}: no 'marches' array or object: not a DECP JSON file")
+    raise ParseError(f"{path}: neither a 'marches' array or object nor a single DECP record: not a DECP JSON file")
 
 
 def _layout_2024(events: Iterator[tuple[str, object]]) -> list[_Stream]:

@@ -34,7 +34,6 @@ from lxml import etree
 
 from soustrace.parsers.eforms.doc import (
     _RESULT,
-    NS,
     _all,
     _amount,
     _Doc,
@@ -46,6 +45,7 @@ from soustrace.parsers.eforms.doc import (
     _text,
     _texts,
     notice_subtype,
+    xpath,
 )
 from soustrace.parsers.eforms.values import (
     Amount,
@@ -162,7 +162,7 @@ def _other_lot(doc: _Doc, tender_id: str, lot_id: str) -> bool:
     """True when a tender's own lot is another *lot* of the notice (a group of lots is not a mismatch)."""
     tender_lot = doc.tender_lot(tender_id)
     return bool(lot_id and tender_lot and tender_lot != lot_id and tender_lot in doc.lots
-                and doc.lots[tender_lot].xpath("string(cbc:ID/@schemeName)", namespaces=NS) != "LotsGroup")
+                and xpath("string(cbc:ID/@schemeName)")(doc.lots[tender_lot]) != "LotsGroup")
 
 
 def _contracted_tenders(doc: _Doc, settled_ids: list[str]) -> set[str]:

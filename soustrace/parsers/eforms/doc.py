@@ -31,14 +31,25 @@ _EXT = "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/efext:EformsExte
 _RESULT = f"{_EXT}/efac:NoticeResult"
 
 
+_COMPILED: dict[str, etree.XPath] = {}
+
+
+def xpath(path: str) -> etree.XPath:
+    """The compiled XPath of `path` (a notice asks ~140 paths; compiling each at every call was the cost)."""
+    compiled = _COMPILED.get(path)
+    if compiled is None:
+        compiled = _COMPILED[path] = etree.XPath(path, namespaces=NS)
+    return compiled
+
+
 def _all(el: etree._Element, path: str) -> list[etree._Element]:
-    return el.xpath(path, namespaces=NS)
+    return xpath(path)(el)
 
 
 def _one(el: etree._Element | None, path: str) -> etree._Element | None:
     if el is None:
         return None
-    found = el.xpath(path, namespaces=NS)
+    found = xpath(path)(el)
     return found[0] if found else None
 
 

@@ -1,4 +1,7 @@
-"""TED (EU) notices from the TED Search API v3, each full notice fetched as XML.
+"""TED (EU) notices from the TED Search API v3, each full notice fetched as XML (`crawl ted --via api`).
+
+For narrow queries: TED allows 600 notice downloads per IP per 6 minutes, so this route runs at ~1.7
+notices/s at best; date ranges go through the daily packages (`ted.packages`, the default route).
 
 Domain: Tenders Electronic Daily, every above-threshold notice in the EU (eForms since late 2023, TED_EXPORT
 R2.0.9 before).
@@ -6,6 +9,8 @@ Date field: ``publication-date``, both ends inclusive (YYYYMMDD in the query).
 API: ``POST {TED_API_URL}/v3/notices/search`` in ``ITERATION`` mode (``iterationNextToken``): page-number mode
 stops at 15,000 results, iteration has no cap; ``limit`` ≤ 250. Each hit's ``links.xml.MUL`` is fetched and
 stored raw; its publication number is the natural key.
+Settings: `TED_API_PAGE_SIZE` (250, the API's maximum); `TED_REQUESTS_PER_MINUTE` (700) and
+`TED_NOTICE_DOWNLOADS_PER_6_MINUTES` (600), TED's documented limits, kept by the politeness middleware.
 Caveats:
   An expired or invalid iteration token (HTTP 500/400 on a token request) restarts the window from the
   first page; notices already fetched are not fetched or stored twice. ``winner-name`` in search results
@@ -24,16 +29,15 @@ from typing import Any
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
-from soustrace.pipelines.windows import WindowState
+from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import SpiderArgumentError, WindowedSpider
 
 RESULT_NOTICE_TYPES = "can-standard can-social can-desg can-tran can-modif veat"
 
 
 class TedSpider(WindowedSpider):
-    name = "ted"
+    name = "ted_api"
     source = "ted"
-    page_size = 250  # the API's maximum
 
     def __init__(self, *args: Any, country: str = "FRA", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,14 +61,15 @@ class TedSpider(WindowedSpider):
     def search_request(self, state: WindowState, token: str | None) -> Request:
         body: dict[str, Any] = {"query": self.query(state), "fields": ["publication-number", "publication-date",
                                                                        "notice-type", "buyer-country", "links"],
-                                "limit": self.page_size, "paginationMode": "ITERATION", "scope": "ALL",
-                                "checkQuerySyntax": False}
+                                "limit": self.settings.getint("TED_API_PAGE_SIZE", 250),
+                                "paginationMode": "ITERATION", "scope": "ALL", "checkQuerySyntax": False}
         if token:
             body["iterationNextToken"] = token
         state.pending += 1
         api = self.settings.get("TED_API_URL").rstrip("/")
         # A token request is retried once at most: a bad token does not heal, the window restarts instead.
-        meta = {"window_id": state.id, "token": token, "pass": state.passes}
+        meta = {"window_id": state.id, "token": token, "pass": state.passes,
+                "rate_limits": [("ted-api", self.settings.getint("TED_REQUESTS_PER_MINUTE", 700), 60)]}
         if token:
             meta["max_retry_times"] = 1
         return JsonRequest(f"{api}/v3/notices/search", data=body, callback=self.parse_search,
@@ -102,7 +107,7 @@ class TedSpider(WindowedSpider):
                 continue
             state.pending += 1
             yield Request(url, callback=self.parse_notice, errback=self.errback, dont_filter=True,
-                          meta={"window_id": state.id, "pubno": pubno})
+                          meta={"window_id": state.id, "pubno": pubno, "rate_limits": self.notice_limits})
         token = data.get("iterationNextToken")
         if token and notices:
             yield self.search_request(state, token)
@@ -119,6 +124,11 @@ class TedSpider(WindowedSpider):
             yield from self.page_done(state)
             return
         yield from self.errback(failure)
+
+    @property
+    def notice_limits(self) -> list[tuple[str, int, int]]:
+        return [("ted-web", self.settings.getint("TED_REQUESTS_PER_MINUTE", 700), 60),
+                ("ted-notice", self.settings.getint("TED_NOTICE_DOWNLOADS_PER_6_MINUTES", 600), 360)]
 
     def parse_notice(self, response: Response) -> Iterator[Any]:
         state = self.windows[response.meta["window_id"]]
