@@ -52,7 +52,7 @@ def extract(source: IO[str], out: IO[str], batch_size: int, min_confidence: floa
 
     \b
     Input  (FILE or - for stdin): {"id": ..., "text": ..., "url"?: ..., "lang"?: "fr"}
-    Output (stdout or --out):     {"id": ..., "editor": {...}|null, "relations": [...]}
+    Output (stdout or --out):     {"id": ..., "editor": {...}|null, "built_by": [...], "relations": [...]}
     """
     from soustrace.extraction import extract_many
 
@@ -73,6 +73,7 @@ def extract(source: IO[str], out: IO[str], batch_size: int, min_confidence: floa
             row["url"] = rec["url"]
         row["lang"] = ex.lang
         row["editor"] = ex.editor
+        row["built_by"] = [b for b in ex.built_by if b["confidence"] >= min_confidence]
         row["relations"] = [r for r in ex.relations if r["confidence"] >= min_confidence]
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     out.flush()

@@ -14,6 +14,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from soustrace.extraction import languages
+
 HOST_VERB = (
     r"^(?:h[ée]berg(?:e|é|ée|és|ées|ent|eait|eaient|eant|er|era|erait|eront|eraient|eons|ez|ée?s?)|"
     r"hosted|hosts|gehostet|gehosted|hosten|hostet|g[ăa]zduit[ăae]?|g[ăa]zduie[sș]te|"
@@ -39,9 +41,33 @@ NONHOST_VERB = (
 CDN_WORD = r"^(?:cdn|cdns|waf|anti-ddos|ddos|reverse-proxy|proxy)$"
 CDN_VERB = r"^(?:prot[ée]g[ée]e?s?|protected|proxied|proxifi[ée]e?s?|cach[ée]e?s?|distribu[ée]e?s?|delivered)$"
 PREPS = frozenset(
-    ["par", "chez", "sur", "dans", "auprès", "aupres", "by", "on", "with", "at", "in", "bei", "von", "über", "pe"]
+    [
+        "par",
+        "chez",
+        "sur",
+        "dans",
+        "auprès",
+        "aupres",
+        "by",
+        "on",
+        "with",
+        "at",
+        "in",
+        "bei",
+        "von",
+        "über",
+        "pe",
+        "via",
+    ]
 )
-PREPS_RO = PREPS | frozenset(["de", "la", "în", "prin"])  # "găzduit de X", "găzduit la X"
+
+
+@lru_cache(maxsize=16)
+def preps_for(lang: str) -> frozenset[str]:
+    """Prepositions of the verbal frame: the shared ones plus the language's own (`languages/<lang>.py`)."""
+    return PREPS | languages.preps(lang)
+
+
 SERVERS_OF = frozenset(["de", "d'", "d’", "du", "des", "of", "von", "der"])
 FRAME_LABELS = ("HOST_VERB", "STORE_VERB", "HOST_NOUN", "SERVERS", "NONHOST_VERB", "CDN_WORD", "CDN_VERB")
 
@@ -66,7 +92,7 @@ def word_label(lower: str) -> str | None:
     for label, rx in _SINGLE:
         if rx.match(lower):
             return label
-    return None
+    return languages.word_labels().get(lower)  # exact forms from the per-language vocabularies
 
 
 @lru_cache(maxsize=8)
@@ -123,7 +149,7 @@ def frame_cues(doc: Doc, nlp: Language) -> dict[int, str]:
 # ---------------------------------------------------------------- folded-text cue regexes
 OPTION_SENT = re.compile(
     r"\b(?:vous pouvez|vous pourrez|vous pourriez|pouvez|si vous|you can|you could|you may|if you|au choix|"
-    r"alternatives?|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
+    r"alternativ\w*|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
     r"comparati\w*|comparaison|meilleurs hebergeurs|best hosting|top \d+|choisisse[zr]|choose|"
     r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de|au cas ou|in case|"
     r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait))\b"
@@ -136,6 +162,8 @@ NEGATION = re.compile(
     r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,3}?(?:pas|jamais|aucun|point)\b|\bnot\b|n't\b|\bnever\b|"
     r"\bnicht\b|\bkein|\bnu (?:este|sunt)\b|\bnon\s+h[e]berg|\bsans\b)"
 )
+# "găzduit de noi, nu de Google", "hosted by us, not by X": a negation right before the preposition
+NOT_BY = re.compile(r"\b(?:not|nu|pas|nicht|non|niet|no)\s+(?:de|by|par|chez|von|bei|door|da|por|on|sur|with)\s*$")
 NO_LONGER = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,2}?plus\b|\bno longer\b|\bnicht mehr\b)")
 PAST_LEX = re.compile(
     r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'en|formerly|previously|used to|"
@@ -159,7 +187,7 @@ PLANNED_LEX = re.compile(
 )
 UNCONFIRMED = re.compile(
     r"\b(?:a confirmer|to be confirmed|a valider|en cours de choix|sous reserve|a l'etude|"
-    r"under consideration)\b"
+    r"under consideration|a decider|a definir|a choisir|to be decided|tbd)\b"
 )
 PROPOSED_AFTER = re.compile(r"^\W*(?:propose|proposee|proposes|proposed|envisage|envisagee|pressenti|candidate?)\b")
 CURRENT_LEX = re.compile(
@@ -179,7 +207,8 @@ REPORTED = re.compile(
 OBJ_CODE = re.compile(r"^(?:d[ée]p[ôo]ts?|repository|repositories|repo|repos|code|sources?|git|codebase)$", re.I)
 OBJ_DATA = re.compile(
     r"^(?:datele|donn[ée]es|data|bases?|database|databases|bdd|sauvegardes?|backups?|fichiers|files|"
-    r"logs|comptes|documents|m[ée]dias?|images|photos|archives|daten)$",
+    r"logs|comptes|documents|m[ée]dias?|images|photos|archives|daten|datos|dati|gegevens|"
+    r"mysql|postgres|postgresql|mariadb|mongodb|redis|sqlite|elasticsearch|opensearch|firestore)$",
     re.I,
 )
 OBJ_VIDEO = re.compile(r"^(?:vid[ée]os?|videos?|films?|podcasts?)$", re.I)
@@ -190,6 +219,7 @@ OBJ_SITE = re.compile(
     r"apps|services?|pages?|api|backend|frontend|serveurs?|instances?|d[ée]ploiement|projets?|"
     r"blog|boutique|dispositif|outil|portail|portal|webseite|website|plattform|domaine|"
     r"syst[èe]me|flux|stream|partie|version|live|interface|intranet|extranet|espace|site-ul|website-ul|"
-    r"platforma|aplica[tț]ia)$",
+    r"platforma|aplica[tț]ia|sitio|sito|webstek|p[áa]gina|aplicaci[óo]n|applicazione|piattaforma|plataforma|"
+    r"servizio|servicio|dienst|toepassing|applicatie)$",
     re.I,
 )

@@ -54,6 +54,17 @@ EDITOR_PROSE = re.compile(
 )
 
 
+_NUMBERS: dict[int, frozenset[str]] = {}
+
+
+def _provider_numbers(catalog: Catalog) -> frozenset[str]:
+    """Every catalog provider's quoted registration numbers, computed once per catalog object."""
+    key = id(catalog)
+    if key not in _NUMBERS:
+        _NUMBERS[key] = frozenset(n for prov in catalog for n in prov.registration_numbers)
+    return _NUMBERS[key]
+
+
 def _validate(scheme: str, value: str) -> bool:
     digits = re.sub(r"[\s.\u00a0]", "", value)
     try:
@@ -90,7 +101,7 @@ def extract_editor(
     `provider_lines` maps a line index to the offset of the first provider relation on it: ids after that
     offset, or anywhere in a hosting section, belong to the provider.
     """
-    provider_numbers = {n for prov in catalog for n in prov.registration_numbers}
+    provider_numbers = _provider_numbers(catalog)
     ids: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     line_starts = [ln.start for ln in lines]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from soustrace.catalog import strip_accents
+from soustrace.extraction import languages
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
@@ -28,7 +29,9 @@ SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
         "hosting",
         re.compile(
             r"^(?:(?:nom de l.)?hebergeu?r|hebergement|host(?:ing)?\b|web ?host|site host|hoster|webhosting|"
-            r"infrastructure|serveurs?\b|servers?\b|data hosting|server location)"
+            r"infrastructure|serveurs?\b|servers?\b|data hosting|server location|"
+            + languages.host_label_pattern()
+            + ")"
         ),
     ),
     (
@@ -177,6 +180,18 @@ def analyse(text: str) -> list[Line]:
     return lines
 
 
+_OPTION_LABEL = re.compile(
+    r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
+    r"alternatives?|exemples?|examples?|options?|selon|depending|je nach|segun|a seconda|"
+    r"privilegier|preferer|choisir|recommande\w*|conseille\w*|prefer|choose|opter|favour|favor)\b"
+)
+
+
+def label_is_options(label: str) -> bool:
+    """A label announcing options, a comparison or advice ("selon hébergeur", "Privilégier un hébergeur")."""
+    return bool(_OPTION_LABEL.search(_fold(label)))
+
+
 def label_role(label: str) -> str | None:
     """Role named by a label ('Nom de l'hébergeur' -> host, 'Base de données' -> data-storage...).
 
@@ -184,11 +199,7 @@ def label_role(label: str) -> str | None:
     options, not this site's host: no role.
     """
     folded = _fold(label)
-    if re.search(
-        r"\b(?:hebergeurs|hosts|hosting providers|comparatif|comparaison|liste|meilleurs|top|"
-        r"alternatives?|exemples?|examples?|options?)\b",
-        folded,
-    ):
+    if _OPTION_LABEL.search(folded):
         return None
     # "Backend & base de données" serves the application: host; plain "Base de données": data-storage;
     # "Hébergement des données (de santé)": data-storage; "Hébergeur et registrar : OVH": still hosting.
@@ -200,7 +211,7 @@ def label_role(label: str) -> str | None:
         return "data-storage"
     if re.search(
         r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir|"
-        r"\bcloud\b)",
+        r"\bcloud\b|" + languages.host_label_pattern() + ")",
         folded,
     ):
         return "host"

@@ -53,8 +53,23 @@ _BLOCK = frozenset(
 _LOOKS_LIKE_MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?|/[a-zA-Z][\w:-]*|\?[^>]*\?)>")
 
 
+_MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((?:[^()\s]|\([^()\s]*\))*\)")
+
+
+def _mask_md_links(text: str) -> str:
+    """Markdown links keep their text, their brackets and target become spaces: '[OVH](https://…)' -> ' OVH '.
+
+    Why: the tokenizer glues 'DigitalOcean](https://www.digitalocean.com/…' into one URL-like token, so
+    the provider name inside a sub-processor list item was never matched.
+    """
+    if "](" not in text:
+        return text
+    return _MD_LINK.sub(lambda m: " " + m.group(1) + " " * (len(m.group(0)) - len(m.group(1)) - 1), text)
+
+
 def mask_markup(text: str) -> str:
     """`text` with tags replaced by spaces (same length); alt/title/aria-label values are kept in place."""
+    text = _mask_md_links(text)
     if "<" not in text or not _LOOKS_LIKE_MARKUP.search(text):
         return text
     out = list(text)

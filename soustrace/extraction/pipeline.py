@@ -25,6 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from soustrace.catalog import Catalog, get_catalog
+from soustrace.extraction import languages
 
 STAT_MODEL = "fr_core_news_sm"
 RULE_LANGS = {"fr": "fr", "en": "en", "de": "de"}
@@ -67,6 +68,7 @@ CUE_PREFIXES = (
     "deployed",
     "déployé",
     "hoster",
+    *languages.prefixes(),
 )
 _WORD = re.compile(r"[^\W_][\w&.+'’-]*")
 

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import cues
-from soustrace.extraction.rules import Candidate, Context
+from soustrace.extraction.mentions import Candidate, Context
 
 _FORMER = frozenset(
     [
@@ -60,6 +60,8 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
         return "past"
     if cues.NO_LONGER.search(clause):
         return "past"
+    if cues.NOT_BY.search(near_left):
+        return "negated"
     if cues.NEGATION.search(left) and not cues.CURRENT_LEX.search(near_left):
         return "negated"
     if cand.line is not None and cand.line.checkbox_open:

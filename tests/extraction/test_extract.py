@@ -14,6 +14,7 @@ from soustrace.extraction import Extraction, extract, extract_many
 from soustrace.paths import DATA_DIR, REPO_ROOT
 
 DEV = DATA_DIR / "samples" / "hosting" / "dev.jsonl"
+FLOORS = {"dev-001..042": (0.97, 0.90), "train": (0.74, 0.70), "check": (0.64, 0.50)}
 
 
 @cache
@@ -169,7 +170,8 @@ def test_procurement_aws_is_not_amazon():
 def test_no_cue_returns_empty_and_api_shape():
     ex = extract("Le conseil municipal a voté le budget primitif.", doc_id="x")
     assert ex.id == "x" and ex.lang == "fr" and ex.relations == [] and ex.editor is None
-    assert set(ex.to_dict()) == {"id", "lang", "editor", "relations"}
+    assert set(ex.to_dict()) == {"id", "lang", "editor", "relations", "built_by"}
+    assert ex.built_by == [] and ex.findings == ()
     assert extract("").relations == []
 
 
@@ -182,13 +184,23 @@ def test_extract_many_keeps_order_and_batches():
 
 
 def test_dev_precision_recall_do_not_regress():
-    """Measured at commit time: P=1.000 R=0.933 on dev (56 TP, 0 FP, 4 FN). Margin: a couple of errors."""
+    """Floors a little under the figures measured at commit time (see the module's FLOORS).
+
+    dev-001…042 is the old set (P 1.00, R 0.93); train and check are the issue-13 split. Check is a
+    floor only: it is never tuned on, and this test only says it did not fall.
+    """
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     from eval_hosting import evaluate
 
-    overall = evaluate(Path(DEV))["scores"]["overall"]
-    assert overall["precision"] >= 0.96, overall
-    assert overall["recall"] >= 0.90, overall
+    splits = evaluate(Path(DEV), baselines=False)["splits"]
+    for name, (p_min, r_min) in FLOORS.items():
+        overall = splits[name]["extractor"]["overall"]
+        assert overall["precision"] >= p_min and overall["recall"] >= r_min, (name, overall)
+    # the extractor beats both keyword baselines it is measured against (F1, on check)
+    base = evaluate(Path(DEV))["splits"]["check"]
+    assert base["extractor"]["overall"]["f1"] > max(
+        base["anywhere"]["overall"]["f1"], base["near-cue"]["overall"]["f1"]
+    )
 
 
 def test_address_only_resolution_and_collision():

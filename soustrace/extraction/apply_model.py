@@ -1,0 +1,130 @@
+"""The decision step over a document's candidates: rules alone, the model alone, or the model over both.
+
+Candidates are every mention the rule pipeline found (catalog names, provider domains) plus the
+unknown names and catalog addresses the block rules proposed (`extra`). The linear model (`model.py`)
+scores each from its context features (`features.py`).
+
+* `rules`: the rules' verdicts stand;
+* `model`: the model alone decides every candidate (role or none, its threshold);
+* `both` (default): the rules decide, the model vetoes a rule-accepted candidate it calls `none` with
+  probability >= VETO, and accepts a candidate the rules left undecided (never one they vetoed) when its best role
+  reaches ADD. Measured on check, this generalises best (see the README of benchmarks/eval_hosting.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from soustrace.extraction.features import context_features, provider_starts
+from soustrace.extraction.mentions import Candidate, Context, Mention
+from soustrace.extraction.model import load_model
+
+DECISIONS = ("rules", "model", "both")
+VETO = 0.8  # the model overrules a rule only when it is at least 4:1 sure (in-sample train cannot tune it)
+ADD = 0.85  # chosen on train: best F0.5 among 0.7 / 0.85 / never (in-sample, so coarse)
+EXACT = 0.9  # layout rules this sure (a "Hébergeur :" label, a key/value table row) are not vetoed
+# a catalog address, a hosting label: exact evidence the model does not overrule
+EXACT_EXTRA = frozenset(["label", "address-only", "entity-address"])
+_ANCHORS = (
+    "obj=host",
+    "obj=data-storage",
+    "sec=hosting",
+    "sec=processors",
+    "lab=",
+    "up1lab=",
+    "up1sec=hosting",
+    "up1colon=",
+    "thead=",
+)
+
+
+def anchored(feats: list[str]) -> bool:
+    """A hosted object (site, data) in the sentence or a hosting layout around the mention.
+
+    The model adds a candidate only with such an anchor, as the rules do: "l'hébergeur OVH a été
+    victime d'un incendie" names a host but hosts nothing of this document.
+    """
+    if "prose-after" in feats:  # a label line whose value runs on as a sentence is a headline
+        return False
+    return any(f.startswith(_ANCHORS) and not f.endswith(("=None", "=none")) for f in feats)
+
+
+_CUE_LABELS = frozenset(["HOST_VERB", "STORE_VERB", "HOST_NOUN", "CDN_VERB", "SERVERS"])
+
+
+def candidate_rows(
+    ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str], extra: list[dict[str, Any]], mode: str
+) -> list[tuple[Mention | dict[str, Any], list[str]]]:
+    """(candidate, features) for every mention with a provider and every extra relation."""
+    rows: list[tuple[Mention | dict[str, Any], list[str]]] = []
+    providers = provider_starts(ctx)
+    for m in mentions:
+        if m.pid is None and m.kind != "unknown":
+            continue
+        span = m.span(ctx.doc)
+        feats = context_features(ctx, m, span.start_char, span.end_char, providers)
+        rows.append((m, feats))
+    for rel in extra:
+        span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
+        feats = [
+            *context_features(ctx, probe, rel["start"], rel["end"], providers),
+            "extra",
+            f"extra-pid={bool(probe.pid)}",
+        ]
+        rows.append((rel, feats))
+    return rows
+
+
+def nearest_cue(ctx: Context, m: Mention) -> int | None:
+    """The closest hosting cue token in the mention's sentence (for tense and status)."""
+    sent = ctx.sent_of(m.start)
+    best: int | None = None
+    for i in range(sent.start, sent.end):
+        if ctx.cue_at.get(i) in _CUE_LABELS and (best is None or abs(i - m.start) < abs(best - m.start)):
+            best = i
+    return best
+
+
+def model_decide(
+    ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str], extra: list[dict[str, Any]], mode: str
+) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """Accepted candidates and extra relations after the model's decision (roles and confidences replaced)."""
+    model = load_model()
+    by_start = {m.start: k for k, m in enumerate(mentions)}
+    cands: list[Candidate] = []
+    kept: list[dict[str, Any]] = []
+    for cand, feats in candidate_rows(ctx, mentions, decided, extra, mode):
+        probs = model.probabilities(feats)
+        best = max(range(1, len(probs)), key=probs.__getitem__)
+        role, p = model.classes[best], round(probs[best], 2)
+        rule_cand = decided.get(by_start[cand.start]) if isinstance(cand, Mention) else cand
+        if mode == "both":
+            accepted = isinstance(rule_cand, Candidate | dict)
+            exact = (rule_cand.confidence if isinstance(rule_cand, Candidate) else 0.0) >= EXACT or (
+                isinstance(rule_cand, dict) and rule_cand.get("rule") in EXACT_EXTRA
+            )
+            if accepted and (probs[0] < VETO or exact):
+                if isinstance(cand, dict):
+                    kept.append(cand)
+                else:
+                    cands.append(rule_cand)  # type: ignore[arg-type]
+                continue
+            if accepted or p < ADD or rule_cand != "undecided" or not anchored(feats):
+                continue  # an explicit rule veto (example, option, registrar...) stands
+        else:
+            role, p = model.decide(feats)
+            if role == "none":
+                continue
+            p = round(p, 2)
+        if isinstance(cand, dict):
+            kept.append(cand | {"role": role, "confidence": p})
+        elif isinstance(rule_cand, Candidate):
+            rule_cand.role, rule_cand.confidence = role, p
+            cands.append(rule_cand)
+        else:
+            line = ctx.lines[ctx.line_of(cand.span(ctx.doc).start_char)]
+            cands.append(Candidate(cand, role, "model", p, nearest_cue(ctx, cand), line))
+    return cands, kept

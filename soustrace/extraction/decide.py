@@ -1,0 +1,209 @@
+"""Rule decision per mention: the first layout or sentence frame that governs it, its role or a veto.
+
+Returns a `Candidate` (accepted, with the rule that fired), a `reject:<reason>` string, or "undecided"
+(no frame: the block rules and the model may still take it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from soustrace.catalog import strip_accents
+from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
+from soustrace.extraction.layout import label_is_options
+from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
+from soustrace.extraction.mentions import Candidate, Context, Mention
+from soustrace.extraction.objects import (
+    QUANTIFIED,
+    coordinated,
+    hosted_object_role,
+    nearest_object_role,
+)
+
+CONFIDENCE = {
+    "label": 0.9,
+    "table-kv": 0.9,
+    "verb-prep": 0.85,
+    "active": 0.85,
+    "noun-prep": 0.8,
+    "apposition": 0.8,
+    "table-row": 0.8,
+    "dash-list": 0.8,
+    "paren-role": 0.8,
+    "for-hosting": 0.75,
+    "cdn-before": 0.8,
+    "cdn-after": 0.8,
+    "cdn-verb": 0.8,
+    "coordination": 0.8,
+    "enumeration": 0.75,
+    "block": 0.7,
+    "servers-of": 0.65,
+    "servers-by": 0.7,
+    "migration": 0.7,
+    "for-cdn": 0.7,
+    "for-storage": 0.7,
+    "still-at": 0.6,
+    "transfer": 0.6,
+    "entity-address": 0.5,
+    "address-only": 0.4,
+    "processor-list": 0.55,
+}
+
+
+_OPTION_HEADING = re.compile(
+    r"\b(?:options?|alternatives?|alternativas?|alternatieven|comparatif|comparaison|comparison|choix|choices?|"
+    r"scenarios?|possibilites|pistes|pros and cons|avantages|inconvenients|ventajas|desventajas|benchmark)\b"
+)
+
+
+_OR = frozenset(["ou", "or", "oder", "o", "of", "sau", "and/or", "et/ou"])
+
+
+def _alternative(ctx: Context, m: Mention, mentions: list[Mention], k: int) -> bool:
+    """True when an 'or' joins this mention to a neighbouring provider mention (within a few tokens)."""
+    doc = ctx.doc
+    for j in (k - 1, k + 1):
+        if not 0 <= j < len(mentions):
+            continue
+        other = mentions[j]
+        lo, hi = (other.end, m.start) if j < k else (m.end, other.start)
+        if 0 < hi - lo <= 6 and any(t.lower_ in _OR for t in doc[lo:hi]) and "\n" not in doc[lo:hi].text:
+            return True
+    return False
+
+
+def _runs_code(ctx: Context, m: Mention) -> bool:
+    """A platform that runs the code it holds (a PaaS), as opposed to a code forge (catalog kind)."""
+    prov = ctx.catalog.get(m.pid) if m.pid else None
+    return prov is not None and "paas" in prov.kind and "code-forge" not in prov.kind
+
+
+def decide(
+    ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
+) -> Candidate | str:
+    doc = ctx.doc
+    span = m.span(doc)
+    sent = ctx.sent_of(m.start)
+    li = ctx.line_of(span.start_char)
+    line = ctx.lines[li]
+    section = ctx.line_sections[li][0]
+
+    def cand(rule: str, role: str, cue: int | None = None) -> Candidate | str:
+        if role.startswith("reject"):
+            return role
+        return Candidate(m, role, rule, CONFIDENCE.get(rule, 0.6), cue, line)
+
+    hit = label_decision(ctx, m, line)
+    if hit:
+        return cand(*hit)
+    in_value = line.kind == "label" and span.start_char >= (line.value_start or 0)
+    if in_value and label_is_options(line.core.split(":")[0]):
+        return "reject:options-label"  # "Coût selon hébergeur : Scaleway, Hetzner", "Privilégier un hébergeur : X"
+    if in_value and line.label_role in {"registrar", "email"}:
+        return f"reject:{line.label_role}-line"  # "Domaine : x.fr est hébergé chez o2switch" is the domain
+    if _alternative(ctx, m, mentions, k):
+        return "reject:alternatives"  # "Scalingo ou CleverCloud", "AWS or Azure": a choice, not a fact
+    head = ctx.line_sections[li][1]
+    if head is not None and _OPTION_HEADING.search(strip_accents(ctx.lines[head].core).casefold()):
+        return "reject:option-section"  # "### Options de déploiement", "Alternatives", "Comparatif"
+    hit = table_decision(ctx, m, line, section == "processors" or _table_is_processors(ctx, li))
+    if hit:
+        return cand(*hit)
+    frame = sentence_decision(ctx, m, sent)
+    if frame:
+        rule, cue, verdict = frame
+        veto = sentence_veto(ctx, m, sent, cue)
+        if veto:
+            return f"reject:{veto}"
+        if verdict.startswith("reject"):
+            return verdict
+        role = verdict
+        if rule == "servers-of":
+            before, after = doc[sent.start : cue].text, doc[cue : sent.end].text
+            served = _SERVED_OBJECT.search(before) or _SERVED_PURPOSE.search(after)
+            if not served or QUANTIFIED.search(strip_accents(sent.text).casefold()):
+                return "reject:servers-without-object"  # "un datacenter d'OVH ... des milliers de sites"
+            obj = nearest_object_role(ctx, cue, sent)
+            if obj and obj.startswith("reject"):
+                return obj
+            role = obj if obj in {"data-storage", "other"} else "host"
+        if rule in {"verb-prep", "active", "noun-prep"}:
+            obj = hosted_object_role(ctx, cue, m, sent)
+            if obj == "reject:code" and _runs_code(ctx, m):
+                obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
+            if obj and obj.startswith("reject"):
+                return obj
+            if obj and verdict != "data-storage":
+                role = obj
+        return cand(rule, role, cue)
+    hit = dash_decision(ctx, m, li)
+    if hit:
+        return cand(*hit)
+    # coordination with an accepted neighbour: "GitHub et Netlify", "Heroku - AWS Frankfurt", "X (Y)"
+    if k > 0:
+        prev = decided.get(k - 1)
+        if (
+            isinstance(prev, Candidate)
+            and ctx.sent_of(prev.mention.start) == sent
+            and _coord(ctx, prev.mention, m)
+            and prev.rule not in {"block", "entity-address"}
+        ):
+            if sentence_veto(ctx, m, sent, prev.cue):
+                return "reject:coordination-veto"
+            c = cand("coordination", prev.role, prev.cue)
+            if isinstance(c, Candidate):
+                c.status_hint = prev.status_hint
+            return c
+    enum = _enumeration(ctx, m, sent)
+    if enum:
+        return cand(*enum)
+    return "undecided"
+
+
+def _coord(ctx: Context, left: Mention, right: Mention) -> bool:
+    return coordinated(ctx, left, right)
+
+
+def _table_is_processors(ctx: Context, li: int) -> bool:
+    """A table whose header row names providers/sub-processors, even without a heading above it."""
+    for j in range(li - 1, max(-1, li - 40), -1):
+        line = ctx.lines[j]
+        if line.kind != "table":
+            return False
+        head = strip_accents(line.text).casefold()
+        if re.search(
+            r"sub-?processor|sub-?contractor|sous-?traitant|prestataire|provider|fournisseur|entity|"
+            r"processor|vendor|supplier",
+            head,
+        ):
+            return True
+    return False
+
+
+def _enumeration(ctx: Context, m: Mention, sent: Any) -> tuple[str, str, int] | None:
+    """'hébergés chez plusieurs fournisseurs, dont GitHub et Netlify' -> the named members of the NP."""
+    doc = ctx.doc
+    i = m.start - 1
+    if i < sent.start or doc[i].lower_ not in {"dont", "including", "notamment", "namely", "among"}:
+        return None
+    j = i - 1
+    while j >= sent.start and doc[j].text in {",", "»", '"', "”", ")", "'"}:
+        j -= 1
+    pseudo = Mention(j + 1, j + 1, None, "pseudo")
+    hit = verbal_frame(ctx, pseudo, sent)
+    if hit and not hit[2].startswith("reject"):
+        return ("enumeration", hit[2], hit[1])
+    return None
+
+
+_SERVED_OBJECT = re.compile(
+    r"\b(?:site|sites|donn[ée]es|data|application|plateforme|platform|sauvegardes?|backups?|fichiers|"
+    r"website|contenus?|ip|domaine|domain|pointe|points)\b",
+    re.I,
+)
+_SERVED_PURPOSE = re.compile(
+    r"\b(?:pour|for)\s+(?:son|sa|ses|leur|leurs|le|la|les|its|their|the|our|notre|nos)\s+"
+    r"(?:site|sites|website|application|plateforme|platform|donn[ée]es|data)\b",
+    re.I,
+)

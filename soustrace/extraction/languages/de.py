@@ -1,0 +1,47 @@
+"""German basics: hosting verbs, labels (Hosting-Anbieter, Webhosting), prepositions (bei, von, auf)."""
+
+from soustrace.extraction.languages import Vocabulary
+
+VOCAB = Vocabulary(
+    code="de",
+    stopwords=frozenset(
+        [
+            "der",
+            "die",
+            "das",
+            "und",
+            "ist",
+            "sind",
+            "wird",
+            "werden",
+            "bei",
+            "mit",
+            "von",
+            "für",
+            "auf",
+            "den",
+            "dem",
+            "des",
+            "ein",
+            "eine",
+            "einer",
+            "wir",
+            "unsere",
+            "nicht",
+            "daten",
+            "anbieter",
+            "gespeichert",
+        ]
+    ),
+    host_verbs=frozenset(["gehostet", "gehosted", "hostet", "beherbergt", "betrieben"]),
+    store_verbs=frozenset(["gespeichert", "speichert", "gesichert"]),
+    host_nouns=frozenset(
+        ["hosting-anbieter", "hostinganbieter", "webhoster", "hoster", "webhosting", "hostingdienstleister"]
+    ),
+    nonhost_verbs=frozenset(["entwickelt", "erstellt", "gestaltet", "programmiert"]),
+    preps=frozenset(["bei", "von", "auf", "über"]),
+    name_preps=frozenset(["bei", "von"]),
+    host_labels=(r"hosting-?anbieter", r"webhosting", r"hoster", r"hostingdienstleister"),
+    builders=(r"\b(?:umsetzung|webdesign|gestaltung|realisierung|programmierung)\s*(?:und\s+\w+\s*)?(?::|von)",),
+    prefixes=("gehost", "hosting-anbieter", "webhoster"),
+)

@@ -1,0 +1,44 @@
+"""Spanish basics: alojado / alojamiento / proveedor de alojamiento, prepositions por, en, con."""
+
+from soustrace.extraction.languages import Vocabulary
+
+VOCAB = Vocabulary(
+    code="es",
+    stopwords=frozenset(
+        [
+            "el",
+            "los",
+            "las",
+            "del",
+            "y",
+            "por",
+            "para",
+            "con",
+            "una",
+            "es",
+            "está",
+            "están",
+            "nuestro",
+            "nuestra",
+            "sitio",
+            "datos",
+            "servidor",
+            "servidores",
+            "alojado",
+            "alojada",
+            "alojamiento",
+            "proveedor",
+        ]
+    ),
+    host_verbs=frozenset(
+        ["alojado", "alojada", "alojados", "alojadas", "aloja", "alojan", "hospedado", "hospedada", "hospeda"]
+    ),
+    store_verbs=frozenset(["almacenados", "almacenadas", "almacenado", "almacenada", "almacena"]),
+    host_nouns=frozenset(["alojamiento", "hospedaje"]),
+    nonhost_verbs=frozenset(["desarrollado", "desarrollada", "diseñado", "diseñada", "creado", "creada"]),
+    preps=frozenset(["por", "en", "con"]),
+    name_preps=frozenset(["por"]),
+    host_labels=(r"alojamiento", r"proveedor de alojamiento", r"hospedaje", r"alojado por"),
+    builders=(r"\b(?:desarrollado|dise[ñn]ado|creado)\s+por\b", r"\bdise[ñn]o\s+y\s+desarrollo\b"),
+    prefixes=("aloja", "hosped", "almacena"),
+)

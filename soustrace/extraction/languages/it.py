@@ -1,0 +1,42 @@
+"""Italian basics: ospitato / hosting / fornitore, prepositions da, presso, su."""
+
+from soustrace.extraction.languages import Vocabulary
+
+VOCAB = Vocabulary(
+    code="it",
+    stopwords=frozenset(
+        [
+            "il",
+            "gli",
+            "della",
+            "delle",
+            "dei",
+            "di",
+            "è",
+            "sono",
+            "per",
+            "con",
+            "sul",
+            "nel",
+            "nella",
+            "questo",
+            "questa",
+            "nostro",
+            "nostri",
+            "sito",
+            "dati",
+            "fornitore",
+            "ospitato",
+            "ospitati",
+        ]
+    ),
+    host_verbs=frozenset(["ospitato", "ospitata", "ospitati", "ospitate", "ospita", "ospitano"]),
+    store_verbs=frozenset(["conservati", "conservate", "memorizzati", "memorizzate", "archiviati"]),
+    host_nouns=frozenset(["hosting"]),
+    nonhost_verbs=frozenset(["sviluppato", "sviluppata", "realizzato", "realizzata", "progettato"]),
+    preps=frozenset(["da", "presso", "su"]),
+    name_preps=frozenset(["da", "presso"]),
+    host_labels=(r"fornitore (?:di|del) (?:servizio di )?hosting", r"ospitato da", r"hosting provider"),
+    builders=(r"\b(?:realizzato|sviluppato|progettato)\s+da\b", r"\brealizzazione\s*:"),
+    prefixes=("ospit", "memorizza"),
+)

@@ -1,0 +1,37 @@
+"""Dutch basics: gehost (door/bij), hostingpartij / hostingprovider, prepositions door, bij, op."""
+
+from soustrace.extraction.languages import Vocabulary
+
+VOCAB = Vocabulary(
+    code="nl",
+    stopwords=frozenset(
+        [
+            "het",
+            "een",
+            "van",
+            "en",
+            "is",
+            "zijn",
+            "wordt",
+            "worden",
+            "bij",
+            "door",
+            "voor",
+            "met",
+            "op",
+            "onze",
+            "gegevens",
+            "website",
+            "gehost",
+        ]
+    ),
+    host_verbs=frozenset(["gehost", "gehuisvest"]),
+    store_verbs=frozenset(["opgeslagen", "bewaard"]),
+    host_nouns=frozenset(["hostingpartij", "hostingprovider", "webhosting", "hosting"]),
+    nonhost_verbs=frozenset(["ontwikkeld", "ontworpen", "gebouwd", "gemaakt"]),
+    preps=frozenset(["door", "bij", "op"]),
+    name_preps=frozenset(["door", "bij"]),
+    host_labels=(r"hostingpartij", r"hostingprovider", r"gehost door"),
+    builders=(r"\b(?:ontwikkeld|ontworpen|gebouwd|gemaakt)\s+door\b",),
+    prefixes=("gehost", "hostingpartij", "opgeslagen"),
+)

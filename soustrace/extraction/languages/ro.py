@@ -1,0 +1,19 @@
+"""Romanian basics: găzduit (de / la), găzduire, prepositions de, la, în, prin, pe."""
+
+from soustrace.extraction.languages import Vocabulary
+
+VOCAB = Vocabulary(
+    code="ro",
+    stopwords=frozenset(
+        ["și", "este", "sunt", "pentru", "cu", "din", "care", "sau", "al", "ale", "unei", "unui", "datele", "găzduit"]
+    ),
+    host_verbs=frozenset(["găzduit", "găzduită", "găzduite", "găzduiește", "gazduit", "gazduita"]),
+    store_verbs=frozenset(["stocate", "stocat", "păstrate"]),
+    host_nouns=frozenset(["găzduire", "găzduirea", "gazduire"]),
+    nonhost_verbs=frozenset(["dezvoltat", "realizat", "creat"]),
+    preps=frozenset(["de", "la", "în", "prin", "pe"]),
+    name_preps=frozenset(["de", "la"]),
+    host_labels=(r"gazduir", r"furnizor de gazduire"),
+    builders=(r"\b(?:realizat|dezvoltat|creat)\s+de\b",),
+    prefixes=("găzdu", "gazdu"),
+)
