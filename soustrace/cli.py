@@ -22,6 +22,7 @@ COMMANDS = {
     "query": "query",
     "export": "export",
     "demo": "demo",
+    "worker": "worker",
     "serve": "serve",
 }
 

@@ -59,7 +59,29 @@ def report(ctx: click.Context, source: str, date_from: dt.date, date_until: dt.d
         sys.exit(1)
 
 
+def enqueue(ctx: click.Context, source: str, start: dt.date, end: dt.date, params: str, resume: bool,
+            queue: str, overrides: tuple[str, ...]) -> None:
+    """`--queue`: the windows a local crawl would run go to Redis, one unit each, for `soustrace worker`."""
+    from soustrace.distributed.queue import QueueError, connect
+    from soustrace.distributed.windows import enqueue_windows
+
+    values = dict(o.partition("=")[::2] for o in overrides)
+    days = int(values.get("CRAWL_WINDOW_DAYS") or WINDOW_DAYS.get(source, 7))
+    try:
+        connect(queue).close()
+        out = enqueue_windows(engine_from_ctx(ctx), queue, source, start, end, params, days, resume=resume)
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(out, indent=2))
+
+
+WINDOW_DAYS = {"boamp": 7, "ted": 7, "decp": 36600}  # as the spiders' settings say (decp: files are the unit)
+QUEUE = click.option("--queue", metavar="redis://HOST:6379/0",
+                     help="Do not crawl here: enqueue one unit per window for `soustrace worker` processes.")
+
+
 def date_options(func: Any) -> Any:
+    func = QUEUE(func)
     func = click.option("--resume", is_flag=True, help="Re-run only the windows not yet proven complete.")(func)
     func = click.option(
         "--to", "date_until", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last publication date, inclusive."
@@ -91,6 +113,7 @@ def crawl_boamp(
     resume: bool,
     nature: str | None,
     overrides: tuple[str, ...],
+    queue: str | None,
 ) -> None:
     """BOAMP notices published between two dates (dateparution), every nature unless --nature.
 
@@ -99,6 +122,8 @@ def crawl_boamp(
       soustrace crawl boamp --from 2024-03-01 --to 2024-03-07 --nature ATTRIBUTION
     """
     start, end = date_from.date(), date_until.date()
+    if queue:
+        return enqueue(ctx, "boamp", start, end, f"nature={nature.upper()}" if nature else "", resume, queue, overrides)
     run_spider(ctx, "boamp", overrides, from_date=str(start), until_date=str(end), resume=resume, nature=nature)
     report(ctx, "boamp", start, end, f"nature={nature.upper()}" if nature else "")
 
@@ -123,6 +148,7 @@ def crawl_ted(
     via: str,
     kinds: str,
     overrides: tuple[str, ...],
+    queue: str | None,
 ) -> None:
     """TED notices published between two dates: result notices (awards, modifications, VEAT) by default.
 
@@ -140,6 +166,12 @@ def crawl_ted(
         raise click.BadParameter(
             f"{country!r}: use FRA, ALL or ISO 3166 alpha-3 codes like FRA,BEL", param_hint="--country"
         )
+    if queue:
+        if via != "api":
+            raise click.UsageError("--queue enqueues TED API windows for now: add --via api (package units are "
+                                   "not queued yet)")
+        return enqueue(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}", resume, queue,
+                       overrides)
     if via == "api":
         run_spider(ctx, "ted_api", overrides, from_date=str(start), until_date=str(end), resume=resume,
                    country=country)
@@ -159,7 +191,8 @@ def crawl_ted(
 @SETTING
 @click.pass_context
 def crawl_decp(
-    ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool, overrides: tuple[str, ...]
+    ctx: click.Context, date_from: dt.datetime, date_until: dt.datetime, resume: bool, overrides: tuple[str, ...],
+    queue: str | None,
 ) -> None:
     """DECP consolidated files from data.gouv.fr for a period (records kept by dateNotification).
 
@@ -168,6 +201,8 @@ def crawl_decp(
       soustrace crawl decp --from 2024-01-01 --to 2024-03-31
     """
     start, end = date_from.date(), date_until.date()
+    if queue:
+        return enqueue(ctx, "decp", start, end, "", resume, queue, overrides)
     run_spider(ctx, "decp", overrides, from_date=str(start), until_date=str(end), resume=resume)
     report(ctx, "decp", start, end, "")
 

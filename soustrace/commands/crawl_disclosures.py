@@ -61,6 +61,32 @@ def run_disclosure_crawl(db_url: str, targets: list[dict[str, Any]], overrides: 
             if k.startswith("disclosures/") or k in ("item_scraped_count", "finish_reason")}
 
 
+def enqueue_targets(engine: Engine, queue: str, targets: list[dict[str, Any]], *, resume: bool) -> None:
+    """Ledger rows first (a worker may pop a unit at once), then one Redis push; prints what was queued."""
+    from soustrace.distributed.disclosures import units_for
+    from soustrace.distributed.queue import QueueError, connect, push_units, units_key
+    from soustrace.pipelines.visits import VisitLedger, new_campaign
+
+    ledger = VisitLedger(engine)
+    skipped = 0
+    if resume:
+        done = ledger.complete_urls(t["url"] for t in targets)
+        skipped = sum(t["url"] in done for t in targets)
+        targets = [t for t in targets if t["url"] not in done]
+    if not targets and not resume:
+        raise click.ClickException("no stored site matches (add one with `soustrace sites add ORG URL`)")
+    try:
+        connect(queue).close()  # before touching the ledger: a dead Redis queues nothing
+        campaign = new_campaign()
+        units = units_for(targets, campaign)
+        ledger.queue([t["url"] for t in targets], campaign)
+        pushed = push_units(queue, "disclosures", units)
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps({"enqueued": pushed, "unit": "host", "sites": len(targets), "already_complete": skipped,
+                           "campaign": campaign, "queue": units_key("disclosures")}, indent=2))
+
+
 def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for pair in pairs:
@@ -78,9 +104,13 @@ def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Sites not crawled since this date.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=0")
+@click.option("--queue", metavar="redis://HOST:6379/0",
+              help="Do not crawl here: enqueue one unit per host for `soustrace worker` processes.")
+@click.option("--resume", is_flag=True, help="With --queue: only the sites whose last queued visit is not complete.")
 @click.pass_context
 def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | None, all_sites: bool,
-                              since: dt.datetime | None, overrides: tuple[str, ...]) -> None:
+                              since: dt.datetime | None, overrides: tuple[str, ...], queue: str | None,
+                              resume: bool) -> None:
     """Fetch legal notices, privacy and sub-processor pages of stored sites; record stated hosts.
 
     \b
@@ -88,7 +118,11 @@ def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | N
       soustrace crawl disclosures --org 829220383
       soustrace crawl disclosures --site https://www.editions-kiro.com
       soustrace crawl disclosures --since 2026-01-01 -s DOWNLOAD_DELAY=2
+      soustrace crawl disclosures --all --queue redis://127.0.0.1:6379/0
+      soustrace crawl disclosures --all --queue redis://127.0.0.1:6379/0 --resume
     """
+    if resume and not queue:
+        raise click.UsageError("--resume needs --queue (a local crawl re-reads what --since selects)")
     from soustrace.db import resolve_url
     from soustrace.hosting.sites import OrgNotFound
 
@@ -96,6 +130,9 @@ def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | N
     try:
         targets = select_targets(engine, org=org, site=site, all_sites=all_sites,
                                  since=since.date() if since else None)
+        if queue:
+            enqueue_targets(engine, queue, targets, resume=resume)
+            return
     except OrgNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

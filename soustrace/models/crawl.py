@@ -51,3 +51,32 @@ class Reject(Base):
     excerpt: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SiteVisitRecord(Base):
+    """One site's disclosure crawl when crawls are spread over workers: the ledger `--resume` reads.
+
+    A worker that dies loses only the sites it had in flight; those rows stay `queued` or `running`, and
+    `crawl disclosures --resume --queue` re-enqueues exactly them. `url` is the stored Site URL (one visit
+    covers every Site row sharing it); `host` is the unit a worker takes whole (all of a host's sites go
+    to one worker, so one host is never fetched by several workers at once). `campaign` is the token of the
+    enqueue run that last queued it: it salts request fingerprints, so a re-enqueued site is fetched again
+    while the shared duplicate filter still stops two workers fetching the same page within one campaign.
+
+    status: queued | running | complete | failed (a page lost to a timeout, a reset or a 5xx).
+    """
+
+    __tablename__ = "site_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    campaign: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(String(120))
+    pages: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from soustrace.parsers.payload import MAX_TEXT_CHARS
 from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.store import Writer, relation_key, sha256
 from soustrace.records import OrgRef
-from soustrace.spiders.items import DisclosurePage, SiteVisit
+from soustrace.spiders.items import DisclosurePage, SiteVisit, UnitEvent
 
 log = logging.getLogger(__name__)
 
@@ -262,11 +262,18 @@ class DisclosureWriter:
         self.stats.builders += len(ids)
         return ids
 
-    def finish(self) -> CrawlStats:
-        """Mark reached sites crawled; demote current edges whose pages were all re-read without them."""
+    def finish(self, site_ids: Iterable[int] | None = None) -> CrawlStats:
+        """Mark reached sites crawled; demote current edges whose pages were all re-read without them.
+
+        `site_ids`: only those sites (a worker finishes a host's sites as soon as they are all read, since
+        it may run for days); their bookkeeping is then forgotten. None: every site of the crawl.
+        """
         stamp = utcnow()
+        todo = self.reached | set(self.fetched)
+        if site_ids is not None:
+            todo &= set(site_ids)
         with Session(self.engine) as session, session.begin():
-            for site_id in self.reached | set(self.fetched):
+            for site_id in todo:
                 site = session.get(Site, site_id)
                 if site is not None:
                     site.last_crawled = stamp.isoformat(timespec="seconds")
@@ -282,6 +289,10 @@ class DisclosureWriter:
                     if urls and urls <= fetched:
                         set_status(session, row, "past")
                         self.stats.demoted += 1
+        for site_id in todo:
+            self.reached.discard(site_id)
+            self.fetched.pop(site_id, None)
+            self.seen.pop(site_id, None)
         return self.stats
 
 
@@ -302,7 +313,9 @@ class DisclosuresPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> DisclosuresPipeline:
-        return cls(crawler.settings.get("SOUSTRACE_DB"), crawler.settings.get("DISCLOSURES_EXTRACTOR"))
+        pipeline = cls(crawler.settings.get("SOUSTRACE_DB"), crawler.settings.get("DISCLOSURES_EXTRACTOR"))
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
         from soustrace.db import make_engine
@@ -311,6 +324,9 @@ class DisclosuresPipeline:
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
+        if isinstance(item, UnitEvent):  # a queued unit started or ended (soustrace.distributed)
+            self._unit_event(item)
+            return item
         if isinstance(item, SiteVisit):
             if item.reached:
                 self.writer.site_reached(item.site_ids)
@@ -324,10 +340,25 @@ class DisclosuresPipeline:
             log.exception("could not store the disclosure page %s", item.url)
         return {"type": "page", "url": item.url, "kind": item.kind}
 
+    def _unit_event(self, item: UnitEvent) -> None:
+        """Visits are ledger rows: a failure to write one is an infrastructure fault and propagates."""
+        from soustrace.pipelines.visits import VisitLedger
+
+        assert self.writer is not None
+        ledger = VisitLedger(self.writer.engine)
+        if item.event == "started":
+            ledger.started(item.urls, item.worker)
+            return
+        self.writer.finish(item.site_ids)
+        ledger.completed(item.urls, item.worker, item.pages, item.error, status=item.event)
+
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is None:
             return
-        stats = self.writer.finish()
+        crawler = getattr(self, "crawler", None)
+        spider = spider or getattr(crawler, "spider", None)  # Scrapy ≥ 2.13 no longer passes it
+        # A worker's unfinished units stay resumable: their sites are not stamped crawled at close.
+        stats = self.writer.finish() if getattr(spider, "finish_on_close", True) else self.writer.stats
         log.info("disclosures: %s", stats.as_dict())
         if spider is not None and getattr(spider, "crawler", None) is not None:
             for key, value in stats.as_dict().items():

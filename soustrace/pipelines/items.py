@@ -20,7 +20,7 @@ from soustrace.pipelines.faults import InfrastructureError, describe, is_infrast
 from soustrace.pipelines.store import Store, StoreStats
 from soustrace.pipelines.store.ledger import WindowLedger
 from soustrace.records import NoticeRecord, RejectRecord
-from soustrace.spiders.items import FetchReject, RawNotice
+from soustrace.spiders.items import FetchReject, RawNotice, WindowDone
 
 log = logging.getLogger(__name__)
 INFRASTRUCTURE_ERROR_STAT = "soustrace/infrastructure_error"
@@ -54,6 +54,9 @@ class StorePipeline:
         spider.ledger = WindowLedger(self.engine)  # type: ignore[attr-defined]
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, WindowDone):  # a queued window's last page is in (soustrace.distributed.windows)
+            self.finish_window(spider or self.crawler.spider, item.window_id)
+            return item
         if self.failure is not None:
             raise DropItem(f"not stored: the crawl is stopping ({self.failure})")
         if isinstance(item, FetchReject):
@@ -92,6 +95,12 @@ class StorePipeline:
         engine, spider = self.crawler.engine, self.crawler.spider
         if engine is not None and spider is not None:
             engine.close_spider(spider, "infrastructure_error")
+
+    def finish_window(self, spider: Spider, window_id: int) -> str:
+        """Store what is batched, then settle this one window (a worker runs for days, windows end all along)."""
+        self.flush()
+        state = spider.windows.pop(window_id)  # type: ignore[attr-defined]
+        return spider.ledger.finish(state, self.rejected)  # type: ignore[attr-defined]
 
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider

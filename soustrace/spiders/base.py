@@ -84,8 +84,9 @@ class WindowedSpider(scrapy.Spider):
             for request in self.open_window(start, stop):
                 yield request
 
-    def open_window(self, start: dt.date, stop: dt.date) -> Iterator[Request]:
-        state = self.ledger.open(self.source, start, stop, self.params)
+    def open_window(self, start: dt.date, stop: dt.date, params: str | None = None) -> Iterator[Request]:
+        """`params`: the window's filters when they are not this spider's (a queued unit brings its own)."""
+        state = self.ledger.open(self.source, start, stop, self.params if params is None else params)
         self.windows[state.id] = state
         yield from self.start_window(state)
 

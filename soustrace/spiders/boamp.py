@@ -49,10 +49,12 @@ class BoampSpider(WindowedSpider):
         return self.settings.get("BOAMP_API_URL").rstrip("/")
 
     def where(self, state: WindowState) -> str:
+        """The window's own filter (its `params`), so windows queued with different natures can share a spider."""
         clause = (f"dateparution >= date'{state.date_from.isoformat()}' AND "
                   f"dateparution <= date'{state.date_until.isoformat()}'")
-        if self.nature:
-            clause += f" AND nature='{self.nature}'"
+        nature = state.params.removeprefix("nature=") if state.params.startswith("nature=") else None
+        if nature:
+            clause += f" AND nature='{nature}'"
         return clause
 
     def page_request(self, state: WindowState, offset: int) -> Request:
@@ -126,8 +128,8 @@ class BoampSpider(WindowedSpider):
         if days > 1:
             self.ledger.mark_split(state)
             middle = state.date_from + dt.timedelta(days=days // 2 - 1)
-            yield from self.open_window(state.date_from, middle)
-            yield from self.open_window(middle + dt.timedelta(days=1), state.date_until)
+            yield from self.open_window(state.date_from, middle, state.params)
+            yield from self.open_window(middle + dt.timedelta(days=1), state.date_until, state.params)
             return
         query = {"where": self.where(state), "order_by": "idweb"}
         state.pending += 1

@@ -70,3 +70,25 @@ class DisclosurePage:
     redirects: list[str] = field(default_factory=list)
     fetched_at: str | None = None
     via: str | None = None
+
+
+@dataclass(slots=True)
+class UnitEvent:
+    """A queued disclosure unit (one host's sites) started or ended in a worker (`soustrace.distributed`).
+
+    `complete` comes after the unit's pages in the item stream, so the pipeline stores them first."""
+
+    event: str  # started | complete | failed (a page lost to a network fault: resumable)
+    urls: list[str]  # the stored Site URLs: the keys of the site_visit ledger
+    worker: str
+    site_ids: list[int] = field(default_factory=list)
+    pages: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class WindowDone:
+    """A queued window's last page is in: the store pipeline flushes and settles that window."""
+
+    window_id: int
+    source: str

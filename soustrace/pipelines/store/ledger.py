@@ -71,6 +71,17 @@ class WindowLedger:
             s.flush()
             return WindowState(row.id, source, date_from, date_until, params)
 
+    def queue(self, source: str, date_from: dt.date, date_until: dt.date, params: str = "") -> None:
+        """Create or reset the window row as `pending`: queued for a worker, not proven complete."""
+        with Session(self.engine) as s, s.begin():
+            row = s.scalar(select(CrawlWindow).where(
+                CrawlWindow.source == source, CrawlWindow.date_from == date_from,
+                CrawlWindow.date_until == date_until, CrawlWindow.params == params))
+            if row is None:
+                row = CrawlWindow(source=source, date_from=date_from, date_until=date_until, params=params)
+                s.add(row)
+            row.status, row.error, row.started_at, row.finished_at = "pending", None, None, None
+
     def plan(self, source: str, date_from: dt.date, date_until: dt.date, params: str, days: int,
              resume: bool) -> list[tuple[dt.date, dt.date]]:
         """The windows to crawl: all chunks, or with `resume` only those not yet proven complete."""

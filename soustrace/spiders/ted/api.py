@@ -52,10 +52,12 @@ class TedSpider(WindowedSpider):
         return f"country={','.join(self.countries) or 'ALL'}"
 
     def query(self, state: WindowState) -> str:
+        """The window's own countries (its `params`), so queued windows with other filters can share a spider."""
         parts = [f"publication-date>={state.date_from:%Y%m%d}", f"publication-date<={state.date_until:%Y%m%d}",
                  f"notice-type IN ({RESULT_NOTICE_TYPES})"]
-        if self.countries:
-            parts.append(f"buyer-country IN ({' '.join(self.countries)})")
+        countries = state.params.removeprefix("country=") if state.params.startswith("country=") else "ALL"
+        if countries != "ALL":
+            parts.append(f"buyer-country IN ({' '.join(countries.split(','))})")
         return " AND ".join(parts)
 
     def search_request(self, state: WindowState, token: str | None) -> Request:

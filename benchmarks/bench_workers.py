@@ -1,0 +1,119 @@
+"""Sites per second with 1, 2 and 4 `soustrace worker` processes against a local farm of sites.
+
+The farm (tests/fixtures/sites/farm.py) is SYNTHETIC volume built from real legal-notice excerpts: one
+loopback address per site (127.0.0.10, .11, ...), each answering after `--latency` seconds, to stand for
+the network. Every worker keeps the crawl's politeness (one request at a time per host), so more workers
+help exactly as far as the sites, not the machine, are the bottleneck. Each run uses a fresh PostgreSQL
+schema and its own Redis key prefix (removed afterwards).
+
+Printed per worker count: the wall time from the first worker's start to the last site's visit being
+complete, and sites/s over the crawl proper (first visit started to last completed, so worker start-up,
+the spaCy model load included, is left out; the floor, one worker's start-up with an empty queue, is
+printed alongside). On a 2-core machine shared with others, 4 workers fight for the CPU.
+
+    python benchmarks/bench_workers.py                       # 120 sites, 0.2 s per answer
+    python benchmarks/bench_workers.py --sites 60 --latency 0.5 --workers 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "fixtures" / "sites"), str(ROOT / "tests" / "distributed"), str(ROOT)]
+
+from farm import Farm  # noqa: E402
+from helpers import load_providers  # noqa: E402
+from workers import cli, start_worker  # noqa: E402
+
+from soustrace.db import make_engine  # noqa: E402
+from soustrace.models import SiteVisitRecord  # noqa: E402
+
+PG = os.environ.get("SOUSTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("SOUSTRACE_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[str, float]:
+    import redis
+
+    prefix = f"soustrace-bench-{uuid.uuid4().hex[:8]}"
+    os.environ["SOUSTRACE_QUEUE_PREFIX"] = prefix
+    os.environ["SOUSTRACE_ALLOW_PRIVATE_NETWORKS"] = "1"
+    schema = f"b_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db_url = f"{PG}?options=-csearch_path%3D{schema}"
+    engine = make_engine(db_url)
+    try:
+        with Farm(n_sites, latency=latency, blocked_every=0) as farm:
+            farm.store_sites(engine)
+            load_providers(engine)
+            cli(db_url, "crawl", "disclosures", "--all", "--queue", REDIS)
+            t0 = time.monotonic()
+            procs = [start_worker(db_url, REDIS, logs / f"w{n_workers}-{i}.log", idle_exit=2)
+                     for i in range(n_workers)]
+            while True:
+                with Session(engine) as s:
+                    done = s.scalar(select(func.count()).select_from(SiteVisitRecord)
+                                    .where(SiteVisitRecord.status == "complete"))
+                if done >= n_sites:
+                    break
+                if all(p.poll() is not None for p in procs):
+                    raise SystemExit(f"workers exited with {done}/{n_sites} sites done; see {logs}")
+                time.sleep(0.1)
+            wall = time.monotonic() - t0
+            for p in procs:
+                p.wait(60)
+            with Session(engine) as s:
+                first = s.scalar(select(func.min(SiteVisitRecord.started_at)))
+                last = s.scalar(select(func.max(SiteVisitRecord.finished_at)))
+        crawl = (last - first).total_seconds()
+        return {"workers": n_workers, "wall_s": wall, "crawl_s": crawl, "sites_per_s": n_sites / crawl}
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        client = redis.Redis.from_url(REDIS)
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+def startup_floor(logs: Path) -> float:
+    """One worker, empty queue, --idle-exit 0 is 'never': 1 s of idleness, minus that second."""
+    os.environ["SOUSTRACE_QUEUE_PREFIX"] = f"soustrace-bench-{uuid.uuid4().hex[:8]}"
+    t0 = time.monotonic()
+    proc = start_worker(f"sqlite:///{logs / 'floor.db'}", REDIS, logs / "floor.log", idle_exit=1)
+    proc.wait(120)
+    return time.monotonic() - t0 - 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sites", type=int, default=120)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds before each answer")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    args = parser.parse_args()
+    logs = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    print(f"farm: {args.sites} sites, {args.latency:.2f} s per answer, 4 requests per site (robots, home, 2 pages)")
+    print(f"floor: worker start-up with an empty queue {startup_floor(logs):.1f} s")
+    print(f"{'workers':>7}  {'wall s':>7}  {'crawl s':>7}  {'sites/s':>7}")
+    for n in args.workers:
+        r = one_run(n, args.sites, args.latency, logs)
+        print(f"{r['workers']:>7}  {r['wall_s']:>7.1f}  {r['crawl_s']:>7.1f}  {r['sites_per_s']:>7.2f}", flush=True)
+    print(f"logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()

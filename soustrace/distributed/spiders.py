@@ -1,0 +1,25 @@
+"""Which queued spider serves which source (imported lazily: each pulls in its parsers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _disclosures() -> type[Any]:
+    from soustrace.distributed.disclosures import QueuedDisclosuresSpider
+
+    return QueuedDisclosuresSpider
+
+
+def _window(name: str) -> Callable[[], type[Any]]:
+    def load() -> type[Any]:
+        from soustrace.distributed import windows
+
+        return getattr(windows, f"Queued{name}Spider")
+
+    return load
+
+
+QUEUED_SPIDERS: dict[str, Callable[[], type[Any]]] = {"disclosures": _disclosures, "boamp": _window("Boamp"),
+                                                      "ted": _window("Ted"), "decp": _window("Decp")}
