@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -29,8 +28,6 @@ def _revisions() -> tuple:
     return rec(row), rec(newer)
 
 
-@pytest.mark.xfail(strict=True, reason="pipelines/revision_order.py is not yet consulted by the batch writer of "
-                   "pipelines/store/ (h14's store landed as this branch merged): the older payload still wins")
 def test_older_revision_arriving_last_does_not_become_current(engine: Engine) -> None:
     older, newer = _revisions()
     assert older.publication_date < newer.publication_date
