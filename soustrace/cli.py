@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from soustrace import __version__
+from soustrace.errors import SoustraceError
 
 # name -> module under soustrace.commands exposing a click command of the same name (dashes -> underscores)
 COMMANDS = {
@@ -185,7 +186,13 @@ def cli(ctx: click.Context, db_url: str | None, quiet: bool, verbose: bool) -> N
 
 
 def main() -> None:
-    cli(standalone_mode=True)
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+    except SoustraceError as exc:  # explained to the user in one line; anything else keeps its traceback
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,8 @@ from __future__ import annotations
 class SoustraceError(Exception):
     """An error soustrace explains to its user: bad input, an unknown name, an unusable argument."""
 
+    exit_code = 1  # what the command line exits with when this error ends a command
+
 
 class InputError(SoustraceError, ValueError):
     """A record, a file or an argument that cannot be used as given."""

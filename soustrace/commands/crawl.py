@@ -35,12 +35,19 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
             raise click.BadParameter(f"{override!r} is not NAME=VALUE", param_hint="-s")
         values[name.strip()] = value
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
+    from soustrace.pipelines.items import INFRASTRUCTURE_ERROR_STAT
+
     settings = crawl_settings(db_url, values, quiet=not is_verbose(ctx))  # Scrapy's logs only with -v
     check_reachable(settings.get(API_SETTING.get(spider, ""), ""))
     engine_from_ctx(ctx)  # schema and catalog before the spiders write (a database error stops us here)
     process = CrawlerProcess(settings)
-    process.crawl(spider, **{k: v for k, v in kwargs.items() if v is not None})
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, **{k: v for k, v in kwargs.items() if v is not None})
     process.start()
+    failure = crawler.stats.get_value(INFRASTRUCTURE_ERROR_STAT) if crawler.stats else None
+    if failure:  # the database or the disk, not the data: no summary to trust
+        click.echo(f"crawl {spider} STOPPED: {failure}", err=True)
+        sys.exit(2)
 
 
 API_SETTING = {"boamp": "BOAMP_API_URL", "ted": "TED_API_URL", "decp": "DECP_API_URL"}

@@ -73,6 +73,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url: str | None, about: 
 def ingest_files(engine: Any, files: list[Path], *, quiet: bool = False, jobs: int | None = None) -> dict[str, int]:
     """Store `files` (parsed in `jobs` processes), showing progress; report skipped and failed files and
     rejected records on stderr. Files soustrace does not read are named and left out before parsing."""
+    from soustrace.pipelines.faults import InfrastructureError
     from soustrace.pipelines.ingest import default_jobs, iter_records, sniff
     from soustrace.pipelines.store import Store
     from soustrace.records import ParseError, RejectRecord
@@ -114,6 +115,9 @@ def ingest_files(engine: Any, files: list[Path], *, quiet: bool = False, jobs: i
             task = progress.add_task("ingest", total=None, files=len(readable), rate="")
             total = store.add_all(watched(iter_records(readable, file_error, jobs=jobs,
                                                        read_texts=store.find_texts is not None)))
+    except InfrastructureError as exc:  # the database or the disk, not the data: stop, exit 2
+        err_console.print(f"stopped: {exc}", markup=False)
+        raise click.exceptions.Exit(2) from exc
     except KeyboardInterrupt:
         from soustrace.queries.stats import db_stats
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from soustrace.hosting.sites import find_urls
 from soustrace.models import Organization, Site
 from soustrace.models.base import utcnow
+from soustrace.parsers.payload import MAX_TEXT_CHARS
 from soustrace.pipelines.disclosures import PageRecord, document_for, extractor_version, load_extractor
 from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.reported import contractor_in, write_reported
@@ -91,7 +92,8 @@ def ingest_press_document(engine: Engine, path: str | Path | None, url: str, *, 
     now = utcnow()
     with Session(engine) as session, session.begin():
         doc, new = document_for(session, PageRecord(url=url, kind=kind, html=html, sites=[]), None, now)
-        extraction = extract(doc.text or "", lang=doc.lang, doc_id=str(doc.id))
+        # Read up to spaCy's limit: a longer text would fail whole (offsets stay valid in the prefix).
+        extraction = extract((doc.text or "")[:MAX_TEXT_CHARS], lang=doc.lang, doc_id=str(doc.id))
         writer = Writer(session)
         reported = []
         if awards:

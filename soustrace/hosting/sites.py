@@ -21,10 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from soustrace.errors import NotFoundError
+from soustrace.identity import normalize_name
 from soustrace.models import Contract, Notice, NoticeRevision, OrgAlias, Organization, PartyRole, Site
 from soustrace.pipelines.store import Writer, normalize_site_url
 from soustrace.records import EvidenceRecord, NoticeRecord, OrgRef
@@ -360,6 +361,8 @@ class OrgNotFound(NotFoundError):
 def resolve_org(session: Session, ref: str, *, create: bool = True) -> Organization:
     """ORG as a user writes it: an org id, a SIREN/SIRET, an org key, or an exact name (or alias)."""
     ref = ref.strip()
+    if len(ref) > MAX_NAME_CHARS:
+        raise OrgNotFound(f"an organisation name is at most {MAX_NAME_CHARS} characters ({len(ref):,} given)")
     digits = re.sub(r"[\s.]", "", ref)
     if digits.isdigit() and len(digits) in (9, 14):
         org = session.scalar(select(Organization).where(Organization.siren == digits[:9]))
@@ -381,15 +384,31 @@ def resolve_org(session: Session, ref: str, *, create: bool = True) -> Organizat
     org = session.scalar(select(Organization).where(Organization.org_key == ref))
     if org is not None:
         return org
+    norm = _exact_name(ref)
+    # Equality, never a pattern: "%" or "%EVIL%" must not name whichever organisation a LIKE matches.
     matches = {o.id: o for o in session.scalars(select(Organization).where(
-        or_(Organization.name.ilike(ref), Organization.id.in_(
-            select(OrgAlias.org_id).where(OrgAlias.name.ilike(ref))))))}
+        or_(Organization.normalized_name == norm, func.lower(Organization.name) == ref.lower(),
+            Organization.id.in_(select(OrgAlias.org_id).where(func.lower(OrgAlias.name) == ref.lower())))))}
     if len(matches) == 1:
         return next(iter(matches.values()))
     if not matches:
         raise OrgNotFound(f"no organisation named {ref!r} (use its SIREN or id)")
     listed = ", ".join(f"{o.id} {o.name} ({o.siren or o.org_key})" for o in matches.values())
     raise OrgNotFound(f"{ref!r} names several organisations: {listed}")
+
+
+MAX_NAME_CHARS = 500  # the organisation name column; a longer ORG cannot be anyone's name
+_WILDCARDS = re.compile(r"[%*?]")
+
+
+def _exact_name(ref: str) -> str:
+    """The normalised form of an ORG name (case and accents ignored), refusing patterns and absurd lengths."""
+    if _WILDCARDS.search(ref):
+        raise OrgNotFound(f"{ref[:80]!r}: ORG is an exact name, wildcards (% * ?) are not accepted")
+    norm = normalize_name(ref)
+    if norm is None:
+        raise OrgNotFound(f"{ref[:80]!r} is not an organisation name (use its SIREN or id)")
+    return norm
 
 
 def add_site(session: Session, org_ref: str, url: str, *, kind: str = "vendor-site",
@@ -400,6 +419,9 @@ def add_site(session: Session, org_ref: str, url: str, *, kind: str = "vendor-si
         raise ValueError(f"kind must be one of {', '.join(SITE_KINDS)}")
     if not _host(url):
         raise ValueError(f"{url!r} is not a URL or domain")
+    scheme = urlsplit(url.strip()).scheme.lower() if "://" in url else "https"
+    if scheme not in ("http", "https"):
+        raise ValueError(f"{url!r}: only http and https sites are crawled ({scheme}:// is refused)")
     org = resolve_org(session, org_ref)
     if kind == "buyer" and org.kind == "company":  # whoever runs a buyer's own site is a public buyer
         org.kind = "public-buyer"

@@ -12,6 +12,11 @@ from typing import Any
 
 from soustrace.records import NoticeRecord, ParseError
 
+# Free text handed to the NLP stage, per field: spaCy refuses texts over `nlp.max_length` (1,000,000), which
+# rejected a whole 60 MB record and lost its raw payload. Longer texts are read up to here; the raw
+# payload is stored whole.
+MAX_TEXT_CHARS = 900_000
+
 
 def parse_boamp(raw: bytes, record: dict[str, Any] | None = None, schema_version: str | None = None) -> NoticeRecord:
     from soustrace.parsers.boamp.notice import parse_boamp_record, parse_boamp_xml
@@ -54,7 +59,9 @@ def parse_payload(
     """Parse, or return a raw-only record carrying the reason the parse failed."""
     try:
         parsed = PARSERS[source](raw, record, schema_version)
-    except (ParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ParseError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # RecursionError: a payload nested deeper than a parser can walk (a JSON string field holding
+        # JSON, an XML tree); the raw payload is still stored, with the reason.
         reason = str(exc) if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
         return NoticeRecord(
             source=source,
@@ -70,6 +77,7 @@ def parse_payload(
     parsed.raw = raw
     parsed.url = parsed.url or url
     parsed.content_type = content_type
+    parsed.texts = {name: text[:MAX_TEXT_CHARS] for name, text in parsed.texts.items()}
     return parsed
 
 

@@ -18,8 +18,10 @@ from scrapy.exceptions import DropItem
 from twisted.internet.threads import deferToThread
 
 from soustrace.db import make_engine
+from soustrace.pipelines.faults import InfrastructureError
+from soustrace.pipelines.items import INFRASTRUCTURE_ERROR_STAT
 from soustrace.pipelines.store import Store
-from soustrace.records import NoticeRecord
+from soustrace.records import NoticeRecord, ParseError
 from soustrace.spiders.items import DecpResource
 
 CHUNK = 1 << 20
@@ -56,16 +58,30 @@ class DecpFilePipeline:
             self.engine = make_engine(self.settings.get("SOUSTRACE_DB"))
         store = Store(self.engine, batch_size=self.settings.getint("STORE_BATCH_SIZE", 200))
 
-        def counted():
-            # evidence cites the published file (its data.gouv.fr URL), not the local cache copy
-            for record in iter_decp(path, date_from=item.date_from, date_until=item.date_until,
-                                    url=resource.get("url")):
-                state.fetched += 1
-                if isinstance(record, NoticeRecord):
-                    state.ids.add(record.source_id)
-                yield record
+        broken: list[Exception] = []
 
-        stats = store.add_all(counted())
+        def counted():
+            try:
+                # evidence cites the published file (its data.gouv.fr URL), not the local cache copy
+                for record in iter_decp(path, date_from=item.date_from, date_until=item.date_until,
+                                        url=resource.get("url")):
+                    state.fetched += 1
+                    if isinstance(record, NoticeRecord):
+                        state.ids.add(record.source_id)
+                    yield record
+            except (ParseError, OSError, ValueError) as exc:  # the records before the break are still stored
+                broken.append(exc)
+
+        try:
+            stats = store.add_all(counted())
+        except InfrastructureError as exc:  # the database or the disk: the crawl stops, exit 2
+            state.errors.append(f"{resource.get('title')}: store failed: {exc}")
+            self.crawler.stats.set_value(INFRASTRUCTURE_ERROR_STAT, str(exc))
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self.crawler.engine.close_spider, spider, "infrastructure_error")
+            raise DropItem(str(exc)) from exc
+        state.errors.extend(f"{resource.get('title')}: {exc}" for exc in broken)
         state.lost.update(state.ids - set(stats.stored_ids))
         # data.gouv.fr announces no record count: the expectation is every in-range record the files hold
         state.expected = len(state.ids)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from soustrace.hosting.builders import builders_of
 from soustrace.models import Document, Evidence, Organization, Relation, Site
 from soustrace.models.base import utcnow
+from soustrace.parsers.payload import MAX_TEXT_CHARS
 from soustrace.pipelines.findings import finding_records, store_finding
 from soustrace.pipelines.store import Writer, relation_key, sha256
 from soustrace.records import OrgRef
@@ -205,7 +206,8 @@ class DisclosureWriter:
             doc, new = document_for(session, page, page.sites[0].site_id if page.sites else None, now)
             self.stats.pages += 1
             self.stats.documents_new += int(new)
-            extraction = self.extract(doc.text or "", lang=doc.lang, doc_id=str(doc.id))
+            # Read up to spaCy's limit: a longer page would fail whole (offsets stay valid in the prefix).
+            extraction = self.extract((doc.text or "")[:MAX_TEXT_CHARS], lang=doc.lang, doc_id=str(doc.id))
             writer = Writer(session)
             editor = self._editor(writer, extraction, page)
             ids: list[int] = []

@@ -12,7 +12,9 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+from soustrace.parsers.json_records import MAX_RECORD_CHARS, Refusal, iter_results, loads_record, safe_excerpt
 from soustrace.parsers.payload import parse_payload
 from soustrace.pipelines.store.batch import Prepared
 from soustrace.records import NoticeRecord, ParseError, RejectRecord
@@ -23,6 +25,8 @@ _DECP_CSV_COLUMNS = ("datenotification", "codecpv", "acheteur", "titulaire", "mo
 FileError = Callable[[Path, Exception], None]
 FILE_ERRORS = (ParseError, OSError, ValueError)
 FILES_PER_TASK = 25  # small files go to a parse process in groups: one round trip per group
+# One notice document (BOAMP/TED XML) is read whole: larger than this, it is refused without being read.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 
 def sniff(path: Path) -> str:
@@ -81,28 +85,9 @@ def iter_file(path: Path) -> Iterator[Record]:
     elif kind == "ted-xml":
         yield _xml_notice("ted", path)
     elif kind == "boamp-json":
-        data = json.loads(path.read_bytes())
-        rows = data.get("results", [data]) if isinstance(data, dict) else data
-        for row in rows:
-            yield _boamp_row(row, path)
+        yield from _boamp_json(path)
     elif kind == "boamp-jsonl":
-        with path.open("rb") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    yield RejectRecord(
-                        "boamp",
-                        None,
-                        "parse",
-                        f"{path.name} line {number}: invalid JSON ({exc})",
-                        line[:300].decode("utf-8", "replace"),
-                        str(path),
-                    )
-                    continue
-                yield _boamp_row(row, path)
+        yield from _boamp_jsonl(path)
     elif kind == "decp":
         from soustrace.parsers.decp.stream import iter_decp
 
@@ -111,7 +96,23 @@ def iter_file(path: Path) -> Iterator[Record]:
         raise ParseError(f"{path}: a SIRENE file; use it with `soustrace ingest --sirene`")
 
 
-def _xml_notice(source: str, path: Path) -> NoticeRecord:
+def iter_file_keeping_going(path: Path, failures: list[tuple[Path, Exception]]) -> Iterator[Record]:
+    """`iter_file`, but a file that breaks midway ends its stream instead of raising through the store.
+
+    Why: the store batches records; an exception out of the reader would lose the records read before it
+    and not yet written. The failure is appended to `failures` for the caller to report.
+    """
+    try:
+        yield from iter_file(path)
+    except (ParseError, OSError, ValueError) as exc:
+        failures.append((path, exc))
+
+
+def _xml_notice(source: str, path: Path) -> Record:
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        return RejectRecord(source, path.stem, "parse", f"{path.name}: document of {size:,} bytes exceeds the "
+                            f"{MAX_DOCUMENT_BYTES:,}-byte limit of a single notice", "", str(path))
     raw = path.read_bytes()
     record = parse_payload(source, "", raw, content_type="application/xml")
     if not record.source_id:  # unparseable: keep the raw payload under the file's name
@@ -119,11 +120,61 @@ def _xml_notice(source: str, path: Path) -> NoticeRecord:
     return record
 
 
-def _boamp_row(row: dict, path: Path) -> Record:
+def _boamp_json(path: Path) -> Iterator[Record]:
+    """The rows of a BOAMP API page or export, streamed; one refused row is a reject, the rest go on."""
+    with path.open("rb") as fh:
+        try:
+            for index, row in enumerate(iter_results(fh)):
+                yield _boamp_row(row, path, f"results[{index}]")
+        except ValueError as exc:  # broken JSON: the rows before it are already out
+            raise ParseError(f"{path}: invalid JSON: {exc}") from exc
+
+
+def _boamp_jsonl(path: Path) -> Iterator[Record]:
+    """One row a line; a line that is invalid, too deep or too long is a reject naming its line number."""
+    with path.open("rb") as fh:
+        for number, line in _iter_lines(fh, MAX_RECORD_CHARS):
+            if line is None:
+                yield RejectRecord("boamp", None, "parse", f"{path.name} line {number}: line longer than the "
+                                   f"{MAX_RECORD_CHARS:,}-byte record limit", "", str(path))
+                continue
+            if not line.strip():
+                continue
+            try:
+                row = loads_record(line)
+            except (ValueError, UnicodeDecodeError) as exc:
+                yield RejectRecord("boamp", None, "parse", f"{path.name} line {number}: invalid JSON ({exc})",
+                                   safe_excerpt(line), str(path))
+                continue
+            yield _boamp_row(row, path, f"line {number}")
+
+
+def _iter_lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(number, line) without ever holding more than `limit` bytes of one line; None for a longer line."""
+    number = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # drop the rest of the line
+                line = fh.readline(1 << 20)
+            yield number, None
+            continue
+        yield number, line
+
+
+def _boamp_row(row: object, path: Path, where: str) -> Record:
+    if isinstance(row, Refusal):
+        return RejectRecord("boamp", row.record_id, "parse", f"{path.name} {where}: {row.reason}", row.excerpt,
+                            str(path))
     idweb = row.get("idweb") if isinstance(row, dict) else None
     raw = json.dumps(row, ensure_ascii=False, sort_keys=True).encode()
     if not idweb:
-        return RejectRecord("boamp", None, "parse", f"{path.name}: record without idweb", raw[:300].decode(), str(path))
+        return RejectRecord("boamp", None, "parse", f"{path.name} {where}: record without idweb", safe_excerpt(raw),
+                            str(path))
+    assert isinstance(row, dict)
     return parse_payload("boamp", str(idweb), raw, record=row, url=row.get("url_avis"))
 
 

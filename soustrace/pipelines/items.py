@@ -7,17 +7,23 @@ of the crawl in the ledger (complete / short / failed), so the ledger only claim
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from soustrace.db import make_engine
 from soustrace.parsers.payload import parse_payload
+from soustrace.pipelines.faults import InfrastructureError, describe, is_infrastructure_error
 from soustrace.pipelines.store import Store, StoreStats
 from soustrace.pipelines.store.ledger import WindowLedger
 from soustrace.records import NoticeRecord, RejectRecord
 from soustrace.spiders.items import FetchReject, RawNotice, WindowDone
+
+log = logging.getLogger(__name__)
+INFRASTRUCTURE_ERROR_STAT = "soustrace/infrastructure_error"
 
 
 class ParsePipeline:
@@ -36,6 +42,8 @@ class StorePipeline:
         self.batch: list[NoticeRecord | RejectRecord] = []
         self.stats = StoreStats()
         self.rejected: set[str] = set()
+        # The database or the disk failed: nothing more is stored, the crawl closes, the command exits 2.
+        self.failure: InfrastructureError | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -49,6 +57,8 @@ class StorePipeline:
         if isinstance(item, WindowDone):  # a queued window's last page is in (soustrace.distributed.windows)
             self.finish_window(spider or self.crawler.spider, item.window_id)
             return item
+        if self.failure is not None:
+            raise DropItem(f"not stored: the crawl is stopping ({self.failure})")
         if isinstance(item, FetchReject):
             self.batch.append(item.reject)
             source_id = item.reject.record_id
@@ -62,15 +72,29 @@ class StorePipeline:
         return {"source": item.source, "source_id": source_id}  # keep raw bytes out of logs
 
     def flush(self) -> None:
-        if not self.batch:
+        if not self.batch or self.failure is not None:
             return
-        stats = self.store.store_batch(self.batch)
+        try:
+            stats = self.store.store_batch(self.batch)
+        except InfrastructureError as exc:
+            self._stop(exc)
+            return
         self.stats.add(stats)
         stored = set(stats.stored_ids)
         self.rejected.update(
             r.source_id for r in self.batch if isinstance(r, NoticeRecord) and r.source_id not in stored
         )
         self.batch = []
+
+    def _stop(self, exc: InfrastructureError) -> None:
+        """Not the data's fault: record it, drop the batch (nothing was written), close the crawl."""
+        self.failure = exc
+        self.batch = []
+        log.error("crawl stopped, the store failed: %s", exc)
+        self.crawler.stats.set_value(INFRASTRUCTURE_ERROR_STAT, str(exc))
+        engine, spider = self.crawler.engine, self.crawler.spider
+        if engine is not None and spider is not None:
+            engine.close_spider(spider, "infrastructure_error")
 
     def finish_window(self, spider: Spider, window_id: int) -> str:
         """Store what is batched, then settle this one window (a worker runs for days, windows end all along)."""
@@ -81,8 +105,14 @@ class StorePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
         self.flush()
-        ledger: WindowLedger = spider.ledger  # type: ignore[attr-defined]
-        for state in getattr(spider, "windows", {}).values():
-            ledger.finish(state, self.rejected)
         self.crawler.stats.set_value("soustrace/store", self.stats.as_dict())
+        if self.failure is None:  # windows are settled only by a run whose writes all went through
+            ledger: WindowLedger = spider.ledger  # type: ignore[attr-defined]
+            try:
+                for state in getattr(spider, "windows", {}).values():
+                    ledger.finish(state, self.rejected)
+            except Exception as exc:
+                if not is_infrastructure_error(exc):
+                    raise
+                self.crawler.stats.set_value(INFRASTRUCTURE_ERROR_STAT, describe(exc))
         self.engine.dispose()

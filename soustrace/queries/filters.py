@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from soustrace.dates import check_range, parse_date  # the one parser (re-exported here)
+from soustrace.errors import InputError
 from soustrace.models import Contract, Organization
 from soustrace.models.summary import CONTRACTOR_ROLES, WON_ROLES  # one definition, shared with the summary
 from soustrace.names import normalize_name
+
+MAX_BUYER_CHARS = 500
 
 __all__ = ["CONTRACTOR_ROLES", "WON_ROLES", "ContractFilter", "buyer_condition", "parse_date"]
 
@@ -23,6 +26,8 @@ __all__ = ["CONTRACTOR_ROLES", "WON_ROLES", "ContractFilter", "buyer_condition",
 def buyer_condition(buyer: str) -> ColumnElement[bool]:
     """A buyer given as SIREN/SIRET, `org:ID`, or a piece of a public buyer's name (accents and case ignored)."""
     text = buyer.strip()
+    if len(text) > MAX_BUYER_CHARS:  # no buyer's name is that long; SQLite refuses such LIKE patterns anyway
+        raise InputError(f"--buyer is at most {MAX_BUYER_CHARS} characters ({len(text):,} given)")
     digits = re.sub(r"\s", "", text)
     if re.fullmatch(r"\d{9}", digits) or re.fullmatch(r"\d{14}", digits):
         ids = select(Organization.id).where(Organization.siren == digits[:9])

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 
+from soustrace.parsers.json_records import Refusal, loads_record, read_results_page, safe_excerpt
 from soustrace.pipelines.store.ledger import WindowState
 from soustrace.spiders.base import WindowedSpider
 
@@ -87,15 +88,23 @@ class BoampSpider(WindowedSpider):
             if response.meta["pass"] == 1:
                 for offset in range(self.page_size, total, self.page_size):
                     yield self.page_request(state, offset)
-        for record in payload["results"]:
-            yield from self.item_for(state, record)
+        for index, record in enumerate(payload["results"]):  # type: ignore[arg-type]
+            yield from self.item_for(state, record, f"offset {response.meta['offset'] + index}")
         yield from self.page_done(state)
 
-    def item_for(self, state: WindowState, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def item_for(self, state: WindowState, record: object, where: str = "") -> Iterator[Any]:
+        if isinstance(record, Refusal):  # too deep or too large: rejected alone, the page goes on
+            yield self.reject(state, record.record_id, f"{where}: {record.reason}".lstrip(": "),
+                              excerpt=record.excerpt)
+            return
+        if not isinstance(record, dict):
+            yield self.reject(state, None, f"{where}: record is not an object".lstrip(": "),
+                              excerpt=safe_excerpt(json.dumps(record)))
+            return
         idweb = record.get("idweb")
         raw = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
         if not idweb:
-            yield self.reject(state, None, "record without idweb", excerpt=raw[:300].decode())
+            yield self.reject(state, None, "record without idweb", excerpt=safe_excerpt(raw))
             return
         item = self.record(state, str(idweb), raw, url=record.get("url_avis"), record=record)
         if item is not None:
@@ -103,14 +112,15 @@ class BoampSpider(WindowedSpider):
 
     @staticmethod
     def payload(response: Response) -> dict[str, Any] | None:
-        """The JSON page, or None when the body is an error (HTML page, `error_code` object...)."""
-        try:
-            data = json.loads(response.body)
-        except ValueError:
+        """The JSON page, or None when the body is an error (HTML page, `error_code` object...).
+
+        Read under the record limits: one record nested too deep or too large is a Refusal among the
+        results (rejected alone), not a page lost to a RecursionError.
+        """
+        page = read_results_page(response.body)
+        if page is None or "error_code" in page[0]:
             return None
-        if not isinstance(data, dict) or "error_code" in data or "results" not in data:
-            return None
-        return data
+        return {**page[0], "results": page[1]}
 
     def beyond_cap(self, state: WindowState) -> Iterator[Request]:
         """Too many records for paging: split the window, or read a single day through the exports."""
@@ -132,12 +142,12 @@ class BoampSpider(WindowedSpider):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except ValueError as exc:
+                record = loads_record(line)
+            except (ValueError, UnicodeDecodeError) as exc:
                 yield self.reject(state, None, f"exports line {number}: invalid JSON ({exc})", url=response.url,
-                                  excerpt=line[:300].decode("utf-8", "replace"))
+                                  excerpt=safe_excerpt(line))
                 continue
-            yield from self.item_for(state, record)
+            yield from self.item_for(state, record, f"exports line {number}")
         yield from self.page_done(state)
 
     def page_done(self, state: WindowState) -> Iterator[Request]:

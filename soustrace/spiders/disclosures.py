@@ -22,14 +22,17 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from soustrace.hosting.page_text import extract_page_text
 from soustrace.models.base import utcnow
 from soustrace.spiders.items import DisclosurePage, SiteVisit
+from soustrace.spiders.safe_target import ForbiddenTarget
 
 # Link texts (accents and case folded) that name a disclosure page, most specific first.
 LINK_TEXTS: dict[str, tuple[str, ...]] = {
@@ -55,6 +58,16 @@ COMMON_PATHS: dict[str, tuple[str, ...]] = {
     "privacy": ("confidentialite", "privacy", "politique-de-confidentialite", "donnees-personnelles"),
     "subprocessors": ("sous-traitants", "subprocessors", "sub-processors"),
 }
+# Scrapy's RETRY_EXCEPTIONS without its download timeout: network faults are retried, limits are not.
+NETWORK_FAULTS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+]
 HOSTING_WORDS = re.compile(r"h[ée]berg|hosted|hosting", re.IGNORECASE)
 NOT_FOUND = (404, 410)
 
@@ -78,6 +91,22 @@ def classify_link(text: str, href: str) -> str | None:
         if any(re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", path) for p in parts):
             return kind
     return None
+
+
+def site_domain(url: str) -> str:
+    """The registered domain of a URL's host (`www.kiro.fr` → `kiro.fr`); the host itself for IPs and
+    hosts without a public suffix (`127.0.0.1`, `localhost`)."""
+    from soustrace.hosting.sites import registered_domain
+
+    host = (urlsplit(url).hostname or "").lower()
+    if not host or host.replace(".", "").isdigit() or ":" in host:
+        return host
+    return registered_domain(host) or host
+
+
+def same_site(url: str, root: str) -> bool:
+    """A page on another registered domain is never evidence for this site's host."""
+    return site_domain(url) == site_domain(root)
 
 
 def site_root(url: str) -> str:
@@ -125,6 +154,14 @@ class DisclosuresSpider(scrapy.Spider):
         "REDIRECT_ENABLED": True,
         "REDIRECT_MAX_TIMES": 5,
         "DOWNLOAD_MAXSIZE": 5 * 1024 * 1024,
+        # A slow drip cut at DOWNLOAD_TIMEOUT would be just as slow again: a limit hit is not retried.
+        "RETRY_EXCEPTIONS": NETWORK_FAULTS,
+        # Public http(s) addresses only, checked before robots.txt and at every redirect hop.
+        "DOWNLOADER_MIDDLEWARES": {
+            "soustrace.spiders.safe_target.SafeTargetMiddleware": 50,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "soustrace.spiders.middlewares.RetryAfterMiddleware": 550,
+        },
         "COOKIES_ENABLED": False,
         "ITEM_PIPELINES": {"soustrace.pipelines.disclosures.DisclosuresPipeline": 500},
         "DISCLOSURES_MAX_PAGES_PER_SITE": 8,
@@ -151,6 +188,12 @@ class DisclosuresSpider(scrapy.Spider):
 
     def parse_home(self, response: Response) -> Iterator[Any]:
         target = response.meta["target"]
+        if not same_site(response.url, target["url"]):  # the site now lives elsewhere: not read as this site
+            self.crawler.stats.inc_value("disclosures/offsite_redirect")
+            reason = f"redirected to another domain: {response.url}"
+            self.logger.warning("site %s not read: %s", target["url"], reason)
+            yield self._site_item(target, reached=False, error=reason)
+            return
         yield self._site_item(target, reached=True)
         if not hasattr(response, "text"):
             return
@@ -184,6 +227,10 @@ class DisclosuresSpider(scrapy.Spider):
             url = response.urljoin(href)
             if kind is None or not url.startswith(("http://", "https://")) or url.rstrip("/") in seen:
                 continue
+            if not same_site(url, response.meta["target"]["url"]):
+                self.crawler.stats.inc_value("disclosures/offsite_link")
+                self.logger.info("off-site link not followed: %s (from %s)", url, response.url)
+                continue
             seen.add(url.rstrip("/"))
             links.append((kind, url, fold(label)[:80]))
         links.sort(key=lambda link: order.index(link[0]))
@@ -207,7 +254,15 @@ class DisclosuresSpider(scrapy.Spider):
         if not hasattr(response, "text"):
             self.crawler.stats.inc_value("disclosures/not_html")
             return
-        yield self._page_item(response, response.meta["target"], response.meta["kind"], response.meta.get("via"))
+        target = response.meta["target"]
+        if not same_site(response.url, target["url"]):
+            # Kept as what it is, a page of another domain (its redirect in the note), tied to no site.
+            self.crawler.stats.inc_value("disclosures/offsite_redirect")
+            self.logger.warning("%s redirected off-site to %s: stored, not attributed to %s",
+                                response.meta.get("redirect_urls", [response.url])[0], response.url, target["url"])
+            yield self._page_item(response, {**target, "sites": []}, response.meta["kind"], "off-site redirect")
+            return
+        yield self._page_item(response, target, response.meta["kind"], response.meta.get("via"))
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         meta = failure.request.meta
@@ -220,14 +275,29 @@ class DisclosuresSpider(scrapy.Spider):
         self.logger.warning("disclosure page %s not read: %s", failure.request.url, self._reason(failure))
 
     def _reason(self, failure: Failure) -> str:
+        """What stopped a fetch, said as what it is (each also counted under its own stat)."""
+        stat, reason = self._classify(failure)
+        self.crawler.stats.inc_value(f"disclosures/{stat}")
+        return reason
+
+    def _classify(self, failure: Failure) -> tuple[str, str]:
         if failure.check(HttpError):  # a subclass of IgnoreRequest: test it first
-            self.crawler.stats.inc_value("disclosures/http_error")
-            return f"HTTP {failure.value.response.status}"
+            return "http_error", f"HTTP {failure.value.response.status}"
+        if failure.check(ForbiddenTarget):
+            return "forbidden_target", str(failure.value)
+        message = str(failure.value)
         if failure.check(IgnoreRequest):
-            self.crawler.stats.inc_value("disclosures/robots_forbidden")
-            return "forbidden by robots.txt"
-        self.crawler.stats.inc_value("disclosures/fetch_error")
-        return f"{failure.type.__name__}: {failure.value}"
+            if "robots.txt" in message:
+                return "robots_forbidden", "forbidden by robots.txt"
+            if "redirect" in message:
+                return "redirect_limit", f"more than {self.settings.getint('REDIRECT_MAX_TIMES')} redirects"
+            return "ignored", message
+        if failure.check(DownloadCancelledError, CancelledError):
+            cap = self.settings.getint("DOWNLOAD_MAXSIZE")
+            return "size_limit", f"larger than the {cap / 1024 / 1024:g} MB page limit"
+        if failure.check(DownloadTimeoutError, TwistedTimeoutError):
+            return "time_limit", f"took longer than the {self.settings.getint('DOWNLOAD_TIMEOUT')} s page limit"
+        return "fetch_error", f"{failure.type.__name__}: {failure.value}"
 
     # ---- items ------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from soustrace.models import Evidence, Organization, Relation, Site
 from soustrace.pipelines.store import Store
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "sites"))
-from helpers import notice_156
+from helpers import load_providers, notice_156
 
 DESCRIPTION = ("Maintenance évolutive de la plateforme jeparticipe.example.fr et du site https://www.consultation."
                "example.gouv.fr/projets/12. Les offres sont déposées sur www.marches-publics.gouv.fr ; le règlement "
@@ -102,3 +102,32 @@ def test_sites_commands(engine: Engine, db_url: str, tmp_path: Path) -> None:
             ("https://imprimerie-marie.fr", "407753755", "user"),
             ("https://microlynx.fr", "403004831", "user")} <= listed
     assert sum(1 for r in listed if r[0] == "https://www.editions-kiro.com") == 1
+
+
+def test_sites_add_org_is_an_exact_name_never_a_pattern(engine: Engine, db_url: str) -> None:
+    """Before: ORG went to an unescaped ILIKE: "%" listed every organisation, "%KIRO%" bound the site to
+    whichever matched, a 100,000-character name crashed ("LIKE pattern too complex")."""
+    Store(engine).add_all([notice_156()])
+    runner = CliRunner()
+    obj = {"db_url": db_url}
+    for org in ("%", "%KIRO%", "EDITIONS K_RO (MANDATAIRE)", "editions kiro*"):
+        res = runner.invoke(sites, ["add", org, "https://evil.example.fr"], obj=obj)
+        assert res.exit_code != 0, (org, res.output)
+        assert "IMPRIMERIE" not in res.output.upper() and "several" not in res.output
+    res = runner.invoke(sites, ["add", "A" * 100_000, "https://evil.example.fr"], obj=obj)
+    assert res.exit_code == 1 and "at most 500 characters" in res.output
+    for url in ("ftp://www.editions-kiro.com/", "gopher://www.editions-kiro.com:70/"):
+        res = runner.invoke(sites, ["add", "82922038300022", url], obj=obj)
+        assert res.exit_code == 1 and "only http and https" in res.output
+    with Session(engine) as s:
+        assert s.scalar(select(Site).where(Site.url.contains("evil"))) is None
+        assert s.scalar(select(Site).where(~Site.url.startswith("http"))) is None
+    # --buyer (a piece of a name, escaped) refuses absurd lengths instead of crashing in LIKE.
+    from soustrace.cli import cli
+
+    load_providers(engine)
+    res = runner.invoke(cli, ["--db", db_url, "query", "uses", "aws", "--buyer", "A" * 100_000])
+    assert res.exit_code == 1 and "--buyer is at most 500 characters" in res.output, res.output
+    # Case and accents do not matter to an exact name: "Éditions kiro (mandataire)" is EDITIONS KIRO.
+    res = runner.invoke(sites, ["add", "éditions kiro (Mandataire)", "https://www.editions-kiro.com"], obj=obj)
+    assert res.exit_code == 0, res.output

@@ -159,3 +159,26 @@ def test_unparseable_donnees_is_rejected_and_the_crawl_goes_on(engine, db_url) -
 def test_bad_dates_are_a_usage_error(db_url) -> None:
     proc = run_soustrace(db_url, "crawl", "boamp", "--from", "2024-13-01", "--to", "2024-03-01")
     assert proc.returncode == 2 and "--from" in proc.stderr
+
+
+def test_hostile_records_in_a_page_cost_only_themselves(engine, db_url) -> None:
+    """One record nested 100 deep and one without idweb whose excerpt cuts an 'é' at byte 300: before, the
+    excerpt's `decode()` raised and the page's records were lost; now each is a reject, the rest stored."""
+    day = REAL[0]["dateparution"]
+    nested: object = "fond"
+    for _ in range(100):
+        nested = [nested]
+    deep = {"idweb": "24-DEEP", "dateparution": day, "x": nested}
+    no_id = {"dateparution": day, "objet": "é" * 400}
+    records = [*REAL[:5], deep, no_id, *REAL[5:]]
+    dates = {r["dateparution"] for r in records}
+    with ReplayServer() as server:
+        api = server.mount("/boamp", BoampAPI(records))
+        done = crawl(db_url, api, min(dates), max(dates))
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Notice)) == len(REAL)
+        rejects = {r.record_id: r.reason for r in s.scalars(select(Reject))}
+    assert rejects.keys() == {"24-DEEP", None}
+    assert "nested deeper than 64 levels" in rejects["24-DEEP"]
+    assert rejects[None] == "record without idweb"

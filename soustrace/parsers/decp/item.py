@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from soustrace.parsers.decp.values import parse_amount, parse_date, parse_int
+from soustrace.parsers.json_records import Refusal
 
 PARSER_VERSION = "decp-1.0"
 EXTRACTOR = "decp"
@@ -51,6 +52,8 @@ class SourceItem:
     raw: bytes | None = None
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
     xpath: bool = False  # XML records: child paths as XPath steps (1-based), not JSON dots
+    # Set by a reader that would not build the record (too deep, too large, entities): it becomes a reject.
+    refusal: Refusal | None = None
 
     def child_path(self, key: str, suffix: str) -> str:
         """Path of `key` + an `unwrap_items` suffix: `marches[3].titulaires[0]` / `.../titulaires/titulaire[1]`."""

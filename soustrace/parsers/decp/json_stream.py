@@ -1,7 +1,8 @@
 """Streaming reader for DECP JSON files (2019 `{"marches": [...]}`, 2024 `{"marches": {"marche": [...]}}`).
 
 Consolidated DECP files reach ~1 GB, so nothing here loads a whole file: the layout is found from the first
-few parse events, then `ijson.items` (C backend) builds one record at a time. A 2024 file may hold both
+few parse events, then the C tokenizer feeds `parsers.json_records`, which builds one record at a time
+under depth and size limits (a refused record becomes a reject, the file goes on). A 2024 file may hold both
 `marche` and `contrat-concession`: each key is streamed in its own pass over the file, marchés first
 (ijson cannot follow two prefixes in one pass without a Python-level event loop several times slower).
 Numbers are read as floats (`use_float=True`) so the canonical raw bytes come from the C JSON encoder;
@@ -19,6 +20,7 @@ import ijson
 
 from soustrace.parsers.decp.item import SourceItem, record_format
 from soustrace.parsers.decp.values import open_binary
+from soustrace.parsers.json_records import BrokenJSON, Refusal, iter_prefix, skip_value, tokens
 from soustrace.records import ParseError
 
 _CONTAINERS_2024 = ("marche", "contrat-concession")
@@ -45,33 +47,44 @@ def iter_json_items(path: Path) -> Iterator[SourceItem]:
 
 
 def _layout(path: Path) -> list[_Stream]:
-    """The streams to read, found from the first parse events (cheap: stops at the `marches` value)."""
+    """The streams to read, found from the first tokens (cheap: stops at the `marches` value).
+
+    Tokens without prefixes (`basic_parse`): prefixed events cost O(depth²) on a deeply nested value.
+    """
     try:
         with open_binary(path) as handle:
-            events = ijson.parse(handle)
-            for prefix, event, value in events:
-                if prefix == "" and event == "start_array":
-                    return [_Stream("item", "", None)]
-                if prefix == "marches" and event == "start_array":
-                    return [_Stream("marches.item", "marches", None)]
-                if prefix == "marches" and event == "start_map":
-                    return _layout_2024(events)
-                if prefix == "" and event == "map_key" and value in RECORD_KEYS:
-                    return [_Stream("", "", None, single=True)]
-    except ijson.JSONError as exc:
+            events = tokens(handle)
+            event, _value = next(events, ("", None))
+            if event == "start_array":
+                return [_Stream("item", "", None)]
+            if event == "start_map":
+                for event, value in events:
+                    if event != "map_key":
+                        break
+                    if value in RECORD_KEYS:  # the file is one record
+                        return [_Stream("", "", None, single=True)]
+                    event, _value = next(events)
+                    if value == "marches" and event == "start_array":
+                        return [_Stream("marches.item", "marches", None)]
+                    if value == "marches" and event == "start_map":
+                        return _layout_2024(events)
+                    skip_value(events, event)
+    except (ijson.JSONError, BrokenJSON) as exc:
         raise ParseError(f"{path}: not readable as JSON: {exc}") from exc
     raise ParseError(f"{path}: neither a 'marches' array or object nor a single DECP record: not a DECP JSON file")
 
 
-def _layout_2024(events: Iterator[tuple[str, str, object]]) -> list[_Stream]:
-    """Both 2024 containers; the first one's shape (array or single object) is read from the events."""
+def _layout_2024(events: Iterator[tuple[str, object]]) -> list[_Stream]:
+    """Both 2024 containers; the first one's shape (array or single object) is read from the tokens."""
     first_single: dict[str, bool] = {}
-    for prefix, event, value in events:
-        if prefix == "marches" and event == "map_key" and value in _CONTAINERS_2024:
-            continue
-        if prefix.startswith("marches.") and prefix[len("marches."):] in _CONTAINERS_2024:
-            first_single[prefix[len("marches."):]] = event == "start_map"
-        break
+    for event, value in events:
+        if event != "map_key":
+            break
+        event, _value = next(events)
+        if value in _CONTAINERS_2024:
+            first_single[str(value)] = event == "start_map"
+            break
+        skip_value(events, event)
     return [
         _Stream(f"marches.{name}" if first_single.get(name) else f"marches.{name}.item", f"marches.{name}", name,
                 single=first_single.get(name, False))
@@ -83,10 +96,13 @@ def _stream_items(path: Path, stream: _Stream) -> Iterator[SourceItem]:
     index = -1
     try:
         with open_binary(path) as handle:
-            for index, obj in enumerate(ijson.items(handle, stream.prefix, use_float=True)):
+            for index, obj in enumerate(iter_prefix(handle, stream.prefix)):
                 record_path = stream.label if stream.single else f"{stream.label}[{index}]"
+                if isinstance(obj, Refusal):
+                    yield SourceItem(record=None, path=record_path, container=stream.container, refusal=obj)
+                    continue
                 version = f"decp-{record_format(obj)}-json"
                 yield SourceItem(record=obj, path=record_path, container=stream.container, schema_version=version)
-    except ijson.JSONError as exc:
+    except (ijson.JSONError, BrokenJSON) as exc:
         where = f"after {stream.label}[{index}]" if index >= 0 else f"before the first {stream.label or 'item'}"
         raise ParseError(f"{path}: invalid JSON {where}: {exc}") from exc

@@ -67,6 +67,11 @@ from soustrace.records import (
 
 def build_notice(item: SourceItem, ctx: FileContext) -> NoticeRecord | RejectRecord | None:
     """The NoticeRecord of one record; a RejectRecord when unusable; None when outside the date range."""
+    if item.refusal is not None:
+        refusal = item.refusal
+        return RejectRecord(source="decp", record_id=refusal.record_id, stage="parse",
+                            reason=f"{ctx.name} {item.path}: {refusal.reason}", excerpt=refusal.excerpt,
+                            url=f"{ctx.url}#{item.path}")
     try:
         return _build(item, ctx)
     except Rejected as exc:

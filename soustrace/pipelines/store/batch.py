@@ -33,6 +33,7 @@ from soustrace.models import (
 )
 from soustrace.models.base import utcnow
 from soustrace.pipelines.findings import BUILT_BY, finding_records
+from soustrace.pipelines.revision_order import is_older_revision
 from soustrace.pipelines.store.keys import evidence_key, insert_ids, normalize_site_url, relation_key, sha256
 from soustrace.pipelines.store.names import CHUNK, OrgBook
 from soustrace.pipelines.store.summaries import refresh_incrementally
@@ -109,8 +110,9 @@ class BatchWriter:
         found = found or {}
         digests = [sha256(r.raw) for r in records]
         known = self._known_notices(records)
-        seen = self._known_digests([(known[(r.source, r.source_id)][0], d)
-                                    for r, d in zip(records, digests, strict=True) if (r.source, r.source_id) in known])
+        seen, last = self._known_digests([(known[(r.source, r.source_id)][0], d)
+                                          for r, d in zip(records, digests, strict=True)
+                                          if (r.source, r.source_id) in known])
         outcomes, jobs, revisions, revised_rows, new = [], [], [], [], []
         now = utcnow()
         for rec, digest in zip(records, digests, strict=True):
@@ -127,10 +129,13 @@ class BatchWriter:
                                           "schema_version": rec.schema_version, **values}))
             else:
                 outcomes.append("revised")
-                revised_rows.append({"b_id": row[0], "b_revision": row[1] + 1, "b_schema": rec.schema_version,
-                                     **{"b_" + k: v for k, v in values.items()}})
-                revisions.append({"notice_id": row[0], "revision": row[1] + 1, "sha256": digest,
+                number = max(last.get(row[0], 0), row[1]) + 1
+                revisions.append({"notice_id": row[0], "revision": number, "sha256": digest,
                                   "content_type": rec.content_type, "raw": rec.raw})
+                if is_older_revision(rec.publication_date, row[2]):
+                    continue  # kept as a revision; the newer payload stays the notice (and what `reprocess` reads)
+                revised_rows.append({"b_id": row[0], "b_revision": number, "b_schema": rec.schema_version,
+                                     **{"b_" + k: v for k, v in values.items()}})
                 jobs.append(Job(row[0], rec, rec.url, found=found.get(id(rec))))
         if revised_rows:
             self.clear([r["b_id"] for r in revised_rows])
@@ -161,28 +166,34 @@ class BatchWriter:
              "b_error": j.rec.parse_error} for j in jobs])
         self.derive([j for j in jobs if not j.rec.parse_error])
 
-    def _known_notices(self, records: Sequence[NoticeRecord]) -> dict[tuple[str, str], tuple[int, int]]:
+    def _known_notices(self, records: Sequence[NoticeRecord]) -> dict[tuple[str, str], tuple[int, int, Any]]:
+        """(id, current revision, publication date) of the stored notices among `records`."""
         by_source: dict[str, list[str]] = {}
         for r in records:
             by_source.setdefault(r.source, []).append(r.source_id)
         known = {}
         for source, ids in by_source.items():
             for i in range(0, len(ids), CHUNK):
-                for nid, sid, revision in self.s.execute(select(NOTICE.c.id, NOTICE.c.source_id, NOTICE.c.revision)
-                                                         .where(NOTICE.c.source == source,
-                                                                NOTICE.c.source_id.in_(ids[i:i + CHUNK]))):
-                    known[(source, sid)] = (nid, revision)
+                for nid, sid, revision, published in self.s.execute(
+                        select(NOTICE.c.id, NOTICE.c.source_id, NOTICE.c.revision, NOTICE.c.publication_date)
+                        .where(NOTICE.c.source == source, NOTICE.c.source_id.in_(ids[i:i + CHUNK]))):
+                    known[(source, sid)] = (nid, revision, published)
         return known
 
-    def _known_digests(self, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
-        """Which (notice, payload digest) pairs are stored: looked up by notice id (indexed; SQLite scans the
-        table for row-value IN lists), the digests compared here."""
+    def _known_digests(self, pairs: list[tuple[int, str]]) -> tuple[set[tuple[int, str]], dict[int, int]]:
+        """Which (notice, payload digest) pairs are stored, and each notice's highest revision number: looked
+        up by notice id (indexed; SQLite scans the table for row-value IN lists), the digests compared here.
+        The highest number is not always the notice's: an older payload read late is kept after it."""
         ids = sorted({nid for nid, _digest in pairs})
         seen: set[tuple[int, str]] = set()
+        last: dict[int, int] = {}
         for i in range(0, len(ids), CHUNK):
-            seen.update((nid, digest) for nid, digest in self.s.execute(
-                select(REVISION.c.notice_id, REVISION.c.sha256).where(REVISION.c.notice_id.in_(ids[i:i + CHUNK]))))
-        return seen & set(pairs)
+            for nid, digest, number in self.s.execute(select(REVISION.c.notice_id, REVISION.c.sha256,
+                                                             REVISION.c.revision)
+                                                      .where(REVISION.c.notice_id.in_(ids[i:i + CHUNK]))):
+                seen.add((nid, digest))
+                last[nid] = max(last.get(nid, 0), number)
+        return seen & set(pairs), last
 
     def clear(self, notice_ids: list[int]) -> None:
         """Drop what was derived from these notices' previous revision (edges: see `finish`)."""

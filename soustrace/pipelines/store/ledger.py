@@ -89,15 +89,12 @@ class WindowLedger:
         if not resume:
             return chunks
         with Session(self.engine) as s:
-            rows = s.scalars(select(CrawlWindow).where(
-                CrawlWindow.source == source, CrawlWindow.params == params,
-                CrawlWindow.date_from >= date_from, CrawlWindow.date_until <= date_until)).all()
+            rows = current_windows(s.scalars(select(CrawlWindow).where(
+                CrawlWindow.source == source, CrawlWindow.params == params, CrawlWindow.status != "split",
+                CrawlWindow.date_from >= date_from, CrawlWindow.date_until <= date_until)).all())
         todo = [(r.date_from, r.date_until) for r in rows if r.status in INCOMPLETE]
-        covered = [(r.date_from, r.date_until) for r in rows]
-        for start, stop in chunks:
-            if not any(a <= start and stop <= b for a, b in covered) and not any(
-                    start <= a and b <= stop for a, b in covered):
-                todo.append((start, stop))
+        for start, stop in uncovered(rows, date_from, date_until):  # never crawled, or superseded in part
+            todo.extend(date_chunks(start, stop, days))
         return sorted(set(todo))
 
     def mark_split(self, state: WindowState) -> None:
@@ -133,16 +130,52 @@ class WindowLedger:
             row.finished_at = utcnow()
 
 
+def current_windows(rows: list[CrawlWindow]) -> list[CrawlWindow]:
+    """The leaf windows that describe a range now: the latest of overlapping ones, none counted twice.
+
+    Why: two overlapping crawls (other ranges, or a day split by one run and not by the other) leave
+    windows that cover the same days. Summed, the same notices counted twice ("expected 10445, stored
+    10445" for 6,000 notices) and a stale `running` row under a newer complete one made `--resume`
+    re-plan days already proven complete. The latest evidence for each day wins (finished, else started).
+    """
+    floor = dt.datetime.min
+
+    def recency(row: CrawlWindow) -> tuple[dt.datetime, dt.datetime, int]:
+        started = (row.started_at or floor).replace(tzinfo=None)
+        return (row.finished_at or row.started_at or floor).replace(tzinfo=None), started, row.id
+
+    chosen: list[CrawlWindow] = []
+    for row in sorted(rows, key=recency, reverse=True):
+        if not any(row.date_from <= c.date_until and c.date_from <= row.date_until for c in chosen):
+            chosen.append(row)
+    return sorted(chosen, key=lambda r: r.date_from)
+
+
+def uncovered(rows: list[CrawlWindow], start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The day ranges of [start, end] that no row covers (rows do not overlap)."""
+    gaps, cursor = [], start
+    for row in sorted(rows, key=lambda r: r.date_from):
+        if row.date_from > cursor:
+            gaps.append((cursor, min(end, row.date_from - dt.timedelta(days=1))))
+        cursor = max(cursor, row.date_until + dt.timedelta(days=1))
+    if cursor <= end:
+        gaps.append((cursor, end))
+    return [(a, b) for a, b in gaps if a <= b]
+
+
 def summarize(engine: Engine, source: str, date_from: dt.date, date_until: dt.date,
               params: str = "") -> dict[str, object]:
-    """The crawl summary over the leaf windows of a range: totals and the windows that are not complete."""
+    """The crawl summary over the current leaf windows of a range: totals and the windows not complete."""
     with Session(engine) as s:
-        rows = s.scalars(select(CrawlWindow).where(
+        rows = current_windows(s.scalars(select(CrawlWindow).where(
             CrawlWindow.source == source, CrawlWindow.params == params,
             CrawlWindow.date_from >= date_from, CrawlWindow.date_until <= date_until,
-            CrawlWindow.status != "split").order_by(CrawlWindow.date_from)).all()
+            CrawlWindow.status != "split")).all())
         bad = [f"{r.date_from}..{r.date_until}: {r.status} ({r.error or 'no total'})"
                for r in rows if r.status != "complete"]
+        if rows:  # days between current windows: a newer window superseded part of an older one
+            bad += [f"{a}..{b}: not covered by a current window" for a, b in uncovered(rows, date_from, date_until)]
+            bad.sort()
         return {
             "windows": len(rows),
             "expected": sum(r.expected or 0 for r in rows),

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from soustrace.models import Notice, NoticeRevision, Provider, Reject
 from soustrace.models.base import utcnow
+from soustrace.pipelines.faults import InfrastructureError, describe, is_infrastructure_error
 from soustrace.pipelines.store.batch import BatchWriter, Job, Prepared, TextFinder
 from soustrace.pipelines.store.keys import reject_key
 from soustrace.pipelines.store.names import CHUNK, OrgBook
@@ -94,6 +95,8 @@ class Store:
         except Exception as exc:
             self.book.clear()
             self._providers = None
+            if is_infrastructure_error(exc):  # not the records' fault: stop, file nothing as a reject
+                raise InfrastructureError(f"storing {len(batch)} record(s) failed: {describe(exc)}") from exc
             if len(batch) == 1:
                 return self._quarantine(batch[0], exc)
             log.warning("batch of %d failed (%s); retrying record by record", len(batch), exc)
@@ -142,6 +145,14 @@ class Store:
         with Session(self.engine) as session, session.begin():
             upsert_rejects(session, [reject])
 
+    def _add_reject_or_stop(self, reject: RejectRecord) -> None:
+        try:
+            self.add_reject(reject)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise InfrastructureError(f"filing a reject failed: {describe(exc)}") from exc
+            raise
+
     # ---- batch writing ----------------------------------------------------------------------------------
 
     def _writer(self, session: Session) -> BatchWriter:
@@ -179,6 +190,7 @@ class Store:
                                                 reason=record.parse_error, url=record.url,
                                                 excerpt=record.raw[:300].decode("utf-8", "replace")))
         upsert_rejects(session, rejects)
+        clear_stale_rejects(session, notices)
         writer.finish()
         return stats
 
@@ -189,7 +201,7 @@ class Store:
             record = record.record
         reason = f"could not be stored: {type(exc).__name__}: {exc}"[:2000]
         log.error("%s %s %s", record.source, record.source_id, reason)
-        self.add_reject(
+        self._add_reject_or_stop(
             RejectRecord(
                 source=record.source,
                 record_id=record.source_id,
@@ -200,6 +212,23 @@ class Store:
             )
         )
         return StoreStats(rejects=1)
+
+
+def clear_stale_rejects(session: Session, stored: list[NoticeRecord]) -> None:
+    """A record now in the database has no business in the rejects of its earlier failed attempts.
+
+    Once stored and parsed, every reject of that (source, id) goes; stored with a parse error, only its
+    fetch and store rejects go (the parse reject is the current reason). One statement per source.
+    """
+    by_source: dict[tuple[str, bool], set[str]] = {}
+    for rec in stored:
+        by_source.setdefault((rec.source, bool(rec.parse_error)), set()).add(rec.source_id)
+    for (source, parse_failed), ids in by_source.items():
+        for chunk in iter_batches(sorted(ids), CHUNK):
+            stmt = delete(REJECT).where(REJECT.c.source == source, REJECT.c.record_id.in_(chunk))
+            if parse_failed:
+                stmt = stmt.where(REJECT.c.stage != "parse")
+            session.execute(stmt)
 
 
 def upsert_rejects(session: Session, rejects: list[RejectRecord]) -> None:

@@ -86,6 +86,10 @@ class TedSpider(WindowedSpider):
             data = json.loads(response.body)
             notices = data["notices"]
             total = int(data["totalNoticeCount"])
+        except RecursionError:  # a hit nested past what the JSON parser walks: the window fails, said so
+            self.page_failed(state, f"search page nested too deep to read: {response.url}")
+            yield from self.page_done(state)
+            return
         except (ValueError, KeyError, TypeError):
             self.page_failed(state, f"search answered an error body with status 200: {response.text[:200]!r}")
             yield from self.page_done(state)
