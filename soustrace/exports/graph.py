@@ -32,6 +32,9 @@ from soustrace.queries.filters import CONTRACTOR_ROLES, ContractFilter
 from soustrace.queries.hosting import contractor_id, contractor_ids, dst_org, edge_conditions, matched_relation_ids
 
 YIELD = 5000
+# Roles drawn between a contract and an organisation: notice-backed ones, and the contractor of a reported award
+# (drawn apart: its contract node says `reported`, never summed with notices').
+GRAPH_ROLES = (*CONTRACTOR_ROLES, "reported")
 EVIDENCE_TEXT_MAX = 500
 
 
@@ -91,28 +94,35 @@ class _GraphBuilder:
         return node
 
     def contracts(self, contract_sel: Select) -> None:
+        """Contract nodes: a notice's lots, and awards reported in prose (no notice: press, court, official)."""
         buyer = aliased(Organization, name="buyer")
-        kind = [Contract.kind.label("contract_kind")] if hasattr(Contract, "kind") else []  # reported awards
         stmt = (select(Contract.id, Contract.lot, Contract.title, Contract.cpv, Contract.award_date, Contract.amount,
-                       Contract.currency, Contract.buyer_id, Notice.source, Notice.source_id, Notice.url, *kind,
+                       Contract.currency, Contract.buyer_id, Contract.kind.label("contract_kind"),
+                       Contract.source_kind, Contract.confidence, Notice.source, Notice.source_id, Notice.url,
                        buyer.name.label("buyer_name"), buyer.siren.label("buyer_siren"),
                        buyer.country.label("buyer_country"))
-                .join(Notice, Notice.id == Contract.notice_id).outerjoin(buyer, buyer.id == Contract.buyer_id)
+                .outerjoin(Notice, Notice.id == Contract.notice_id).outerjoin(buyer, buyer.id == Contract.buyer_id)
                 .where(Contract.id.in_(contract_sel)))
         for r in _stream(self.conn, stmt):
             node = f"contract:{r.id}"
-            notice = f"{r.source}:{r.source_id}"
+            reported = r.contract_kind == "reported"
+            notice = None if reported else f"{r.source}:{r.source_id}"
+            stated = f"{r.source_kind or 'prose'} statement" + (f": {r.title[:60]}" if r.title else "")
+            label = stated if reported else notice + (f" {r.lot}" if r.lot else "")
             self.g.add_node(node, **_clean({
-                "type": "contract", "label": notice + (f" {r.lot}" if r.lot else ""), "notice": notice,
+                "type": "contract", "label": label, "notice": notice,
                 "lot": r.lot, "title": (r.title or "")[:300], "cpv": r.cpv, "award_date": r.award_date,
                 "amount": r.amount, "currency": r.currency, "url": r.url, "contract_id": r.id,
-                "contract_kind": getattr(r, "contract_kind", None)}))
+                "contract_kind": r.contract_kind, "source_kind": r.source_kind,
+                "confidence": float(r.confidence) if r.confidence is not None else None}))
             if r.buyer_id is not None:
                 b = self.org(r.buyer_id, r.buyer_name, r.buyer_siren, r.buyer_country, "public-buyer")
                 self.g.nodes[b]["type"] = "buyer"
                 self.g.add_edge(b, node, key=f"awards:{r.id}", **_clean({
-                    "kind": "awards", "role": "buyer", "status": "current", "method": "structured",
-                    "confidence": 1.0, "evidence_count": 1, "evidence_url": r.url, "evidence_ref": notice}))
+                    "kind": "awards", "role": "buyer", "status": "current",
+                    "method": f"reported ({r.source_kind})" if reported else "structured",
+                    "confidence": float(r.confidence or 1.0), "evidence_count": 1, "evidence_url": r.url,
+                    "evidence_ref": notice or "the contractor's edge carries the quote"}))
 
     def parties(self, contract_sel: Select) -> None:
         n_ev = (select(func.count()).where(Evidence.party_role_id == PartyRole.id)
@@ -121,7 +131,7 @@ class _GraphBuilder:
                        PartyRole.name_as_written, Organization.name, Organization.siren, Organization.country,
                        Organization.kind, n_ev.label("n_ev"))
                 .join(Organization, Organization.id == PartyRole.org_id)
-                .where(PartyRole.contract_id.in_(contract_sel), PartyRole.role.in_(CONTRACTOR_ROLES)))
+                .where(PartyRole.contract_id.in_(contract_sel), PartyRole.role.in_(GRAPH_ROLES)))
         rows = list(_stream(self.conn, stmt))
         evidence = best_evidence(self.conn, [r.id for r in rows], party_roles=True)
         for r in rows:
@@ -269,7 +279,7 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
             orgs = contractor_ids(match, upper, **conds)
             contract_sel = contract_sel.where(Contract.id.in_(
                 select(PartyRole.contract_id).where(PartyRole.org_id.in_(orgs),
-                                                    PartyRole.role.in_(CONTRACTOR_ROLES))))
+                                                    PartyRole.role.in_(GRAPH_ROLES))))
             hosting = hosting.where(Relation.id.in_(matched_relation_ids(match, upper)))
             g.graph["provider_id"] = match.id or match.name
             hosted = None if filtered else orgs
@@ -280,7 +290,7 @@ def build_graph(engine: Engine, *, provider: str | None = None, date_from: str |
         else:
             hosted = None
             party_orgs = select(PartyRole.org_id).where(PartyRole.contract_id.in_(contract_sel),
-                                                        PartyRole.role.in_(CONTRACTOR_ROLES))
+                                                        PartyRole.role.in_(GRAPH_ROLES))
             # edges on sites with no owner (delivered sites) are kept when the site's deliverer is drawn
             hosting = hosting.where(contractor_id.in_(party_orgs)
                                     | (Relation.src_org_id.is_(None) & Relation.site_id.is_not(None)))

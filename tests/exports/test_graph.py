@@ -150,3 +150,21 @@ def test_a_provider_is_drawn_for_an_organisation_without_contract(engine) -> Non
     assert g.nodes[node]["contracts_in_graph"] == 0
     assert [d["kind"] for _, t, d in g.out_edges(node, data=True) if t == "provider:aws"] == ["hosting"]
     assert build_graph(engine, provider="aws", date_to="2000").number_of_nodes() == 0
+
+
+def test_the_demo_graph_joins_reported_awards_to_their_host(tmp_path_factory) -> None:
+    """After `soustrace demo` (real samples): CNR → reported award → Bluenove → AWS, the award marked reported."""
+    from demo_db import demo_database
+
+    from soustrace.db import make_engine
+
+    engine = make_engine(f"sqlite:///{demo_database(tmp_path_factory)}")
+    g = build_graph(engine, provider="aws")
+    by_label = {d["label"]: n for n, d in g.nodes(data=True)}
+    bluenove = by_label["Bluenove"]
+    [(contract, _, party)] = [(s, t, d) for s, t, d in g.in_edges(bluenove, data=True) if d["kind"] == "party"]
+    assert party["role"] == "reported" and "remporté l" in party["evidence_text"]
+    assert g.nodes[contract]["contract_kind"] == "reported" and g.nodes[contract]["source_kind"] == "press"
+    assert [g.nodes[s]["label"] for s, _ in g.in_edges(contract)] == ["CNR"]
+    assert [d["kind"] for _, t, d in g.out_edges(bluenove, data=True) if t == "provider:aws"] == ["hosting"]
+    engine.dispose()
