@@ -50,7 +50,8 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
         sys.exit(2)
 
 
-API_SETTING = {"boamp": "BOAMP_API_URL", "ted": "TED_API_URL", "decp": "DECP_API_URL"}
+# The host each spider reaches first (the packages route reads TED's web site, the search route its API).
+API_SETTING = {"boamp": "BOAMP_API_URL", "ted": "TED_WEB_URL", "ted_api": "TED_API_URL", "decp": "DECP_API_URL"}
 
 
 def check_reachable(url: str, timeout: float = 10.0) -> None:
