@@ -157,3 +157,14 @@ def date_option(flag: str, name: str, *, end: bool = False, as_datetime: bool = 
     """`--from`/`--to` with the one date parser and the one reversed-range error."""
     return click.option(flag, name, type=DateParam(end=end, as_datetime=as_datetime), callback=_check_order,
                         **kwargs)
+
+
+def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as Scrapy setting overrides (one parser for every command that crawls)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+        out[name.strip()] = value
+    return out

@@ -16,7 +16,7 @@ import click
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
-from soustrace.commands.common import engine_from_ctx, is_verbose
+from soustrace.commands.common import engine_from_ctx, is_verbose, parse_overrides
 from soustrace.models import Site
 
 
@@ -87,16 +87,6 @@ def enqueue_targets(engine: Engine, queue: str, targets: list[dict[str, Any]], *
                            "campaign": campaign, "queue": units_key("disclosures")}, indent=2))
 
 
-def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
-        out[name.strip()] = value
-    return out
-
-
 @click.command("disclosures")
 @click.option("--org", help="Sites of one organisation (id, SIREN/SIRET or exact name).")
 @click.option("--site", help="One stored site, by URL.")
@@ -140,7 +130,7 @@ def crawl_disclosures_command(ctx: click.Context, org: str | None, site: str | N
     if not targets:
         raise click.ClickException("no stored site matches (add one with `soustrace sites add ORG URL`)")
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
-    stats = run_disclosure_crawl(db_url, targets, _overrides(overrides), quiet=not is_verbose(ctx))
+    stats = run_disclosure_crawl(db_url, targets, parse_overrides(overrides), quiet=not is_verbose(ctx))
     click.echo(json.dumps({"sites": sum(len(t["sites"]) for t in targets), "urls": len(targets), **stats},
                           indent=2, default=str))
     errors = int(stats.get("fetch_error") or 0) + int(stats.get("http_error") or 0)

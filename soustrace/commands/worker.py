@@ -12,17 +12,7 @@ from typing import Any
 
 import click
 
-from soustrace.commands.common import is_quiet
-
-
-def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
-        out[name.strip()] = value
-    return out
+from soustrace.commands.common import is_quiet, parse_overrides
 
 
 def run_worker(db_url: str, queue: str, sources: list[str], idle_exit: int, overrides: dict[str, str],
