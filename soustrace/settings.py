@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 BOT_NAME = "soustrace"
 SPIDER_MODULES = ["soustrace.spiders"]
 NEWSPIDER_MODULE = "soustrace.spiders"
+COMMANDS_MODULE = "soustrace.scrapy_commands"  # `scrapy crawl` exits non-zero when the crawl failed
 
 PROJECT_URL = os.environ.get("SOUSTRACE_PROJECT_URL", "https://github.com/soustrace/soustrace")
 # Public APIs should know who calls them and where to complain.
