@@ -320,8 +320,12 @@ def default_parser() -> Parser | None:
     return parse
 
 
-def discover(engine: Engine, *, parser: Parser | None = None, use_default_parser: bool = True) -> DiscoverStats:
-    """Run the finder over every parsed notice; idempotent (Site and relation natural keys)."""
+def discover(engine: Engine, *, parser: Parser | None = None, use_default_parser: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> DiscoverStats:
+    """Run the finder over every parsed notice; idempotent (Site and relation natural keys).
+
+    `progress(done, total)` is called after each notice: over a large store discovery takes minutes.
+    """
     parser = parser or (default_parser() if use_default_parser else None)
     stats = DiscoverStats()
     with Session(engine) as session:
@@ -346,6 +350,8 @@ def discover(engine: Engine, *, parser: Parser | None = None, use_default_parser
             else:
                 cands = _db_candidates(session, notice)
             write_candidates(session, notice, cands, stats)
+        if progress is not None:
+            progress(stats.notices, len(ids))
     with Session(engine) as session:
         stats.sites_after = len(session.scalars(select(Site.id)).all())
     return stats

@@ -67,8 +67,10 @@ def test_discover_writes_sites_and_delivers_edges(engine: Engine) -> None:
         assert ev.notice_id is not None and ev.text == "jeparticipe.example.fr"
         assert DESCRIPTION[ev.start:ev.end] == ev.text and ev.path == "LOT-0001/description"
         count = len(s.scalars(select(Site)).all())
-    again = discover(engine, parser=lambda notice, rev: rec)
+    seen: list[tuple[int, int]] = []
+    again = discover(engine, parser=lambda notice, rev: rec, progress=lambda done, total: seen.append((done, total)))
     assert again.sites_after == again.sites_before == count
+    assert seen == [(1, 1)]  # the progress display's feed: notices done of the notices to read
 
 
 def test_discover_without_parser_reads_contract_titles(engine: Engine) -> None:
