@@ -331,7 +331,30 @@ def extract_awards(text: str, *, lang: str | None = None) -> list[AwardStatement
                     continue
                 seen.add(key)
                 out.append(st)
-    return out
+    return _merge_buyer_spellings(out)
+
+
+HEAD_SYNONYMS = {"ministre": "ministere", "minister": "ministry", "ministres": "ministere"}
+FILLER = {"de", "des", "du", "d", "la", "le", "les", "l", "et", "of", "the", "and", "chargee", "charge", "en"}
+
+
+def _body_signature(name: str) -> frozenset[str]:
+    """A public body's words without order or fillers: "Ministre de la santé et des solidarités" and
+    "Ministère des Solidarités et de la Santé" are one buyer (a ministry is named by its minister too)."""
+    words = re.findall(r"[a-z0-9]+", fold(name))
+    return frozenset(HEAD_SYNONYMS.get(w, w) for w in words if w not in FILLER)
+
+
+def _merge_buyer_spellings(statements: list[AwardStatement]) -> list[AwardStatement]:
+    """One statement per (buyer, contractor) of a document: two spellings of the same body keep the one
+    stated most directly (the buyer named in the sentence over one found around it)."""
+    best: dict[tuple[frozenset[str] | None, str], AwardStatement] = {}
+    for st in statements:
+        key = (_body_signature(st.buyer) if st.buyer else None, fold(st.contractor))
+        if key not in best or st.confidence > best[key].confidence:
+            best[key] = st
+    keep = {id(st) for st in best.values()}
+    return [st for st in statements if id(st) in keep]
 
 
 def _skip_sentence(sent: Any) -> bool:
@@ -394,7 +417,7 @@ def _contractors(doc: Any, sent: Any, rule: str, s: int, e: int, lang: str) -> l
         if before:
             return [before[-1]]
         if rule == "chosen" or rule == "holder":  # "ont été retenus : X, Y et Z" / "titulaire du marché : X"
-            return _coordinated(doc, sent, lang, e)
+            return _enumerated(doc, sent, lang, e) or _coordinated(doc, sent, lang, e)
         return []
     if rule == "entrust" or rule == "awarded-to":
         start = next(i for i in range(e - 1 if rule == "awarded-to" else e, sent.end)
@@ -427,6 +450,42 @@ def _coordinated(doc: Any, sent: Any, lang: str, start: int, limit: int = 14) ->
         else:
             break
     return out
+
+
+GROUP_WORDS = {"groupement", "consortium", "cotraitance", "co-traitance"}
+MEMBER_CUES = {"constitue", "constituee", "compose", "composee", "forme", "formee", "regroupant", "associant",
+               "comprenant", "reunissant", "consisting", "composed", "formed", "comprising"}
+ITEM_LEAD = 5  # tokens an item's lead company may stand after the item's start ("et un", "la société")
+
+
+def _enumerated(doc: Any, sent: Any, lang: str, start: int) -> list[tuple[int, int]]:
+    """The winners listed after a colon, one per item: "retenus : la société A, la société B avec C en
+    sous-traitance, et un groupement constitué de D et de E" gives A, B, D and E.
+
+    Each item's lead company holds the contract, not the partner or subcontractor named later in the item;
+    every member of a groupement does. Fewer than two items is no list: the plain coordination reads it.
+    """
+    colon = next((i for i in range(start, min(sent.end, start + 4)) if doc[i].text == ":"), None)
+    if colon is None:
+        return []
+    items, a = [], colon + 1
+    for i in range(colon + 1, sent.end + 1):
+        if i == sent.end or doc[i].text in {",", ";"}:
+            if i > a:
+                items.append((a, i))
+            a = i + 1
+    if len(items) < 2:
+        return []
+    out: list[tuple[int, int]] = []
+    for a, b in items:
+        names = [n for n in _names(sent, lang, a, b) if _not_body(doc, n)]
+        folded = [fold(t.text) for t in doc[a:b]]
+        cue = next((a + k for k, w in enumerate(folded) if w in MEMBER_CUES), None)
+        if cue is not None and set(folded[:cue - a]) & GROUP_WORDS:
+            out.extend(n for n in names if n[0] > cue)
+        elif names and names[0][0] - a <= ITEM_LEAD:
+            out.append(names[0])
+    return out if len(out) >= 2 else []
 
 
 def _buyer(doc: Any, sent: Any, rule: str, s: int, bodies: list[_Body],

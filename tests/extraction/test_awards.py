@@ -86,3 +86,20 @@ def test_more_french_frames(text: str, expected: tuple[str, str]) -> None:
 ])
 def test_negated_questioned_and_hypothetical_awards_are_not_statements(text: str) -> None:
     assert extract_awards(text) == []
+
+
+def test_listed_winners_are_each_items_lead_and_every_member_of_a_groupement() -> None:
+    # 03: "Trois prestataires ont été retenus : la société NUMA, la société Dynergie avec la plateforme
+    # d'intermédiation Freelance Republik en sous-traitance, et un groupement ... constitué de la société OCTO
+    # Technology et de la plateforme d'intermédiation MALT."
+    found = {c for _b, c in pairs("03")}
+    assert {"numa", "dynergie", "octo technology", "malt"} <= found
+    assert "freelance republik" not in found  # the subcontractor inside an item does not hold the contract
+
+
+def test_two_spellings_of_one_ministry_are_one_buyer() -> None:
+    # 06 names the buyer "le ministre de la santé et des solidarités" and "le ministère des Solidarités et de
+    # la Santé": one award to Doctolib, with the buyer named in the award's own sentence
+    doctolib = [a for a in extract_awards(excerpt("06")) if fold(a.contractor) == "doctolib"]
+    assert [(fold(a.buyer or ""), a.buyer_found) for a in doctolib] == [
+        ("ministere des solidarites et de la sante", "sentence")]
