@@ -41,48 +41,57 @@ from soustrace.spiders.politeness import PolitenessMiddleware
 
 LEASE = "soustrace_shared_lease"
 
-# KEYS[1]: sorted set of send times granted (score = time). ARGV: limit, period, unique member.
-# The next time at or after now when fewer than `limit` grants fall in (t - period, t]; the wait, as a string
-# (Lua numbers come back from Redis as integers).
+# Times are integer microseconds of Redis's clock (exact in a double), written with %d: Lua's own number to
+# string conversion keeps 14 digits, which rounds a time and can make a window's bound miss its own grant.
+# Every loop is bounded: a script that never ends blocks Redis for every worker (it cannot be killed once
+# it has written).
+
+# KEYS[1]: sorted set of send times granted. ARGV: limit, period (us), unique member. The first time at or
+# after now when fewer than `limit` grants fall in (t - period, t]; returns the wait in microseconds.
 _RESERVE = """
 local key, limit, period = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. (now - period))
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%d', now - period))
 local at = now
-while true do
-  local inside = redis.call('ZRANGEBYSCORE', key, '(' .. (at - period), at, 'WITHSCORES', 'LIMIT', 0, limit)
+for _ = 0, redis.call('ZCARD', key) do
+  local inside = redis.call('ZRANGEBYSCORE', key, '(' .. string.format('%d', at - period), string.format('%d', at),
+                            'WITHSCORES', 'LIMIT', 0, limit)
   if #inside / 2 < limit then break end
-  at = tonumber(inside[2]) + period
+  at = math.max(at + 1, tonumber(inside[2]) + period)
 end
-redis.call('ZADD', key, at, ARGV[3])
-redis.call('PEXPIRE', key, math.ceil((at - now + period) * 1000) + 1000)
-return tostring(at - now)
+redis.call('ZADD', key, string.format('%d', at), ARGV[3])
+redis.call('PEXPIRE', key, math.ceil((at - now + period) / 1000) + 1000)
+return at - now
 """
 
-# KEYS[1]: sorted set of leases (score = expiry). ARGV: limit, lease seconds, lease id. 1 when granted.
+# KEYS[1]: sorted set of leases (score = expiry, us). ARGV: limit, lease (us), lease id. 1 when granted.
 _ACQUIRE = """
 local key, limit, lease = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now))
 if redis.call('ZCARD', key) >= limit then return 0 end
-redis.call('ZADD', key, now + lease, ARGV[3])
-redis.call('PEXPIRE', key, math.ceil(lease * 1000) + 1000)
+redis.call('ZADD', key, string.format('%d', now + lease), ARGV[3])
+redis.call('PEXPIRE', key, math.ceil(lease / 1000) + 1000)
 return 1
 """
 
-# KEYS: lease sets; ARGV[1]: lease seconds, then one lease id per key. Pushes back the expiry of live leases.
+# KEYS: lease sets; ARGV[1]: lease (us), then one lease id per key. Pushes back the expiry of live leases.
 _REFRESH = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local lease = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, 'XX', now + lease, ARGV[i + 1])
-  redis.call('PEXPIRE', key, math.ceil(lease * 1000) + 1000)
+  redis.call('ZADD', key, 'XX', string.format('%d', now + lease), ARGV[i + 1])
+  redis.call('PEXPIRE', key, math.ceil(lease / 1000) + 1000)
 end
 return #KEYS
 """
+
+
+def _us(seconds: float) -> int:
+    return max(1, round(seconds * 1_000_000))
 
 
 class SharedLimits:
@@ -103,12 +112,12 @@ class SharedLimits:
     def reserve(self, name: str, limit: int, period: float) -> float:
         """Seconds to wait before sending, the slot being granted to this caller now (never given twice)."""
         member = f"{self.me}:{next(self._ids)}"
-        return float(self._reserve(keys=[self.key("rate", name)], args=[limit, period, member]))
+        return int(self._reserve(keys=[self.key("rate", name)], args=[limit, _us(period), member])) / 1e6
 
     def acquire(self, name: str, limit: int, lease: float) -> str | None:
         """A lease id when one of `limit` slots was free (release it), else None."""
         member = f"{self.me}:{next(self._ids)}"
-        granted = self._acquire(keys=[self.key("slots", name)], args=[limit, lease, member])
+        granted = self._acquire(keys=[self.key("slots", name)], args=[limit, _us(lease), member])
         return member if int(granted) else None
 
     def release(self, name: str, member: str) -> None:
@@ -117,7 +126,7 @@ class SharedLimits:
     def refresh(self, leases: dict[str, str], lease: float) -> None:
         if leases:
             members = list(leases)
-            self._refresh(keys=[self.key("slots", leases[m]) for m in members], args=[lease, *members])
+            self._refresh(keys=[self.key("slots", leases[m]) for m in members], args=[_us(lease), *members])
 
 
 def host_key(url: str) -> str | None:
@@ -177,8 +186,12 @@ class SharedPolitenessMiddleware(PolitenessMiddleware):
 
         if self.crawler.stats:
             self.crawler.stats.set_value(INFRASTRUCTURE_ERROR_STAT, why)
-        if self.crawler.engine is not None and self.crawler.spider is not None:
-            self.crawler.engine.close_spider(self.crawler.spider, "infrastructure_error")
+        try:
+            engine, spider = self.crawler.engine, self.crawler.spider
+        except RuntimeError:  # not crawling yet
+            return
+        if engine is not None and spider is not None:
+            engine.close_spider(spider, "infrastructure_error")
 
     async def _wait_turn(self, request: Request, host: str) -> None:
         backoff = float(request.meta.pop("backoff_delay", 0) or 0)

@@ -119,7 +119,7 @@ def test_two_workers_share_the_packages_and_store_every_notice_once(db_url: str,
                                                             "campaign": "c"}))
         client.close()
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
-        workers = [start(db_url, redis_url, server, tmp_path / f"cache-{n}", log, 10)
+        workers = [start(db_url, redis_url, server, tmp_path / f"cache-{n}", log, 10, "-s", "SHARED_HOST_DELAY=0.05")
                    for n, log in zip("ab", logs, strict=True)]
         for log in logs:  # both listen before the units go in, so both get a share
             wait_for(lambda log=log: "ted_packages:units" in log.read_text(), 120, log)
@@ -131,6 +131,7 @@ def test_two_workers_share_the_packages_and_store_every_notice_once(db_url: str,
     claimed = [s["ted_packages"].get("soustrace/packages_claimed", 0) for s in stats]
     assert sum(claimed) == 10 and min(claimed) > 0, claimed  # shared, and no package claimed twice
     assert sum(s["ted_packages"].get("soustrace/units_rejected", 0) for s in stats) == 1
+    assert all(s["ted_packages"]["soustrace/shared_politeness/requests"] > 0 for s in stats)
     assert "cannot be published on 2024-01-02" in "".join(log.read_text() for log in logs)
     # Each package downloaded once; never more than 3 downloads at once over both workers (6 without sharing).
     assert watched.arrived == Counter({issue.unit: 1 for issue in issues})
