@@ -25,6 +25,7 @@ import itertools
 import os
 import random
 import socket
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -155,6 +156,7 @@ class SharedPolitenessMiddleware(PolitenessMiddleware):
         self.host_concurrency = {ted: min(self.concurrency, settings.getint("TED_PACKAGE_CONCURRENCY", 3))} if ted \
             else {}
         self.held: dict[str, str] = {}  # lease id -> slot name, refreshed while held
+        self._last_refresh = time.monotonic()
         self.refresher = LoopingCall(self._refresh)
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
@@ -194,6 +196,7 @@ class SharedPolitenessMiddleware(PolitenessMiddleware):
             engine.close_spider(spider, "infrastructure_error")
 
     async def _wait_turn(self, request: Request, host: str) -> None:
+        self._release(request)  # a redirect or a meta refresh carries its first request's lease: not twice
         backoff = float(request.meta.pop("backoff_delay", 0) or 0)
         if backoff > 0:  # a retry's own wait is this request's, not a slot others could use
             await sleep(backoff)
@@ -228,12 +231,21 @@ class SharedPolitenessMiddleware(PolitenessMiddleware):
         self._release(request)
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if self.held and now - self._last_refresh > self.lease:  # the reactor was stuck longer than a lease
+            self.crawler.spider.logger.warning("shared politeness: leases renewed %.1f s apart (lease %.0f s): "
+                                               "other workers may have used their slots", now - self._last_refresh,
+                                               self.lease)
+            if self.crawler.stats:
+                self.crawler.stats.inc_value("soustrace/shared_politeness/lease_lapses")
+        self._last_refresh = now
         try:
             self.limits.refresh(dict(self.held), self.lease)
         except Exception as exc:  # a Redis hiccup: the next tick tries again; expiry is the safety net
             self.crawler.spider.logger.warning("shared politeness: leases not refreshed: %s", exc)
 
     def _opened(self, spider: Spider | None = None) -> None:
+        self._last_refresh = time.monotonic()
         self.refresher.start(max(1.0, self.lease / 3), now=False)
 
     def _closed(self, spider: Spider | None = None) -> None:

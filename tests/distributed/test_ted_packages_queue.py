@@ -66,7 +66,7 @@ def start(db_url: str, queue: str, server: ReplayServer, cache: Path, log: Path,
           *extra: str) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "soustrace", "--db", db_url, "worker", "--queue", queue, "--source", "ted",
            "--idle-exit", str(idle_exit), "-s", f"TED_WEB_URL={server.url}", "-s", f"TED_PACKAGE_CACHE_DIR={cache}",
-           *FAST_CRAWL, "-s", "LOG_LEVEL=INFO", "-s", "SHARED_SLOT_LEASE=4", *extra]
+           *FAST_CRAWL, "-s", "LOG_LEVEL=INFO", *extra]
     return subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env(), cwd=REPO)
 
 
@@ -155,13 +155,15 @@ def test_a_sigkilled_workers_package_is_resumed_and_nothing_is_stored_twice(db_u
     with ReplayServer() as server:
         server.mount("", watched)
         assert enqueue(db_url, server, redis_url, "2024-02-01", "2024-02-08")["enqueued"] == 6
-        a = start(db_url, redis_url, server, tmp_path / "cache-a", tmp_path / "a.log")
+        # A short lease: the slots SIGKILLed A held come back in seconds, not the default 30.
+        a = start(db_url, redis_url, server, tmp_path / "cache-a", tmp_path / "a.log", 3, "-s", "SHARED_SLOT_LEASE=4")
         wait_for(lambda: watched.arrived[issues[0].unit] == 1, 120, tmp_path / "a.log")
         a.send_signal(signal.SIGKILL)
         a.wait(10)
         watched.hold[issues[0].unit].set()
         # What A had claimed is neither complete nor queued: B does the rest and idles out.
-        finished(start(db_url, redis_url, server, tmp_path / "cache-b", tmp_path / "b.log"), tmp_path / "b.log")
+        b = start(db_url, redis_url, server, tmp_path / "cache-b", tmp_path / "b.log", 3, "-s", "SHARED_SLOT_LEASE=4")
+        finished(b, tmp_path / "b.log")
         left = sorted(d for d, w in windows(engine).items() if w.status != "complete")
         assert dt.date(2024, 2, 1) in left and len(left) <= 3, left  # at most A's 3 download slots
         assert {windows(engine)[d].status for d in left} == {"running"}
