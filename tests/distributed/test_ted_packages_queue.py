@@ -198,3 +198,32 @@ def test_enqueue_refuses_an_unreadable_calendar_and_marks_nothing(db_url: str, e
     client = connect(redis_url)
     assert client.llen(units_key("ted_packages")) == 0
     client.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_each_unit_is_read_with_its_own_filters_even_for_the_same_day(db_url: str, engine: Engine, redis_url: str,
+                                                                     tmp_path: Path) -> None:
+    """French result notices (the default) and everything (ALL) for the same two days, queued one after the
+    other: one worker reads both, never the two units of one day at once (the second waits its turn), and
+    each day's window counts only what its own filters keep."""
+    from ted_packages_server import FRENCH_RESULTS
+
+    issues = month_of_issues(2024, 2, 21)[:2]  # 1 and 2 February 2024
+    french = {no for issue in issues for no in issue.publication_numbers(FRENCH_RESULTS)}
+    every = {no for issue in issues for no in issue.publication_numbers()}
+    with ReplayServer() as server:
+        server.mount("", TedPackages(issues))
+        assert cli(db_url, "crawl", "ted", "--from", "2024-02-01", "--to", "2024-02-02", "--queue", redis_url,
+                   "-s", f"TED_WEB_URL={server.url}")["enqueued"] == 2
+        assert enqueue(db_url, server, redis_url, "2024-02-01", "2024-02-02")["enqueued"] == 2
+        stats = finished(start(db_url, redis_url, server, tmp_path / "cache", tmp_path / "w.log"), tmp_path / "w.log")
+    assert stats["ted_packages"]["soustrace/packages_claimed"] == 4
+    assert stats["ted_packages"]["soustrace/units_put_back"] >= 1
+    with Session(engine) as s:
+        rows = s.scalars(select(CrawlWindow).where(CrawlWindow.source == "ted")).all()
+    by_params = {p: [w for w in rows if w.params == p] for p in {w.params for w in rows}}
+    assert set(by_params) == {PARAMS, "packages;country=FRA;kinds=award,modification"}
+    assert all(w.status == "complete" for w in rows), [(w.params, w.status, w.error) for w in rows]
+    assert sum(w.stored for w in by_params["packages;country=FRA;kinds=award,modification"]) == len(french) > 0
+    assert sum(w.stored for w in by_params[PARAMS]) == len(every) > len(french)
+    assert stored(engine) == Counter(every)
