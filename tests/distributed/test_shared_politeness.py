@@ -80,6 +80,40 @@ def test_the_worker_settings_swap_in_the_shared_middleware(redis_url: str) -> No
     assert middlewares["soustrace.spiders.middlewares.RetryAfterMiddleware"] == 550  # the rest kept
 
 
+def test_a_request_holds_one_slot_from_send_to_answer_and_a_redirect_does_not_hold_two(redis_url: str) -> None:
+    import asyncio
+
+    import redis
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from soustrace.distributed.politeness import SharedPolitenessMiddleware
+    from soustrace.spiders.boamp import BoampSpider
+
+    prefix = os.environ["SOUSTRACE_QUEUE_PREFIX"]
+    crawler = get_crawler(BoampSpider, settings_dict={"REDIS_URL": redis_url, "CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    crawler.spider = BoampSpider(from_date="2024-01-01")
+    crawler.stats.open_spider()
+    middleware = SharedPolitenessMiddleware(crawler)
+    client = redis.Redis.from_url(redis_url)
+    slots = f"{prefix}:politeness:slots:boamp.example:443"
+    first = Request("https://boamp.example/api?page=1")
+    asyncio.run(middleware.process_request(first))
+    assert client.zcard(slots) == 1
+    moved = first.replace(url="https://boamp.example/api/v2?page=1")  # what RedirectMiddleware sends next
+    asyncio.run(middleware.process_request(moved))
+    assert client.zcard(slots) == 1 and len(middleware.held) == 1
+    middleware.process_response(moved, Response(moved.url))
+    assert client.zcard(slots) == 0 and middleware.held == {}
+    assert asyncio.run(middleware.process_request(Request("https://boamp.example/a"))) is None
+    assert asyncio.run(middleware.process_request(Request("https://boamp.example/b"))) is None
+    assert client.zcard(slots) == 2  # CONCURRENT_REQUESTS_PER_DOMAIN=2 over all workers: the next one waits
+    middleware._closed()  # the crawl closes: its slots are given back at once, not after the lease
+    assert client.zcard(slots) == 0
+    client.close()
+
+
 def test_a_lost_redis_stops_the_worker_as_an_infrastructure_fault() -> None:
     """Not a failed request among others: the crawl is told to stop, the stat the worker exits 2 on is set."""
     import asyncio
