@@ -111,9 +111,34 @@ def enqueue(ctx: click.Context, source: str, start: dt.date, end: dt.date, param
     click.echo(json.dumps(out, indent=2))
 
 
+def enqueue_packages(ctx: click.Context, start: dt.date, end: dt.date, country: str, kinds: str, params: str,
+                     resume: bool, queue: str, overrides: tuple[str, ...]) -> None:
+    """`crawl ted --queue`: one unit per daily package of the range (the release calendars are read here)."""
+    from soustrace import settings
+    from soustrace.commands.common import parse_overrides
+    from soustrace.distributed.packages import enqueue_packages as push_packages
+    from soustrace.distributed.queue import QueueError, connect
+    from soustrace.spiders.ted.calendar import CalendarError
+
+    values = parse_overrides(overrides)
+    web_url = values.get("TED_WEB_URL") or settings.TED_WEB_URL
+    try:
+        connect(queue).close()
+        out = push_packages(engine_from_ctx(ctx), queue, start, end, country=country, kinds=kinds, params=params,
+                            web_url=web_url, user_agent=values.get("USER_AGENT") or settings.USER_AGENT,
+                            resume=resume)
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except (CalendarError, OSError) as exc:  # no calendar, no units: nothing is marked queued
+        raise click.ClickException(f"TED's release calendar at {web_url} cannot be read, nothing enqueued: "
+                                   f"{exc}") from exc
+    click.echo(json.dumps(out, indent=2))
+
+
 WINDOW_DAYS = {"boamp": 7, "ted": 7, "decp": 36600}  # as the spiders' settings say (decp: files are the unit)
 QUEUE = click.option("--queue", metavar="redis://HOST:6379/0",
-                     help="Do not crawl here: enqueue one unit per window for `soustrace worker` processes.")
+                     help="Do not crawl here: enqueue the units (a window; TED: a daily package) for "
+                          "`soustrace worker` processes.")
 
 
 def date_options(func: Any) -> Any:
@@ -186,6 +211,7 @@ def crawl_ted(
     Examples:
       soustrace crawl ted --from 2025-01-01 --to 2025-01-31 --country ALL
       soustrace crawl ted --from 2025-01-06 --to 2025-01-06 --country FRA --via api
+      soustrace crawl ted --from 2024-01-01 --to 2024-12-31 --queue redis://redis:6379/0
     """
     from soustrace.spiders.base import SpiderArgumentError
     from soustrace.spiders.ted.packages import TedPackagesSpider
@@ -196,13 +222,10 @@ def crawl_ted(
         raise click.BadParameter(
             f"{country!r}: use FRA, ALL or ISO 3166 alpha-3 codes like FRA,BEL", param_hint="--country"
         )
-    if queue:
-        if via != "api":
-            raise click.UsageError("--queue enqueues TED API windows for now: add --via api (package units are "
-                                   "not queued yet)")
-        return enqueue(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}", resume, queue,
-                       overrides)
     if via == "api":
+        if queue:
+            return enqueue(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}", resume, queue,
+                           overrides)
         run_spider(ctx, "ted_api", overrides, from_date=str(start), until_date=str(end), resume=resume,
                    country=country)
         report(ctx, "ted", start, end, f"country={'ALL' if codes == 'ALL' else codes}")
@@ -211,6 +234,8 @@ def crawl_ted(
         params = TedPackagesSpider(from_date=str(start), until_date=str(end), country=country, kinds=kinds).params
     except SpiderArgumentError as exc:
         raise click.BadParameter(str(exc)) from exc
+    if queue:
+        return enqueue_packages(ctx, start, end, country, kinds, params, resume, queue, overrides)
     run_spider(ctx, "ted", overrides, from_date=str(start), until_date=str(end), resume=resume, country=country,
                kinds=kinds)
     report(ctx, "ted", start, end, params)

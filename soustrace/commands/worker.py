@@ -8,6 +8,7 @@ uses scrapy-redis's scheduler and duplicate filter, so no page is fetched by two
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -51,6 +52,8 @@ def worker(ctx: click.Context, queue: str, idle_exit: int, sources: tuple[str, .
            overrides: tuple[str, ...]) -> None:
     """Pull requests from the shared queue, fetch, parse, extract and store into --db.
 
+    --source ted serves both TED queues (daily packages and API windows).
+
     \b
     Examples:
       soustrace --db postgresql+psycopg://soustrace@db/soustrace worker --queue redis://redis:6379/0
@@ -59,6 +62,7 @@ def worker(ctx: click.Context, queue: str, idle_exit: int, sources: tuple[str, .
     """
     from soustrace.db import resolve_url
     from soustrace.distributed.queue import QueueError, connect, queue_lengths
+    from soustrace.pipelines.items import INFRASTRUCTURE_ERROR_STAT
 
     try:
         connect(queue).close()
@@ -69,9 +73,15 @@ def worker(ctx: click.Context, queue: str, idle_exit: int, sources: tuple[str, .
         raise click.ClickException(str(exc)) from exc
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
     _ensure_schema(db_url)
-    chosen = list(sources) or ["disclosures", "boamp", "ted", "decp"]
+    from soustrace.distributed.spiders import SOURCE_QUEUES
+
+    chosen = [name for source in (sources or SOURCE_QUEUES) for name in SOURCE_QUEUES[source]]
     stats = run_worker(db_url, queue, chosen, idle_exit, parse_overrides(overrides), quiet=is_quiet(ctx))
     click.echo(json.dumps(stats, indent=2, default=str))
+    stopped = {name: s.get(INFRASTRUCTURE_ERROR_STAT) for name, s in stats.items() if s.get(INFRASTRUCTURE_ERROR_STAT)}
+    if stopped:  # the database, the disk or Redis failed: what was in flight stays resumable
+        click.echo(f"worker STOPPED: {stopped}", err=True)
+        sys.exit(2)
 
 
 def _visit_counts(ctx: click.Context) -> dict[str, int]:

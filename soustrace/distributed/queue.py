@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_PREFIX = "soustrace"
-SOURCES = ("disclosures", "boamp", "ted", "decp")
+SOURCES = ("disclosures", "boamp", "ted", "ted_packages", "decp")  # queues (TED: API windows, packages)
 
 
 class QueueError(RuntimeError):
@@ -95,10 +95,16 @@ def worker_settings(url: str) -> dict[str, Any]:
     """The Scrapy settings that make a crawler a worker of the shared queue.
 
     SCHEDULER_PERSIST is essential: without it, the first worker to stop would flush the shared queue
-    and duplicate filter under the feet of the others.
+    and duplicate filter under the feet of the others. The politeness middleware is the shared one: N
+    workers together keep one API host's limits, not N times them.
     """
+    from soustrace import settings
+
     prefix = queue_prefix()
+    middlewares = {**settings.DOWNLOADER_MIDDLEWARES, "soustrace.spiders.politeness.PolitenessMiddleware": None,
+                   "soustrace.distributed.politeness.SharedPolitenessMiddleware": 560}
     return {
+        "DOWNLOADER_MIDDLEWARES": middlewares,  # the API hosts' limits held for all workers (politeness.py)
         "REDIS_URL": check_url(url),
         "SCHEDULER": "soustrace.distributed.scheduler.UnitScheduler",
         "DUPEFILTER_CLASS": "soustrace.distributed.scheduler.CampaignDupeFilter",

@@ -12,6 +12,12 @@ def _disclosures() -> type[Any]:
     return QueuedDisclosuresSpider
 
 
+def _packages() -> type[Any]:
+    from soustrace.distributed.packages import QueuedTedPackagesSpider
+
+    return QueuedTedPackagesSpider
+
+
 def _window(name: str) -> Callable[[], type[Any]]:
     def load() -> type[Any]:
         from soustrace.distributed import windows
@@ -22,4 +28,8 @@ def _window(name: str) -> Callable[[], type[Any]]:
 
 
 QUEUED_SPIDERS: dict[str, Callable[[], type[Any]]] = {"disclosures": _disclosures, "boamp": _window("Boamp"),
-                                                      "ted": _window("Ted"), "decp": _window("Decp")}
+                                                      "ted": _window("Ted"), "ted_packages": _packages,
+                                                      "decp": _window("Decp")}
+# `worker --source NAME`: the queues it serves (TED's packages and its API windows are two queues).
+SOURCE_QUEUES = {"disclosures": ["disclosures"], "boamp": ["boamp"], "ted": ["ted_packages", "ted"],
+                 "decp": ["decp"]}

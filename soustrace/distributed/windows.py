@@ -6,8 +6,8 @@ window. A worker claims a unit through the shared queue with a `data:` request (
 it), opens the window in the ledger and pages it itself; when the window's last page is in, a
 `WindowDone` item makes the store pipeline flush and settle that window (complete / short / failed).
 DECP: the unit is the window (one per range by default, CRAWL_WINDOW_DAYS=36600), its files are
-downloaded by the worker that claimed it. TED: the unit is the Search API's date window (`--via api`);
-the daily-package route landed on main after this was built and is not queued yet.
+downloaded by the worker that claimed it. TED here is the Search API's date window (`--via api`); TED's
+daily packages, the default route, are queued one unit per package (`packages.py`).
 """
 
 from __future__ import annotations

@@ -275,9 +275,10 @@ class TedPackagesSpider(WindowedSpider):
             yield self.reject(state, f"{package.unit}/{member.name}", "package member is not an XML notice")
             return
         pubno = member.publication_number
-        if self.filter.countries or self.filter.kinds or pubno is None:  # no filter: no look needed
+        keep = self.notice_filter(state)
+        if keep.countries or keep.kinds or pubno is None:  # no filter: no look needed
             found = peek(member.raw)
-            if not self.filter.keeps(found):
+            if not keep.keeps(found):
                 return
             pubno = pubno or (found.publication_number if found else None)
         if pubno is None:
@@ -292,6 +293,10 @@ class TedPackagesSpider(WindowedSpider):
                            content_type="application/xml")
         if item is not None:
             yield item
+
+    def notice_filter(self, state: WindowState) -> NoticeFilter:
+        """The filter this day's notices pass: the spider's (a queued unit brings its own, distributed.packages)."""
+        return self.filter
 
     def fall_back_to_daily(self, package: Package, why: str) -> Iterator[Request]:
         self.logger.info("%s %s: its daily packages instead", package.label, why)
