@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from soustrace.commands.common import date_option, engine_from_ctx, is_verbose
+from soustrace.commands.common import date_option, engine_from_ctx, is_verbose, parse_overrides
 
 SETTING = click.option(
     "-s",
@@ -28,12 +28,7 @@ def run_spider(ctx: click.Context, spider: str, overrides: tuple[str, ...], **kw
     from soustrace.db import resolve_url
     from soustrace.settings import crawl_settings
 
-    values = {}
-    for override in overrides:
-        name, sep, value = override.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{override!r} is not NAME=VALUE", param_hint="-s")
-        values[name.strip()] = value
+    values = parse_overrides(overrides)
     db_url = resolve_url((ctx.find_root().obj or {}).get("db_url"))
     from soustrace.pipelines.items import INFRASTRUCTURE_ERROR_STAT
 
@@ -101,7 +96,7 @@ def enqueue(ctx: click.Context, source: str, start: dt.date, end: dt.date, param
     from soustrace.distributed.queue import QueueError, connect
     from soustrace.distributed.windows import enqueue_windows
 
-    values = dict(o.partition("=")[::2] for o in overrides)
+    values = parse_overrides(overrides)
     days = int(values.get("CRAWL_WINDOW_DAYS") or WINDOW_DAYS.get(source, 7))
     try:
         connect(queue).close()

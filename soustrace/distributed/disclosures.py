@@ -20,10 +20,9 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy_redis.spiders import RedisMixin
 from twisted.python.failure import Failure
 
-from soustrace.distributed.idle import IdleExitMixin
+from soustrace.distributed.idle import QueuedSpiderMixin
 from soustrace.distributed.queue import read_unit
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.visits import host_of
@@ -54,7 +53,7 @@ class UnitState:
     unreached: list[str] = field(default_factory=list)  # pages lost to a network fault or a 5xx
 
 
-class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
+class QueuedDisclosuresSpider(QueuedSpiderMixin, DisclosuresSpider):
     """DisclosuresSpider fed by Redis; everything it parses is the parent's, only the bookkeeping is new."""
 
     name = "disclosures"
@@ -65,15 +64,6 @@ class QueuedDisclosuresSpider(IdleExitMixin, RedisMixin, DisclosuresSpider):
         self.units: dict[str, UnitState] = {}
         self.worker = worker_name()
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> QueuedDisclosuresSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup_redis(crawler)
-        return spider
-
-    async def start(self) -> Any:
-        for request in self.next_requests():
-            yield request
 
     # ---- units in, first request out ----------------------------------------------------------------------
 

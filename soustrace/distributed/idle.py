@@ -8,8 +8,10 @@ here the clock starts when the crawler becomes idle and any activity stops it.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.spiders import RedisMixin
 
 
 class IdleExitMixin:
@@ -31,3 +33,18 @@ class IdleExitMixin:
         if self.max_idle_time and now - self._idle_since >= self.max_idle_time:  # type: ignore[attr-defined]
             return
         raise DontCloseSpider
+
+
+class QueuedSpiderMixin(IdleExitMixin, RedisMixin):
+    """What every queued spider adds to its local spider: the Redis connection made from the crawler's
+    settings, and start requests read from the queue instead of the spider's own arguments."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
+        spider.setup_redis(crawler)
+        return spider
+
+    async def start(self) -> Any:
+        for request in self.next_requests():
+            yield request

@@ -21,12 +21,11 @@ from typing import Any
 from urllib.parse import quote
 
 from scrapy.http import Request, Response
-from scrapy_redis.spiders import RedisMixin
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
 from soustrace.distributed.disclosures import worker_name
-from soustrace.distributed.idle import IdleExitMixin
+from soustrace.distributed.idle import QueuedSpiderMixin
 from soustrace.distributed.queue import push_units, read_unit
 from soustrace.distributed.scheduler import CAMPAIGN
 from soustrace.parsers.ted.package import NoticeFilter
@@ -79,7 +78,7 @@ class _PerUnitFilter:
         raise AttributeError(f"queued TED packages are filtered per unit: use notice_filter(state), not .{name}")
 
 
-class QueuedTedPackagesSpider(IdleExitMixin, RedisMixin, TedPackagesSpider):
+class QueuedTedPackagesSpider(QueuedSpiderMixin, TedPackagesSpider):
     name = QUEUE
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -92,15 +91,6 @@ class QueuedTedPackagesSpider(IdleExitMixin, RedisMixin, TedPackagesSpider):
         self.filters: dict[int, NoticeFilter] = {}  # window id -> its unit's filter
         self._spiders: dict[tuple[str, str], TedPackagesSpider] = {}
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup_redis(crawler)
-        return spider
-
-    async def start(self) -> Any:
-        for request in self.next_requests():
-            yield request
 
     # ---- units in: only as many as there are free download slots --------------------------------------
 

@@ -19,11 +19,10 @@ from urllib.parse import quote
 
 from scrapy import signals
 from scrapy.http import Request, Response
-from scrapy_redis.spiders import RedisMixin
 from sqlalchemy import Engine
 
 from soustrace.distributed.disclosures import worker_name
-from soustrace.distributed.idle import IdleExitMixin
+from soustrace.distributed.idle import QueuedSpiderMixin
 from soustrace.distributed.queue import push_units, read_unit
 from soustrace.distributed.scheduler import CAMPAIGN, CLAIM
 from soustrace.pipelines.store.ledger import WindowLedger, WindowState
@@ -48,7 +47,7 @@ def enqueue_windows(engine: Engine, queue: str, source: str, date_from: dt.date,
             "windows": [f"{a}..{b}" for a, b in plan]}
 
 
-class QueuedWindowMixin(IdleExitMixin, RedisMixin):
+class QueuedWindowMixin(QueuedSpiderMixin):
     """Put before a WindowedSpider subclass; dates and filters come with each unit, not as arguments."""
 
     windows: dict[int, WindowState]
@@ -59,15 +58,6 @@ class QueuedWindowMixin(IdleExitMixin, RedisMixin):
         self.worker = worker_name()
         self._settled: set[int] = set()
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup_redis(crawler)
-        return spider
-
-    async def start(self) -> Any:
-        for request in self.next_requests():
-            yield request
 
     def make_request_from_data(self, data: bytes) -> Request | None:
         unit = read_unit(data, ("from", "until", "params", "campaign"), self.logger)
