@@ -100,6 +100,8 @@ class StorePipeline:
         """Store what is batched, then settle this one window (a worker runs for days, windows end all along)."""
         self.flush()
         state = spider.windows.pop(window_id)  # type: ignore[attr-defined]
+        if self.failure is not None:  # its notices were dropped with the failed batch: it stays unsettled
+            return "stopped"
         return spider.ledger.finish(state, self.rejected)  # type: ignore[attr-defined]
 
     def close_spider(self, spider: Spider | None = None) -> None:

@@ -5,6 +5,7 @@ the BOAMP API page of 2024-03-01."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import uuid
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.orm import Session
 
 from soustrace.cli import cli
 from soustrace.db import make_engine
-from soustrace.models import Notice, Reject
+from soustrace.models import CrawlWindow, Notice, Reject
 from soustrace.pipelines.faults import InfrastructureError, is_infrastructure_error
 from soustrace.pipelines.ingest import iter_file
 from soustrace.pipelines.store import Store
@@ -190,3 +192,34 @@ def test_classifier() -> None:
     assert not is_infrastructure_error(wrapped(psycopg.errors.StringDataRightTruncation("value too long"),
                                                sa_exc.DataError))
     assert not is_infrastructure_error(ValueError("bad amount"))
+
+
+def test_a_window_ending_in_a_failed_batch_is_not_settled(sqlite_url, monkeypatch) -> None:
+    """A queued window's last batch fails on the disk: the window stays `running` (resumable), never `complete`."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from soustrace.pipelines.items import StorePipeline
+    from soustrace.pipelines.store import Store
+    from soustrace.pipelines.store.ledger import WindowLedger
+    from soustrace.records import NoticeRecord
+
+    crawler = get_crawler(settings_dict={"SOUSTRACE_DB": sqlite_url})
+    pipeline = StorePipeline(crawler)
+    ledger = WindowLedger(pipeline.engine)
+    state = ledger.open("boamp", dt.date(2024, 3, 1), dt.date(2024, 3, 1))
+    state.expected, state.ids = 1, {"24-1"}
+    spider = SimpleNamespace(windows={state.id: state}, ledger=ledger)
+    closed: list[str] = []
+    crawler.engine = SimpleNamespace(close_spider=lambda _spider, reason: closed.append(reason))
+    crawler.spider = spider
+
+    def full_disk(self, batch):  # type: ignore[no-untyped-def]
+        raise InfrastructureError("database or disk is full")
+
+    monkeypatch.setattr(Store, "store_batch", full_disk)
+    pipeline.batch.append(NoticeRecord(source="boamp", source_id="24-1", raw=b"<x/>"))
+    assert pipeline.finish_window(spider, state.id) == "stopped" and closed == ["infrastructure_error"]
+    with Session(pipeline.engine) as s:
+        assert s.get(CrawlWindow, state.id).status == "running"
