@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import languages
+from soustrace.extraction.cues import word_label
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
@@ -109,6 +110,7 @@ class Line:
     value_start: int | None = None
     cells: list[tuple[int, int]] = field(default_factory=list)
     checkbox_open: bool = False
+    announces: str | None = None  # a hosting sentence ending with ':' -> the role its value (next line) takes
 
 
 def _fold(s: str) -> str:
@@ -171,13 +173,61 @@ def analyse(text: str) -> list[Line]:
                     heading, markup = _is_heading(lab.group("label"), raw)
                     line.kind = "heading"
                     line.section = classify_section(lab.group("label"), True) or "other"
+                    if line.section != "hosting" and _announces_value(core):
+                        line.announces = _announced_role(core)  # "Le site est hébergé par :"
             if line.kind == "text":
                 heading, markup = _is_heading(core, raw)
                 section = classify_section(core, markup) if heading else None
                 if section:
                     line.kind, line.section = "heading", section
+                elif _announces_value(core):
+                    # "Le présent site est hébergé sur les serveurs de la société :" then the name below
+                    line.announces = _announced_role(core)
         lines.append(line)
     return lines
+
+
+_WORDS = re.compile(r"[\w'’-]+")
+
+
+_LIST_ANNOUNCE = re.compile(
+    r"\b(?:suivante?s|following|below|ci-dessous|sous-?traitants|prestataires|fournisseurs|processors|"
+    r"sub-?processors|providers|partenaires|partners|tiers|third[- ]part\w*|services|outils|tools|"
+    r"folgende\w*|siguientes|seguenti|volgende|urmatori\w*)\b"
+)
+
+
+def _announces_value(core: str) -> bool:
+    """A sentence ending with a colon whose words hold a hosting verb or noun: its value is on the lines below.
+
+    Option and advice sentences ("Nous avons comparé les hébergeurs suivants :") announce a list, not a host.
+    """
+    stripped = core.rstrip(" *_")
+    if not stripped.endswith((":", "：")) or len(stripped) > 200 or label_is_options(stripped):
+        return False
+    if _LIST_ANNOUNCE.search(_fold(stripped)):
+        return False  # "... les sous-traitants suivants hébergeant vos données :" announces a list
+    return any(
+        word_label(w.casefold()) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"} for w in _WORDS.findall(stripped)
+    )
+
+
+_STORAGE_OBJECT = re.compile(
+    r"\b(?:bases? de donnees|database|bdd|backups?|sauvegardes?|stockage|storage|fichiers|files|"
+    r"datenbank|objets?|object)\b"
+)
+
+
+def _announced_role(core: str) -> str:
+    """Role of the value a colon sentence announces: data-storage only for a storage object named apart.
+
+    "Vos données sont hébergées chez :" names the site's host (the samples' convention: data-storage is
+    a database, object storage or backups stated separately from the site host).
+    """
+    role = label_role(core.rstrip(" :*_"))
+    if role == "data-storage" and not _STORAGE_OBJECT.search(_fold(core)):
+        return "host"
+    return role if role in {"host", "data-storage", "cdn"} else "host"
 
 
 _OPTION_LABEL = re.compile(
