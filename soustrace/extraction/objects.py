@@ -48,7 +48,11 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
 
 
 def role_from_description(desc: str) -> str | None:
-    """Role stated by a purpose/description text in a list or table row; 'reject:*' for non-hosting."""
+    """Role stated by a purpose/description text in a list or table row; 'reject:*' for non-hosting.
+
+    E-mail and video services are role 'other' (the samples' README: "e-mail relay, video embeds"); other
+    purposes (payment, analytics, authentication, AI...) are not hosting relations at all.
+    """
     f = strip_accents(desc).casefold()
     hosting = re.search(r"\bh[e]berg|\bhost(?:s|ed|ing)?\b|\bhoster|\bgehostet|\bserving the website", f)
     email = re.search(r"\b(?:messagerie|e-?mails?|courriel|newsletter|smtp|routage|mailing)\b", f)
@@ -64,8 +68,8 @@ def role_from_description(desc: str) -> str | None:
         f,
     ):
         return "data-storage"
-    if email:
-        return "reject:email"
+    if email or re.search(r"\b(?:videos?|embeds?|integrations? video)\b", f):
+        return "other"  # the samples' role 'other': e-mail relay, newsletter, video embeds
     if re.search(
         r"\b(?:iaas|paas|cloud|infrastructure|servers?|serveurs?|datacenters?|compute|platform|"
         r"plateforme|edge|stores?|stocke)\b",
