@@ -44,8 +44,40 @@ def generic_label_role(ctx: Context, line: Line, li: int) -> str | None:
     return "host" if section == "hosting" else None
 
 
+_INLINE_LABEL = re.compile(r"(?:^|[.;|•·]\s+|\s[-–—]\s+)(?P<label>[^.;:|•·\n]{2,50}?)\s*(?:\*\*)?\s*:\s*(?:\*\*)?\s*$")
+
+
+def inline_label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | None:
+    """A second label on the same line: "Éditeur : X. Hébergeur : GitHub", "Site hosting: … Data hosting: Y".
+
+    The label is the clause right before the mention ending with ':' (after a sentence end or a bullet);
+    its role decides as a label line's would. Only host / data-storage / cdn labels speak here.
+    """
+    span = m.span(ctx.doc)
+    before = ctx.text[line.core_start : span.start_char]
+    if ":" not in before:
+        return None
+    lm = _INLINE_LABEL.search(before)
+    if lm is None or len(lm.group("label").split()) > 6:
+        return None
+    role = label_role(lm.group("label"))
+    if role not in {"host", "data-storage", "cdn"}:
+        return None
+    if _PROSE_AFTER.match(ctx.text[span.end_char : line.end]):
+        return None
+    value_end = re.search(r"[.;|](?:\s|$)", ctx.text[span.end_char : line.end])
+    value = ctx.text[span.end_char : span.end_char + (value_end.start() if value_end else line.end - span.end_char)]
+    if _OPTION_VALUE.search(strip_accents(value).casefold()):
+        return ("label", "reject:options")
+    return ("label", role)
+
+
 def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | None:
     """Mention at the start of a "Label : value" line -> (rule, role or reject:*)."""
+    if line.kind in {"label", "text"}:
+        span = m.span(ctx.doc)
+        if line.kind == "text" or span.start_char > (line.value_start or 0) + 30:
+            return inline_label_decision(ctx, m, line)
     if line.kind != "label" or line.value_start is None:
         return None
     role = line.label_role

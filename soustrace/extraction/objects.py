@@ -133,7 +133,7 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
             break
         start -= 1
     clause = strip_accents(doc[start + 1 : cue].text).casefold()
-    if QUANTIFIED.search(clause):
+    if QUANTIFIED.search(_ALL_OUR_DATA.sub(" ", clause)):
         return "reject:generic"  # "des milliers de sites hébergés chez OVH": a statement about OVH
     role = _object_role(ctx, list(range(start + 1, cue)))
     if role is None and cue < m.start:
@@ -141,6 +141,11 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     return role
 
 
+# "toutes les données sont hébergées chez X", "all the data is stored on X": all of this site's data
+_ALL_OUR_DATA = re.compile(
+    r"\b(?:tous les|toutes les|toutes vos|toutes nos|tous vos|tous nos|all the|all of the|all your|all our|all)\s+"
+    r"(?:donnees|data|informations|fichiers|files|sauvegardes|backups|contenus?|content)\b"
+)
 QUANTIFIED = re.compile(
     r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|"
     r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de|"
