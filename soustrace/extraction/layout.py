@@ -180,6 +180,9 @@ def analyse(text: str) -> list[Line]:
                 section = classify_section(core, markup) if heading else None
                 if section:
                     line.kind, line.section = "heading", section
+                elif _announces_processors(core):
+                    # "Nous faisons appel aux sous-traitants suivants :" then a list of providers
+                    line.kind, line.section = "heading", "processors"
                 elif _announces_value(core):
                     # "Le présent site est hébergé sur les serveurs de la société :" then the name below
                     line.announces = _announced_role(core)
@@ -195,6 +198,23 @@ _LIST_ANNOUNCE = re.compile(
     r"sub-?processors|providers|partenaires|partners|tiers|third[- ]part\w*|services|outils|tools|"
     r"folgende\w*|siguientes|seguenti|volgende|urmatori\w*)\b"
 )
+
+
+_PROCESSOR_WORDS = re.compile(
+    r"(?:sous[- ]?traitan|sub[- ]?processor|subprocessor|auftragsverarbeiter|subencargad|sub-?responsabil|"
+    r"subverwerker|persoane imputernicite)"
+)
+
+
+def _announces_processors(core: str) -> bool:
+    """A sentence ending with ':' that announces the sub-processor list below it (no heading above it)."""
+    stripped = core.rstrip(" *_")
+    return (
+        stripped.endswith((":", "："))
+        and len(stripped) <= 300
+        and bool(_PROCESSOR_WORDS.search(_fold(stripped)))
+        and not label_is_options(stripped)
+    )
 
 
 def _announces_value(core: str) -> bool:

@@ -231,6 +231,10 @@ def _table_decision(ctx: Context, m: Mention, line: Line, in_processors: bool) -
 _DASH = re.compile(r"^\s*(?:\([^)]{0,60}\))?\s*(?:\*\*)?\s*(?:—|–|-|:|=)\s*(.+)$", re.S)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·+]|\d+[.)])\s")
+_PAREN_PURPOSE = re.compile(r"^\s*\(([^()]{3,200})\)\s*[.;,]?\s*$")
+
+
 def dash_decision(ctx: Context, m: Mention, line_idx: int) -> tuple[str, str] | None:
     """ "Name (country) — purpose" list items: the provider opens the line, its purpose follows a dash."""
     line = ctx.lines[line_idx]
@@ -243,9 +247,13 @@ def dash_decision(ctx: Context, m: Mention, line_idx: int) -> tuple[str, str] | 
         rest += " " + ctx.lines[k].core
         k += 1
     dm = _DASH.match(rest)
-    if not dm:
+    desc = dm.group(1) if dm else None
+    if desc is None and ctx.line_sections[line_idx][0] == "processors" and _LIST_ITEM.match(line.text):
+        pm = _PAREN_PURPOSE.match(rest)  # "- Brevo (e-mails transactionnels, UE)." in a sub-processor list
+        desc = pm.group(1) if pm else None
+    if desc is None:
         return None
-    role = role_from_description(dm.group(1)[:200])
+    role = role_from_description(desc[:200])
     if role is None:
         return None
     return _service_role(ctx, m, ("dash-list", role))

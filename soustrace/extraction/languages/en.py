@@ -42,7 +42,9 @@ VOCAB = Vocabulary(
         ]
     ),
     host_verbs=frozenset(["hosted", "hosts", "hosting-by"]),
-    store_verbs=frozenset(["stored", "store", "kept"]),
+    store_verbs=frozenset(["stored", "store", "kept"])
+    # recall (x13r): more forms
+    | frozenset(["stores", "storing"]),
     host_nouns=frozenset(["hosting", "host", "hoster", "webhost", "web-host"]),
     nonhost_verbs=frozenset(["designed", "developed", "built", "made", "created"]),
     preps=frozenset(["by", "on", "with", "at", "in", "via"]),

@@ -32,8 +32,12 @@ VOCAB = Vocabulary(
     ),
     host_verbs=frozenset(
         ["alojado", "alojada", "alojados", "alojadas", "aloja", "alojan", "hospedado", "hospedada", "hospeda"]
-    ),
-    store_verbs=frozenset(["almacenados", "almacenadas", "almacenado", "almacenada", "almacena"]),
+    )
+    # recall (x13r): more forms
+    | frozenset(["alojamos", "alojar", "hospedados", "hospedadas"]),
+    store_verbs=frozenset(["almacenados", "almacenadas", "almacenado", "almacenada", "almacena"])
+    # recall (x13r): more forms
+    | frozenset(["almacenan", "almacenamos", "almacenar", "guardados", "guardadas", "conservados", "conservadas"]),
     host_nouns=frozenset(["alojamiento", "hospedaje"]),
     nonhost_verbs=frozenset(["desarrollado", "desarrollada", "diseñado", "diseñada", "creado", "creada"]),
     preps=frozenset(["por", "en", "con", "via"]),
