@@ -55,6 +55,7 @@ def block_rules(
             _nameless_block(ctx, h, end, extra)
     _announced_values(ctx, by_line, mentions, decided, extra)
     _processor_section_rule(ctx, mentions, decided)
+    _record_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -70,6 +71,60 @@ def block_rules(
             if ctx.catalog.resolve_address(nxt.core) == m.pid:
                 decided[k] = Candidate(m, "host", "entity-address", CONFIDENCE["entity-address"], None, line)
                 break
+
+
+_PURPOSE_LABEL = re.compile(
+    r"^(?:purpose|purposes|finalites?|role|function|fonction|service|services|usage|utilisation|use|"
+    r"type de service|type of service|activite|activity|nature|description|objet|category|categorie|"
+    r"prestation|traitement|processing activit\w*|zweck|funktion|leistung|finalidad|servicio|finalita|"
+    r"servizio|doel|dienst|scop|serviciu)$"
+)
+_NAME_LABEL = re.compile(
+    r"^(?:name|nom|provider|prestataire|fournisseur|sous-?traitant|sub-?processor|entity|entite|company|"
+    r"societe|raison sociale|vendor|supplier|anbieter|proveedor|fornitore|leverancier|furnizor)$"
+)
+
+
+def _record_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """A provider record: its name (alone on a line, or after 'Name:'/'Provider:') and a 'Purpose:' line.
+
+    Sub-processor pages often print one small block per provider ("Hetzner Online GmbH ⏎ Purpose: hosting
+    ⏎ Location: Germany"); the purpose line of the same block (no blank line between) gives the role.
+    """
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        span = m.span(doc)
+        li = ctx.line_of(span.start_char)
+        line = ctx.lines[li]
+        if line.kind == "label" and line.value_start is not None:
+            label = strip_accents(line.core.split(":")[0]).casefold().strip(" *-")
+            if not _NAME_LABEL.match(label) or span.start_char > line.value_start + 3:
+                continue
+        elif line.kind != "text" or span.start_char > line.core_start + 3 or len(line.core) > len(span.text) + 25:
+            continue
+        role = None
+        for j in [*range(li + 1, min(len(ctx.lines), li + 5)), *range(li - 1, max(-1, li - 5), -1)]:
+            other = ctx.lines[j]
+            if other.kind == "blank" or other.kind == "heading":
+                if j > li:
+                    break
+                continue
+            if other.kind != "label" or other.value_start is None:
+                continue
+            label = strip_accents(other.core.split(":")[0]).casefold().strip(" *-")
+            if _PURPOSE_LABEL.match(label):
+                role = role_from_description(ctx.text[other.value_start : other.end])
+                break
+        if role is None:
+            continue
+        if role.startswith("reject"):
+            decided[k] = role
+            continue
+        if role == "other" and "other" not in (ctx.catalog.get(m.pid).kind if ctx.catalog.get(m.pid) else ()):
+            continue
+        decided[k] = Candidate(m, role, "dash-list", CONFIDENCE["dash-list"], None, line)
 
 
 def _announced_values(

@@ -47,6 +47,12 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
     return None
 
 
+_STORAGE_WORDS = re.compile(
+    r"\b(?:databases?|base de donnees|bases de donnees|bdd|backups?|sauvegardes?|object storage|stockage|storage|"
+    r"fichiers|files)\b"
+)
+
+
 def role_from_description(desc: str) -> str | None:
     """Role stated by a purpose/description text in a list or table row; 'reject:*' for non-hosting.
 
@@ -58,6 +64,8 @@ def role_from_description(desc: str) -> str | None:
     email = re.search(r"\b(?:messagerie|e-?mails?|courriel|newsletter|smtp|routage|mailing)\b", f)
     if hosting and email:
         return "sub-processor"
+    if hosting and _STORAGE_WORDS.search(f) and not re.search(r"\b(?:site|website|application|app|backend)\b", f):
+        return "data-storage"  # "Hébergement de la base de données", "Database hosting"
     if hosting:
         return "host"
     if re.search(r"\b(?:cdn|content delivery|diffusion|protection du site|ddos|waf|reverse proxy|mise en cache)\b", f):
