@@ -227,9 +227,7 @@ def _announces_value(core: str) -> bool:
         return False
     if _LIST_ANNOUNCE.search(_fold(stripped)):
         return False  # "... les sous-traitants suivants hébergeant vos données :" announces a list
-    return any(
-        word_label(w.casefold()) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"} for w in _WORDS.findall(stripped)
-    )
+    return any(word_label(w.casefold()) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"} for w in _WORDS.findall(stripped))
 
 
 _STORAGE_OBJECT = re.compile(
