@@ -158,9 +158,8 @@ def _headed_row(
         role = next(
             (r for r in (label_role(header[prov]), label_role(key)) if r in {"host", "data-storage", "cdn"}), None
         )
-    if role is None:
-        others = " ".join(c for k, c in enumerate(cell_texts) if k != prov)
-        role = role_from_description(others)
+    if role is None and purpose is None:
+        return None  # no purpose column ("| ASN | Provider | IPs | Risk |"): the cell-by-cell reading decides
     if role is None:
         return ("table-row", "sub-processor") if in_processors else None
     if role.startswith("reject") and not in_processors:
@@ -231,7 +230,6 @@ def _table_decision(ctx: Context, m: Mention, line: Line, in_processors: bool) -
 _DASH = re.compile(r"^\s*(?:\([^)]{0,60}\))?\s*(?:\*\*)?\s*(?:—|–|-|:|=)\s*(.+)$", re.S)
 
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•·+]|\d+[.)])\s")
 _PAREN_PURPOSE = re.compile(r"^\s*\(([^()]{3,200})\)\s*[.;,]?\s*$")
 
 
@@ -248,7 +246,7 @@ def dash_decision(ctx: Context, m: Mention, line_idx: int) -> tuple[str, str] | 
         k += 1
     dm = _DASH.match(rest)
     desc = dm.group(1) if dm else None
-    if desc is None and ctx.line_sections[line_idx][0] == "processors" and _LIST_ITEM.match(line.text):
+    if desc is None and ctx.line_sections[line_idx][0] == "processors":
         pm = _PAREN_PURPOSE.match(rest)  # "- Brevo (e-mails transactionnels, UE)." in a sub-processor list
         desc = pm.group(1) if pm else None
     if desc is None:
