@@ -128,6 +128,9 @@ def classify_section(core: str, markup_heading: bool) -> str | None:
     return "other" if markup_heading else None
 
 
+_BOLD_ONLY = re.compile(r"^\s*\*\*[^*]+\*\*\s*$")
+
+
 def _is_heading(core: str, raw: str) -> tuple[bool, bool]:
     words = core.split()
     markup = bool(re.match(r"^\s*(?:#{1,6}\s|\*\*[^*]+\*\*\s*:?\s*$|(?:\d+[.)])+\s|[IVX]+[.)]\s)", raw))
@@ -178,6 +181,8 @@ def analyse(text: str) -> list[Line]:
             if line.kind == "text":
                 heading, markup = _is_heading(core, raw)
                 section = classify_section(core, markup) if heading else None
+                if section == "other" and _BOLD_ONLY.match(raw) and classify_section(core, False) is None:
+                    section = None  # "**OVHcloud**" under "## Hébergement" is the host's name, not a new section
                 if section:
                     line.kind, line.section = "heading", section
                 elif _announces_processors(core):

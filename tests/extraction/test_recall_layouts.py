@@ -171,3 +171,10 @@ def test_ordinary_word_alias_inside_another_name():
 )
 def test_catalog_names_as_real_texts_write_them(surface, pid):
     assert get_catalog().resolve(surface) == pid
+
+
+def test_bold_name_under_a_hosting_heading_keeps_the_block_open():
+    text = "## Hébergement\n\n**OVHcloud**\n2 rue Kellermann\n59100 Roubaix\n"
+    assert pairs(extract(text, lang="fr")) == {("ovhcloud", "host")}
+    kinds = [line.kind for line in analyse(text)]
+    assert kinds[:3] == ["heading", "blank", "text"]
