@@ -87,11 +87,18 @@ LABEL_ROLES: list[tuple[str, re.Pattern[str]]] = [
         "data-storage",
         re.compile(
             r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|stocke|stored|"
-            r"backups?|sauvegardes?|fichiers)"
+            r"backups?|sauvegardes?|fichiers|"
+            # de / es / it / nl / ro
+            r"datenbank|datenspeicher|speicherung|base de datos|almacenamiento|archiviazione|opslag|stocare|"
+            r"baza de date)"
         ),
     ),
     ("cdn", re.compile(r"(?:\bcdn\b|proxy|\bwaf\b|content delivery|diffusion|\bdns\b)")),
-    ("host-component", re.compile(r"(?:frontend|front-end|\bfront\b|application|\bapp\b|site)")),
+    # the component must head the label ("Site web : X", "Application : X"), not sit in it ("Suivi de l'usage du site")
+    (
+        "host-component",
+        re.compile(r"^(?:(?:le|la|l.|the|notre|our)\s*)?(?:frontend|front-end|front\b|application|app\b|site)"),
+    ),
 ]
 
 

@@ -49,7 +49,7 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
 
 _STORAGE_WORDS = re.compile(
     r"\b(?:databases?|base de donnees|bases de donnees|bdd|backups?|sauvegardes?|object storage|stockage|storage|"
-    r"fichiers|files)\b"
+    r"fichiers|files|datenbank\w*|base de datos|almacenamiento|archiviazione|opslag|stocare|baza de date)\b"
 )
 
 
@@ -60,7 +60,11 @@ def role_from_description(desc: str) -> str | None:
     purposes (payment, analytics, authentication, AI...) are not hosting relations at all.
     """
     f = strip_accents(desc).casefold()
-    hosting = re.search(r"\bh[e]berg|\bhost(?:s|ed|ing)?\b|\bhoster|\bgehostet|\bserving the website", f)
+    hosting = re.search(
+        r"\bh[e]berg|\bhost(?:s|ed|ing)?\b|\bhoster|\bgehostet|\bserving the website|\balojamiento|\balojad|"
+        r"\bhospedaje|\bospitat|\bgazduir|\bgehost\b",
+        f,
+    )
     email = re.search(r"\b(?:messagerie|e-?mails?|courriel|newsletter|smtp|routage|mailing)\b", f)
     if hosting and email:
         return "sub-processor"
@@ -72,7 +76,7 @@ def role_from_description(desc: str) -> str | None:
         return "cdn"
     if re.search(
         r"\b(?:databases?|base de donnees|bdd|dbaas|backups?|sauvegardes?|object storage|stockage|"
-        r"storage)\b",
+        r"storage|datenbank\w*|base de datos|almacenamiento|archiviazione|opslag|stocare|baza de date)\b",
         f,
     ):
         return "data-storage"
@@ -146,7 +150,15 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     role = _object_role(ctx, list(range(start + 1, cue)))
     if role is None and cue < m.start:
         role = _object_role(ctx, list(range(cue + 1, m.start)))
+    if role == "reject:email" and _email_service(ctx, m):
+        return "other"  # "les e-mails sont hébergés chez Brevo": an e-mail relay, the samples' role 'other'
     return role
+
+
+def _email_service(ctx: Context, m: Mention) -> bool:
+    """A catalog provider whose trade is e-mail/video ('other' kind only), not a host with a mailbox offer."""
+    prov = ctx.catalog.get(m.pid) if m.pid else None
+    return prov is not None and "other" in prov.kind and not {"host", "paas"} & set(prov.kind)
 
 
 # "toutes les données sont hébergées chez X", "all the data is stored on X": all of this site's data

@@ -178,3 +178,29 @@ def test_bold_name_under_a_hosting_heading_keeps_the_block_open():
     assert pairs(extract(text, lang="fr")) == {("ovhcloud", "host")}
     kinds = [line.kind for line in analyse(text)]
     assert kinds[:3] == ["heading", "blank", "text"]
+
+
+def test_mailbox_at_an_email_service_is_role_other_at_a_host_no_relation():
+    assert pairs(extract("La messagerie est hébergée chez Mailjet.", lang="fr")) == {("mailjet", "other")}
+    assert pairs(extract("La messagerie est hébergée chez OVH.", lang="fr")) == set()
+
+
+def test_a_component_word_must_head_its_label():
+    lines = analyse("Site web : Vercel\nSuivi de l'usage du site : Matomo\n")
+    assert [line.label_role for line in lines[:2]] == ["host", None]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Datenbank: Hetzner Online GmbH", "de", {("hetzner", "data-storage")}),
+        ("Base de datos: Supabase", "es", {("supabase", "data-storage")}),
+        (
+            "| Proveedor | Finalidad |\n|---|---|\n| OVH SAS | Alojamiento web |\n| MongoDB Atlas | Base de datos |\n",
+            "es",
+            {("ovhcloud", "host"), ("mongodb_atlas", "data-storage")},
+        ),
+    ],
+)
+def test_other_languages_labels_and_purposes(text, lang, expected):
+    assert pairs(extract(text, lang=lang)) == expected
