@@ -187,7 +187,7 @@ def test_mailbox_at_an_email_service_is_role_other_at_a_host_no_relation():
 
 def test_a_component_word_must_head_its_label():
     lines = analyse("Site web : Vercel\nSuivi de l'usage du site : Matomo\n")
-    assert [line.label_role for line in lines[:2]] == ["host", None]
+    assert [line.label_role for line in lines[:2]] == ["host-component", None]
 
 
 @pytest.mark.parametrize(
