@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from spacy.tokens import Span
+
 from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
@@ -16,6 +18,8 @@ from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_
 from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
+    QUANTIFIED,
+    _is_hard_boundary,
     hosted_object_role,
     role_from_description,
 )
@@ -56,6 +60,7 @@ def block_rules(
     _announced_values(ctx, by_line, mentions, decided, extra)
     _processor_section_rule(ctx, mentions, decided)
     _record_rule(ctx, mentions, decided)
+    _copula_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -125,6 +130,78 @@ def _record_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
         if role == "other" and "other" not in (ctx.catalog.get(m.pid).kind if ctx.catalog.get(m.pid) else ()):
             continue
         decided[k] = Candidate(m, role, "dash-list", CONFIDENCE["dash-list"], None, line)
+
+
+_COPULA = frozenset(["est", "is", "ist", "es", "è", "este", "was", "était", "etait", "bleibt", "remains", "reste"])
+_COPULA_FILL = frozenset(
+    [
+        *("l'", "l’", "le", "la", "notre", "nos", "son", "sa", "leur", "the", "our", "its", "their", "a", "un", "une"),
+        *("unser", "unsere", "der", "die", "el", "il", "lo", "nuestro", "nostro", "de", "het", "ons", "onze"),
+        *("société", "societe", "company", "entreprise", "firma", "actuel", "actuellement", "current", "currently"),
+        *("principal", "main", "officiel", "official", ",", ":"),
+    ]
+)
+
+
+def _copula_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """Copular frames: "OVH est l'hébergeur du site", "L'hébergeur du site est la société o2switch",
+    "Our hosting provider is Kinsta". The hosting noun and the provider are joined by a copula only.
+    """
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        sent = ctx.sent_of(m.start)
+        cue = _host_is_x(ctx, m, sent) or _x_is_host(ctx, m, sent)
+        if cue is None or sentence_veto(ctx, m, sent, cue) or _generic(sent):
+            continue  # "OVH est l'hébergeur de milliers de sites" is about OVH, not about this site
+        after = strip_accents(doc[cue : min(sent.end, cue + 6)].text).casefold()
+        role = "data-storage" if _STORAGE_AFTER_NOUN.match(after) else "host"
+        line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+        decided[k] = Candidate(m, role, "apposition", CONFIDENCE["apposition"], cue, line)
+
+
+_STORAGE_AFTER_NOUN = re.compile(
+    r"^\S+\s+(?:de la |des |du |of the |for the )?(?:bases? de donnees|database|sauvegardes|backups)"
+)
+
+
+_OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")
+
+
+def _generic(sent: Span) -> bool:
+    folded = strip_accents(sent.text).casefold()
+    return bool(QUANTIFIED.search(folded) or _OF_MANY.search(folded))
+
+
+def _host_is_x(ctx: Context, m: Mention, sent: Span) -> int | None:
+    """HOST_NOUN ... COPULA [fillers] MENTION, the noun at most 6 tokens before the copula."""
+    doc = ctx.doc
+    i = m.start - 1
+    while i >= sent.start and doc[i].lower_ in _COPULA_FILL:
+        i -= 1
+    if i < sent.start or doc[i].lower_ not in _COPULA:
+        return None
+    for j in range(i - 1, max(sent.start, i - 7) - 1, -1):
+        if _is_hard_boundary(doc[j]) or ctx.cue_at.get(j) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+            return None
+        if ctx.cue_at.get(j) == "HOST_NOUN" and doc[j].lower_ not in {"hébergement", "hebergement"}:
+            return j
+    return None
+
+
+def _x_is_host(ctx: Context, m: Mention, sent: Span) -> int | None:
+    """MENTION COPULA [fillers] HOST_NOUN: "OVH est l'hébergeur du site", "Kinsta is our host"."""
+    doc = ctx.doc
+    j = m.end
+    if j < sent.end and doc[j].lower_ not in _COPULA:
+        return None
+    j += 1
+    while j < sent.end and doc[j].lower_ in _COPULA_FILL:
+        j += 1
+    if j < sent.end and ctx.cue_at.get(j) == "HOST_NOUN" and doc[j].lower_ not in {"hébergement", "hebergement"}:
+        return j
+    return None
 
 
 def _announced_values(

@@ -204,3 +204,18 @@ def test_a_component_word_must_head_its_label():
 )
 def test_other_languages_labels_and_purposes(text, lang, expected):
     assert pairs(extract(text, lang=lang)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("OVH est l'hébergeur du site.", "fr", {("ovhcloud", "host")}),
+        ("L'hébergeur du site est la société o2switch.", "fr", {("o2switch", "host")}),
+        ("L'hébergeur de la base de données est Supabase.", "fr", {("supabase", "data-storage")}),
+        ("Our hosting partner is Kinsta.", "en", {("kinsta", "host")}),
+        ("OVH est l'hébergeur de milliers de sites.", "fr", set()),
+        ("Qui est votre hébergeur ? OVH est le nôtre.", "fr", set()),
+    ],
+)
+def test_copular_frames(text, lang, expected):
+    assert pairs(extract(text, lang=lang)) == expected
