@@ -20,6 +20,7 @@ from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
     QUANTIFIED,
     _is_hard_boundary,
+    _object_role,
     hosted_object_role,
     role_from_description,
 )
@@ -61,6 +62,7 @@ def block_rules(
     _processor_section_rule(ctx, mentions, decided)
     _record_rule(ctx, mentions, decided)
     _copula_rule(ctx, mentions, decided)
+    _purpose_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -164,6 +166,41 @@ def _copula_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
 _STORAGE_AFTER_NOUN = re.compile(
     r"^\S+\s+(?:de la |des |du |of the |for the )?(?:bases? de donnees|database|sauvegardes|backups)"
 )
+
+
+_PURPOSE_PREPS = frozenset(["pour", "to", "para", "per", "um", "om", "pentru", "afin"])
+
+
+def _purpose_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """Purpose infinitives: "Nous avons choisi Clever Cloud pour héberger notre plateforme", "X pour stocker
+    les données". The hosted object after the verb gives the role (a site -> host, data -> data-storage).
+    """
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        sent = ctx.sent_of(m.start)
+        j = m.end
+        while j < min(sent.end, m.end + 3) and doc[j].lower_ not in _PURPOSE_PREPS:
+            if _is_hard_boundary(doc[j]) or doc[j].text in {",", "(", ")"}:
+                break
+            j += 1
+        if j >= sent.end or doc[j].lower_ not in _PURPOSE_PREPS:
+            continue
+        v = j + 1
+        if v < sent.end and doc[v].lower_ in {"de", "d'", "l'", "y"}:
+            v += 1  # "afin de stocker", "pour y héberger"
+        label = ctx.cue_at.get(v) if v < sent.end else None
+        if label not in {"HOST_VERB", "STORE_VERB"} or sentence_veto(ctx, m, sent, v) or _generic(sent):
+            continue
+        obj = _object_role(ctx, list(range(v + 1, min(sent.end, v + 5))))
+        if obj is not None and obj.startswith("reject"):
+            continue
+        role = "data-storage" if label == "STORE_VERB" else (obj if obj in {"host", "data-storage", "other"} else None)
+        if role is None:
+            continue  # "Nous utilisons OVH pour héberger" without an object says too little
+        line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+        decided[k] = Candidate(m, role, "for-hosting", CONFIDENCE["for-hosting"], v, line)
 
 
 _OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")

@@ -219,3 +219,16 @@ def test_other_languages_labels_and_purposes(text, lang, expected):
 )
 def test_copular_frames(text, lang, expected):
     assert pairs(extract(text, lang=lang)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nous avons choisi Clever Cloud pour héberger notre plateforme.", {("clever_cloud", "host")}),
+        ("Nous utilisons Supabase pour stocker les données des utilisateurs.", {("supabase", "data-storage")}),
+        ("Nous utilisons GitHub pour héberger le code source.", set()),
+        ("Vous pouvez utiliser Netlify pour héberger votre site.", set()),
+    ],
+)
+def test_purpose_infinitive(text, expected):
+    assert pairs(extract(text, lang="fr")) == expected
