@@ -63,6 +63,7 @@ def block_rules(
     _record_rule(ctx, mentions, decided)
     _copula_rule(ctx, mentions, decided)
     _purpose_rule(ctx, mentions, decided)
+    _split_verb_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -201,6 +202,49 @@ def _purpose_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Cand
             continue  # "Nous utilisons OVH pour héberger" without an object says too little
         line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
         decided[k] = Candidate(m, role, "for-hosting", CONFIDENCE["for-hosting"], v, line)
+
+
+_SPLIT_PREPS = frozenset(["bei", "bij", "auf", "op"])
+_SPLIT_DETS = frozenset(["der", "die", "dem", "den", "de", "het"])
+
+
+def _split_verb_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """German / Dutch participle after the provider's address, across lines: "Die Website wird bei Hetzner
+    Online GmbH, Industriestr. 25, 91710 Gunzenhausen, ⏎ info@hetzner.com gehostet." (an abbreviation like
+    'Industriestr.' also ends spaCy's sentence, so the scan runs on tokens, to the real end of the clause).
+    """
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog" or ctx.lang not in {"de", "nl"}:
+            continue
+        i = m.start - 1
+        if i >= 0 and doc[i].lower_ in _SPLIT_DETS:
+            i -= 1
+        if i < 0 or doc[i].lower_ not in _SPLIT_PREPS:
+            continue
+        for j in range(m.end, min(len(doc), m.end + 40)):
+            tok = doc[j]
+            if tok.text in {";", "!", "?"} or (tok.is_space and "\n\n" in tok.text):
+                break
+            label = ctx.cue_at.get(j)
+            if label in {"HOST_VERB", "STORE_VERB"}:
+                role = "data-storage" if label == "STORE_VERB" else "host"
+                line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+                decided[k] = Candidate(m, role, "verb-prep", CONFIDENCE["verb-prep"], j, line)
+                break
+            if label == "NONHOST_VERB" or _clause_end(doc, j):
+                break
+
+
+def _clause_end(doc: Any, j: int) -> bool:
+    """A full stop that ends the clause: not after an abbreviation ("Industriestr.", "Nr.") or before a digit."""
+    if doc[j].text != "." or j + 1 >= len(doc):
+        return doc[j].text == "."
+    prev, nxt = doc[j - 1].text, doc[j + 1]
+    if nxt.is_space and j + 2 < len(doc):
+        nxt = doc[j + 2]
+    abbreviation = prev.lower().endswith(("str", "nr", "co", "inc", "ltd")) or len(prev) <= 2
+    return not abbreviation and not nxt.text[:1].isdigit()
 
 
 _OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")

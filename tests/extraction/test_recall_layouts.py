@@ -232,3 +232,9 @@ def test_copular_frames(text, lang, expected):
 )
 def test_purpose_infinitive(text, expected):
     assert pairs(extract(text, lang="fr")) == expected
+
+
+def test_german_participle_after_the_address_on_the_next_line():
+    ex = run("dev-119")  # "Die Website wird bei Hetzner Online GmbH, Industriestr. 25, ... ⏎ info@hetzner.com gehostet."
+    assert pairs(ex) == {("hetzner", "host")}
+    assert not any(r["provider"].startswith("Black Forest") for r in ex.relations)
