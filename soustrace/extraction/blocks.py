@@ -64,6 +64,7 @@ def block_rules(
     _copula_rule(ctx, mentions, decided)
     _purpose_rule(ctx, mentions, decided)
     _split_verb_rule(ctx, mentions, decided)
+    _paren_provider_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -245,6 +246,40 @@ def _clause_end(doc: Any, j: int) -> bool:
         nxt = doc[j + 2]
     abbreviation = prev.lower().endswith(("str", "nr", "co", "inc", "ltd")) or len(prev) <= 2
     return not abbreviation and not nxt.text[:1].isdigit()
+
+
+def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """A provider in parentheses right after a hosting phrase: "hébergement sécurisé en France (OVHcloud)",
+    "databases are hosted within the European Union (Scaleway)". The phrase before '(' holds the cue.
+    """
+    doc = ctx.doc
+    ends = {mm.end for mm in mentions}
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        p = m.start - 1
+        if p < 1 or doc[p].text != "(" or p in ends:
+            continue  # "MongoDB Atlas (AWS)" is a layering, read by the coordination rules
+        close = next((j for j in range(m.end, min(len(doc), m.end + 4)) if doc[j].text == ")"), None)
+        if close is None:
+            continue
+        sent = ctx.sent_of(m.start)
+        cue = None
+        for j in range(p - 1, max(sent.start, p - 9) - 1, -1):
+            tok = doc[j]
+            if _is_hard_boundary(tok) or tok.text in {",", ")"} or ctx.cue_at.get(j) == "NONHOST_VERB":
+                break
+            if ctx.cue_at.get(j) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"}:
+                cue = j
+                break
+        if cue is None or sentence_veto(ctx, m, sent, cue) or _generic(sent):
+            continue
+        obj = hosted_object_role(ctx, cue, m, sent)
+        if obj is not None and obj.startswith("reject"):
+            continue
+        role = "data-storage" if ctx.cue_at.get(cue) == "STORE_VERB" else (obj or "host")
+        line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+        decided[k] = Candidate(m, role, "paren-role", CONFIDENCE["paren-role"], cue, line)
 
 
 _OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")

@@ -238,3 +238,10 @@ def test_german_participle_after_the_address_on_the_next_line():
     ex = run("dev-119")  # "Die Website wird bei Hetzner Online GmbH, Industriestr. 25, ... ⏎ info@hetzner.com gehostet."
     assert pairs(ex) == {("hetzner", "host")}
     assert not any(r["provider"].startswith("Black Forest") for r in ex.relations)
+
+
+def test_provider_in_parentheses_after_a_hosting_phrase():
+    ex = run("dev-085")  # "... hébergement sécurisé en France (OVHcloud), et sauvegardes quotidiennes."
+    assert ("ovhcloud", "host") in pairs(ex)
+    text = "La base de données est hébergée sur MongoDB Atlas (AWS, région Paris)."
+    assert ("mongodb_atlas", "data-storage") in pairs(extract(text, lang="fr"))
