@@ -139,7 +139,7 @@ def _record_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
 _COPULA = frozenset(["est", "is", "ist", "es", "è", "este", "was", "était", "etait", "bleibt", "remains", "reste"])
 _COPULA_FILL = frozenset(
     [
-        *("l'", "l’", "le", "la", "notre", "nos", "son", "sa", "leur", "the", "our", "its", "their", "a", "un", "une"),
+        *("l'", "l’", "le", "la", "notre", "nos", "son", "sa", "leur", "the", "our", "its", "their"),
         *("unser", "unsere", "der", "die", "el", "il", "lo", "nuestro", "nostro", "de", "het", "ons", "onze"),
         *("société", "societe", "company", "entreprise", "firma", "actuel", "actuellement", "current", "currently"),
         *("principal", "main", "officiel", "official", ",", ":"),
@@ -290,6 +290,28 @@ def _generic(sent: Span) -> bool:
     return bool(QUANTIFIED.search(folded) or _OF_MANY.search(folded))
 
 
+_POSSESSIVE = frozenset(
+    ["notre", "nos", "our", "son", "sa", "its", "leur", "their", "unser", "unsere", "nuestro", "nostro", "onze", "ons"]
+)
+_THIS_SITE = re.compile(
+    r"^\s*(?:web\s+)?(?:du|de ce|de cette|de notre|de la|de l'|des|of|for)\s+(?:the |this |our |ce |cette |notre |"
+    r"la |l')?(?:site|website|web site|plateforme|platform|service|application|app|donnees|data|base|projet|project)"
+)
+
+
+def _this_sites_noun(ctx: Context, noun: int, sent: Span, copula_next: bool) -> bool:
+    """The hosting noun is this site's ("notre hébergeur", "l'hébergeur du site"), not a trade ("un hébergeur
+    français", "le plus grand hébergeur européen")."""
+    doc = ctx.doc
+    if any(doc[i].lower_ in _POSSESSIVE for i in range(max(sent.start, noun - 2), noun)):
+        return True
+    after = strip_accents(doc[noun + 1 : min(sent.end, noun + 7)].text).casefold()
+    if _THIS_SITE.match(after):
+        return True
+    definite = noun - 1 >= sent.start and doc[noun - 1].lower_ in {"l'", "l’", "le", "la", "the"}
+    return copula_next and definite  # "L'hébergeur est la société X", "The host is X"
+
+
 def _host_is_x(ctx: Context, m: Mention, sent: Span) -> int | None:
     """HOST_NOUN ... COPULA [fillers] MENTION, the noun at most 6 tokens before the copula."""
     doc = ctx.doc
@@ -302,7 +324,7 @@ def _host_is_x(ctx: Context, m: Mention, sent: Span) -> int | None:
         if _is_hard_boundary(doc[j]) or ctx.cue_at.get(j) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
             return None
         if ctx.cue_at.get(j) == "HOST_NOUN" and doc[j].lower_ not in {"hébergement", "hebergement"}:
-            return j
+            return j if _this_sites_noun(ctx, j, sent, copula_next=j + 1 == i) else None
     return None
 
 
@@ -316,7 +338,7 @@ def _x_is_host(ctx: Context, m: Mention, sent: Span) -> int | None:
     while j < sent.end and doc[j].lower_ in _COPULA_FILL:
         j += 1
     if j < sent.end and ctx.cue_at.get(j) == "HOST_NOUN" and doc[j].lower_ not in {"hébergement", "hebergement"}:
-        return j
+        return j if _this_sites_noun(ctx, j, sent, copula_next=False) else None
     return None
 
 

@@ -214,6 +214,9 @@ def test_other_languages_labels_and_purposes(text, lang, expected):
         ("L'hébergeur de la base de données est Supabase.", "fr", {("supabase", "data-storage")}),
         ("Our hosting partner is Kinsta.", "en", {("kinsta", "host")}),
         ("OVH est l'hébergeur de milliers de sites.", "fr", set()),
+        ("OVH est un hébergeur français.", "fr", set()),
+        ("Le plus grand hébergeur européen est OVH.", "fr", set()),
+        ("AWS is the largest host in the world.", "en", set()),
         ("Qui est votre hébergeur ? OVH est le nôtre.", "fr", set()),
     ],
 )
