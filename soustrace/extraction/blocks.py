@@ -16,6 +16,7 @@ from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
 from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_frame
 from soustrace.extraction.layout import Line, label_role
+from soustrace.extraction.layout import label_is_options as layout_label_is_options
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
     QUANTIFIED,
@@ -107,6 +108,9 @@ def _record_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candi
         span = m.span(doc)
         li = ctx.line_of(span.start_char)
         line = ctx.lines[li]
+        head = ctx.line_sections[li][1]
+        if head is not None and layout_label_is_options(ctx.lines[head].core):
+            continue  # a comparison or a list of options ("Comparatif des hébergeurs"), not this site's providers
         if line.kind == "label" and line.value_start is not None:
             label = strip_accents(line.core.split(":")[0]).casefold().strip(" *-")
             if not _NAME_LABEL.match(label) or span.start_char > line.value_start + 3:
@@ -170,6 +174,7 @@ _STORAGE_AFTER_NOUN = re.compile(
 )
 
 
+_READERS = frozenset(["votre", "vos", "your", "ton", "tes", "ta", "dein", "deine", "ihre", "su", "sus", "tuo", "je"])
 _PURPOSE_PREPS = frozenset(["pour", "to", "para", "per", "um", "om", "pentru", "afin"])
 
 
@@ -195,6 +200,8 @@ def _purpose_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Cand
         label = ctx.cue_at.get(v) if v < sent.end else None
         if label not in {"HOST_VERB", "STORE_VERB"} or sentence_veto(ctx, m, sent, v) or _generic(sent):
             continue
+        if any(t.lower_ in _READERS for t in doc[v + 1 : min(sent.end, v + 5)]):
+            continue  # "X propose des offres pour héberger votre site": an offer to the reader
         obj = _object_role(ctx, list(range(v + 1, min(sent.end, v + 5))))
         if obj is not None and obj.startswith("reject"):
             continue
@@ -248,6 +255,9 @@ def _clause_end(doc: Any, j: int) -> bool:
     return not abbreviation and not nxt.text[:1].isdigit()
 
 
+_PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc|ou|or|oder|o|of|sau)\b")
+
+
 def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
     """A provider in parentheses right after a hosting phrase: "hébergement sécurisé en France (OVHcloud)",
     "databases are hosted within the European Union (Scaleway)". The phrase before '(' holds the cue.
@@ -261,8 +271,8 @@ def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[in
         if p < 1 or doc[p].text != "(" or p in ends:
             continue  # "MongoDB Atlas (AWS)" is a layering, read by the coordination rules
         close = next((j for j in range(m.end, min(len(doc), m.end + 4)) if doc[j].text == ")"), None)
-        if close is None:
-            continue
+        if close is None or _PAREN_HEDGE.search(strip_accents(doc[m.end : close].text).casefold()):
+            continue  # "(OVH par exemple)", "(OVH ou Scaleway)"
         sent = ctx.sent_of(m.start)
         cue = None
         for j in range(p - 1, max(sent.start, p - 9) - 1, -1):

@@ -248,3 +248,9 @@ def test_provider_in_parentheses_after_a_hosting_phrase():
     assert ("ovhcloud", "host") in pairs(ex)
     text = "La base de données est hébergée sur MongoDB Atlas (AWS, région Paris)."
     assert ("mongodb_atlas", "data-storage") in pairs(extract(text, lang="fr"))
+
+
+def test_new_rules_leave_offers_and_comparisons_alone():
+    assert pairs(extract("OVH propose des offres pour héberger votre site.", lang="fr")) == set()
+    text = "## Comparatif des hébergeurs\n\nOVH\nUsage : hébergement mutualisé\nPrix : 5 €\n"
+    assert pairs(extract(text, lang="fr")) == set()
