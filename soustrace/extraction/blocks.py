@@ -66,6 +66,7 @@ def block_rules(
     _purpose_rule(ctx, mentions, decided)
     _split_verb_rule(ctx, mentions, decided)
     _paren_provider_rule(ctx, mentions, decided)
+    _storage_noun_rule(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -253,6 +254,40 @@ def _clause_end(doc: Any, j: int) -> bool:
         nxt = doc[j + 2]
     abbreviation = prev.lower().endswith(("str", "nr", "co", "inc", "ltd")) or len(prev) <= 2
     return not abbreviation and not nxt.text[:1].isdigit()
+
+
+_STORAGE_NOUN = re.compile(
+    r"^(?:stockage|storage|sauvegardes?|backups?|archivage|speicherung|datenspeicherung|almacenamiento|"
+    r"archiviazione|opslag|stocarea?|database|databases|bdd)$"
+)
+_SUPPLY_BY = re.compile(
+    r"^(?:\S+\s+){0,5}?(?:assur[ée]e?s?|fourni[es]*|g[ée]r[ée]e?s?|op[ée]r[ée]e?s?|r[ée]alis[ée]e?s?|effectu[ée]e?s?|"
+    r"provided|handled|managed|operated|performed|done|run|supplied|erfolgt|durchgef[üu]hrt|bereitgestellt|"
+    r"proporcionad[oa]s?|gestionad[oa]s?|fornit[oa]|gestit[oa]|geleverd|verzorgd|asigurat[aă]?)\s+"
+    r"(?:par|by|von|durch|por|da|door|de)$"
+)
+
+
+def _storage_noun_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """A storage noun as subject, a supply verb, then the provider: "Le stockage des données est assuré par X",
+    "Backups are handled by X", "Storage is provided by X" -> data-storage."""
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        sent = ctx.sent_of(m.start)
+        p = m.start - 1
+        while p >= sent.start and doc[p].lower_ in _NAME_DETERMINERS:
+            p -= 1
+        for j in range(p - 1, max(sent.start, p - 10) - 1, -1):
+            if _is_hard_boundary(doc[j]) or ctx.cue_at.get(j) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"}:
+                break
+            if _STORAGE_NOUN.match(strip_accents(doc[j].lower_)):
+                between = strip_accents(doc[j + 1 : p + 1].text).casefold()
+                if _SUPPLY_BY.match(between) and not sentence_veto(ctx, m, sent, j) and not _generic(sent):
+                    line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+                    decided[k] = Candidate(m, "data-storage", "noun-prep", CONFIDENCE["noun-prep"], j, line)
+                break
 
 
 _PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc|ou|or|oder|o|of|sau)\b")

@@ -254,3 +254,16 @@ def test_new_rules_leave_offers_and_comparisons_alone():
     assert pairs(extract("OVH propose des offres pour héberger votre site.", lang="fr")) == set()
     text = "## Comparatif des hébergeurs\n\nOVH\nUsage : hébergement mutualisé\nPrix : 5 €\n"
     assert pairs(extract(text, lang="fr")) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Le stockage des données est assuré par Scaleway.", "fr", {("scaleway", "data-storage")}),
+        ("Backups are handled by Backblaze.", "en", {("backblaze", "data-storage")}),
+        ("Your data is saved in a Supabase database.", "en", {("supabase", "data-storage")}),
+        ("Le stockage des données est un sujet que Scaleway maîtrise.", "fr", set()),
+    ],
+)
+def test_storage_noun_with_a_supply_verb(text, lang, expected):
+    assert pairs(extract(text, lang=lang)) == expected

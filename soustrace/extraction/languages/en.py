@@ -44,7 +44,7 @@ VOCAB = Vocabulary(
     host_verbs=frozenset(["hosted", "hosts", "hosting-by"]),
     store_verbs=frozenset(["stored", "store", "kept"])
     # recall (x13r): more forms
-    | frozenset(["stores", "storing"]),
+    | frozenset(["stores", "storing", "saved"]),
     host_nouns=frozenset(["hosting", "host", "hoster", "webhost", "web-host"]),
     nonhost_verbs=frozenset(["designed", "developed", "built", "made", "created"]),
     preps=frozenset(["by", "on", "with", "at", "in", "via"]),
