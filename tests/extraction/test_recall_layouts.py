@@ -238,7 +238,7 @@ def test_purpose_infinitive(text, expected):
 
 
 def test_german_participle_after_the_address_on_the_next_line():
-    ex = run("dev-119")  # "Die Website wird bei Hetzner Online GmbH, Industriestr. 25, ... ⏎ info@hetzner.com gehostet."
+    ex = run("dev-119")  # "Die Website wird bei Hetzner Online GmbH, Industriestr. 25, ... ⏎ … gehostet."
     assert pairs(ex) == {("hetzner", "host")}
     assert not any(r["provider"].startswith("Black Forest") for r in ex.relations)
 
