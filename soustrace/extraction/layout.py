@@ -129,9 +129,18 @@ def classify_section(core: str, markup_heading: bool) -> str | None:
     folded = _fold(core).strip(" :*_#")
     for name, rx in SECTION_VOCAB:
         if rx.search(folded):
+            if (
+                name == "other"
+                and HOSTING_ANYWHERE.search(folded)
+                and not _OPTION_LABEL.search(folded)
+                and not folded.startswith("hebergement des donnees de sante")  # the HDS law, not a host
+            ):
+                return "hosting"  # "Données et hébergement", "Sécurité & hébergement"
             return name
     if markup_heading and HOSTING_ANYWHERE.search(folded):
         return "hosting"
+    if markup_heading and label_role(folded) in {"data-storage", "cdn"} and len(folded.split()) <= 5:
+        return "hosting"  # "### Base de données", "## CDN": a component heading, its provider below
     return "other" if markup_heading else None
 
 
@@ -184,7 +193,7 @@ def analyse(text: str) -> list[Line]:
                     line.kind = "heading"
                     line.section = classify_section(lab.group("label"), True) or "other"
                     if line.section != "hosting" and _announces_value(core):
-                        line.announces = _announced_role(core)  # "Le site est hébergé par :"
+                        line.announces = announced_role(core)  # "Le site est hébergé par :"
             if line.kind == "text":
                 heading, markup = _is_heading(core, raw)
                 section = classify_section(core, markup) if heading else None
@@ -197,7 +206,7 @@ def analyse(text: str) -> list[Line]:
                     line.kind, line.section = "heading", "processors"
                 elif _announces_value(core):
                     # "Le présent site est hébergé sur les serveurs de la société :" then the name below
-                    line.announces = _announced_role(core)
+                    line.announces = announced_role(core)
         lines.append(line)
     return lines
 
@@ -248,7 +257,7 @@ _STORAGE_OBJECT = re.compile(
 )
 
 
-def _announced_role(core: str) -> str:
+def announced_role(core: str) -> str:
     """Role of the value a colon sentence announces: data-storage only for a storage object named apart.
 
     "Vos données sont hébergées chez :" names the site's host (the samples' convention: data-storage is

@@ -267,3 +267,9 @@ def test_new_rules_leave_offers_and_comparisons_alone():
 )
 def test_storage_noun_with_a_supply_verb(text, lang, expected):
     assert pairs(extract(text, lang=lang)) == expected
+
+
+def test_hosting_word_in_a_combined_heading_opens_a_hosting_block():
+    text = "## Sécurité et hébergement\n\nScaleway SAS\n8 rue de la Ville l'Évêque, 75008 Paris\n"
+    assert pairs(extract(text, lang="fr")) == {("scaleway", "host")}
+    assert pairs(extract("### Base de données\n\nSupabase\n", lang="fr")) == {("supabase", "data-storage")}
