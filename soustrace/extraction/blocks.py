@@ -13,12 +13,13 @@ from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
 from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_frame
-from soustrace.extraction.layout import Line
+from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
     hosted_object_role,
     role_from_description,
 )
+from soustrace.extraction.second_pass import announced_values, undecided_rules
 
 
 def block_rules(
@@ -48,12 +49,13 @@ def block_rules(
             m = mentions[k]
             sent = ctx.sent_of(m.start)
             if not sentence_veto(ctx, m, sent, None):
-                decided[k] = Candidate(
-                    m, "host", "block", CONFIDENCE["block"], None, ctx.lines[ctx.line_of(m.span(doc).start_char)]
-                )
+                line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+                decided[k] = Candidate(m, _block_role(ctx, h), "block", CONFIDENCE["block"], None, line)
         elif not ks:
             _nameless_block(ctx, h, end, extra)
+    announced_values(ctx, by_line, mentions, decided, extra)
     _processor_section_rule(ctx, mentions, decided)
+    undecided_rules(ctx, mentions, decided)
     for k, m in enumerate(mentions):
         if decided.get(k) != "undecided" or m.kind != "catalog":
             continue
@@ -69,6 +71,12 @@ def block_rules(
             if ctx.catalog.resolve_address(nxt.core) == m.pid:
                 decided[k] = Candidate(m, "host", "entity-address", CONFIDENCE["entity-address"], None, line)
                 break
+
+
+def _block_role(ctx: Context, h: int) -> str:
+    """Role a hosting heading names: "Base de données", "Les données sont stockées chez :" -> data-storage."""
+    role = label_role(ctx.lines[h].core.rstrip(" :*"))
+    return role if role in {"data-storage", "cdn"} else "host"
 
 
 _HOSTING_KINDS = frozenset(["host", "paas", "cdn", "data-storage"])
@@ -107,18 +115,26 @@ def _processor_section_rule(ctx: Context, mentions: list[Mention], decided: dict
 
 _NAME_PREPS = frozenset(["par", "chez", "by", "with", "bei", "auprès", "aupres", "von"])
 _NAME_DETERMINERS = frozenset(
-    ["la", "le", "l'", "l’", "the", "der", "die", "société", "societe", "entreprise", "company", "firma", "de", ":"]
+    [
+        *("la", "le", "l'", "l’", "the", "der", "die", "de", ":"),
+        *("société", "societe", "entreprise", "company", "firma"),
+        *("agence", "agency", "prestataire", "hébergeur", "hebergeur", "fournisseur", "provider", "hoster", "anbieter"),
+    ]
 )
 # no "cdn-verb": "protégé par X" is far more often the law or a security feature than a local CDN
 _UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by"])
 _NAME_STOP = re.compile(
-    r"^(?:h[ée]berg|host|hoster|web ?host|adresse|address|t[ée]l|phone|contact|e-?mail|site|si[èe]ge|"
+    r"^(?:h[ée]berg|host(?:s|ed|ing|er)?\b|web ?host\b|adresse|address|t[ée]l(?:[ée]phone|efon|[ée]fono)?\b|"
+    r"phone|contact|e-?mail|site\b|si[èe]ge|"
     r"tour |immeuble|b[âa]timent|r[ée]sidence|parc |zone |zi |za |bp |cs |cedex|"
-    r"capital|rcs|siret|siren|tva|vat|nom\b|name\b|france|europe|allemagne|germany|usa|[ée]tats|union|internet|"
-    r"cloud|serveurs?|servers?|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
+    r"capital|rcs|siret|siren|tva|vat|nom\b|name\b|france|europe|allemagne|germany|usa|[ée]tats|union|internet\b|"
+    r"cloud\b|serveurs?\b|servers?\b|linux|docker|kubernetes|ubuntu|debian|nginx|apache|le |la |les |l'|un |une |des |"
+    # a law or a standard is not an organisation ("hosted ... in compliance with the GDPR")
+    r"gdpr|rgpd|dsgvo|ley |lei |legge |wet |iso ?\d|hds\b|secnumcloud|"
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|votre|your|nous|ce |cette |[\[{(<]|http|www\.|"
     r"x{3,}|todo|tbd|lorem|[àa] compl[ée]ter|placeholder|example|exemple|nom de|"
-    r"infrastructure|technologies?|donn[ée]es|data|base|voir|see|n/a|non |aucun|none|inconnu|[àa] pr[ée]ciser|"
+    r"infrastructure|technologies?|donn[ée]es|data\b|databases?\b|datenbank|base\b|voir|see\b|n/a|non |aucun|"
+    r"none|inconnu|[àa] pr[ée]ciser|"
     # software is not an organisation ("Backend : Node.js", "Base de données : PostgreSQL")
     r"node\.?js|php|python|java\b|ruby|rails|django|flask|fastapi|express|laravel|symfony|wordpress|drupal|"
     r"react|next\.?js|nuxt|vue|angular|svelte|typescript|javascript|postgres|postgresql|mysql|mariadb|sqlite|"
@@ -154,6 +170,8 @@ def plausible_name(value: str) -> str | None:
         return None  # "Node.js/Express ou Python/FastAPI": options or a stack, not one provider
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
+    if re.match(r"^\d+\s+[a-zà-ÿ]", v):
+        return None  # "2 petits containers", "3 serveurs": a quantity, not a name ("1&1", "3DS Outscale" pass)
     if re.search(
         r"\b\d{5}\b|\b(?:rue|avenue|av|boulevard|bd|place|chemin|route|all[ée]e|quai|impasse|cours|street|"
         r"st|road|ave|bp|cedex)\b|@",
@@ -175,7 +193,8 @@ def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]])
         if line.kind == "text":
             name = plausible_name(line.core)
             if name:
-                extra.append(_unknown(ctx, line.core_start + line.core.find(name), name, "host", "block", line))
+                role = _block_role(ctx, h)
+                extra.append(_unknown(ctx, line.core_start + line.core.find(name), name, role, "block", line))
                 return
         if line.kind == "label" and line.label_role in {"host", None}:
             label = strip_accents(line.core.split(":")[0]).casefold()

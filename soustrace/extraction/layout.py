@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import languages
+from soustrace.extraction.cues import word_label
 
 # Section vocabulary, tested on accent-stripped, case-folded heading text.
 SECTION_VOCAB: list[tuple[str, re.Pattern[str]]] = [
@@ -86,11 +87,18 @@ LABEL_ROLES: list[tuple[str, re.Pattern[str]]] = [
         "data-storage",
         re.compile(
             r"(?:base(?:s)? de donnees|database|\bbdd\b|\bdb\b|stockage|storage|stocke|stored|"
-            r"backups?|sauvegardes?|fichiers)"
+            r"backups?|sauvegardes?|fichiers|"
+            # de / es / it / nl / ro
+            r"datenbank|datenspeicher|speicherung|base de datos|almacenamiento|archiviazione|opslag|stocare|"
+            r"baza de date)"
         ),
     ),
     ("cdn", re.compile(r"(?:\bcdn\b|proxy|\bwaf\b|content delivery|diffusion|\bdns\b)")),
-    ("host-component", re.compile(r"(?:frontend|front-end|\bfront\b|application|\bapp\b|site)")),
+    # the component must head the label ("Site web : X", "Application : X"), not sit in it ("Suivi de l'usage du site")
+    (
+        "host-component",
+        re.compile(r"^(?:(?:le|la|l.|the|notre|our)\s*)?(?:frontend|front-end|front\b|application|app\b|site)"),
+    ),
 ]
 
 
@@ -109,6 +117,7 @@ class Line:
     value_start: int | None = None
     cells: list[tuple[int, int]] = field(default_factory=list)
     checkbox_open: bool = False
+    announces: str | None = None  # a hosting sentence ending with ':' -> the role its value (next line) takes
 
 
 def _fold(s: str) -> str:
@@ -120,10 +129,22 @@ def classify_section(core: str, markup_heading: bool) -> str | None:
     folded = _fold(core).strip(" :*_#")
     for name, rx in SECTION_VOCAB:
         if rx.search(folded):
+            if (
+                name == "other"
+                and HOSTING_ANYWHERE.search(folded)
+                and not _OPTION_LABEL.search(folded)
+                and not folded.startswith("hebergement des donnees de sante")  # the HDS law, not a host
+            ):
+                return "hosting"  # "Données et hébergement", "Sécurité & hébergement"
             return name
     if markup_heading and HOSTING_ANYWHERE.search(folded):
         return "hosting"
+    if markup_heading and label_role(folded) in {"data-storage", "cdn"} and len(folded.split()) <= 5:
+        return "hosting"  # "### Base de données", "## CDN": a component heading, its provider below
     return "other" if markup_heading else None
+
+
+_BOLD_ONLY = re.compile(r"^\s*\*\*[^*]+\*\*\s*$")
 
 
 def _is_heading(core: str, raw: str) -> tuple[bool, bool]:
@@ -171,13 +192,81 @@ def analyse(text: str) -> list[Line]:
                     heading, markup = _is_heading(lab.group("label"), raw)
                     line.kind = "heading"
                     line.section = classify_section(lab.group("label"), True) or "other"
+                    if line.section != "hosting" and _announces_value(core):
+                        line.announces = announced_role(core)  # "Le site est hébergé par :"
             if line.kind == "text":
                 heading, markup = _is_heading(core, raw)
                 section = classify_section(core, markup) if heading else None
+                if section == "other" and _BOLD_ONLY.match(raw) and classify_section(core, False) is None:
+                    section = None  # "**OVHcloud**" under "## Hébergement" is the host's name, not a new section
                 if section:
                     line.kind, line.section = "heading", section
+                elif _announces_processors(core):
+                    # "Nous faisons appel aux sous-traitants suivants :" then a list of providers
+                    line.kind, line.section = "heading", "processors"
+                elif _announces_value(core):
+                    # "Le présent site est hébergé sur les serveurs de la société :" then the name below
+                    line.announces = announced_role(core)
         lines.append(line)
     return lines
+
+
+_WORDS = re.compile(r"[\w'’-]+")
+
+
+_LIST_ANNOUNCE = re.compile(
+    r"\b(?:suivante?s|following|below|ci-dessous|sous-?traitants|prestataires|fournisseurs|processors|"
+    r"sub-?processors|providers|partenaires|partners|tiers|third[- ]part\w*|services|outils|tools|"
+    r"folgende\w*|siguientes|seguenti|volgende|urmatori\w*)\b"
+)
+
+
+_PROCESSOR_WORDS = re.compile(
+    r"(?:sous[- ]?traitan|sub[- ]?processor|subprocessor|auftragsverarbeiter|subencargad|sub-?responsabil|"
+    r"subverwerker|persoane imputernicite)"
+)
+
+
+def _announces_processors(core: str) -> bool:
+    """A sentence ending with ':' that announces the sub-processor list below it (no heading above it)."""
+    stripped = core.rstrip(" *_")
+    return (
+        stripped.endswith((":", "："))
+        and len(stripped) <= 300
+        and bool(_PROCESSOR_WORDS.search(_fold(stripped)))
+        and not label_is_options(stripped)
+    )
+
+
+def _announces_value(core: str) -> bool:
+    """A sentence ending with a colon whose words hold a hosting verb or noun: its value is on the lines below.
+
+    Option and advice sentences ("Nous avons comparé les hébergeurs suivants :") announce a list, not a host.
+    """
+    stripped = core.rstrip(" *_")
+    if not stripped.endswith((":", "：")) or len(stripped) > 200 or label_is_options(stripped):
+        return False
+    if _LIST_ANNOUNCE.search(_fold(stripped)):
+        return False  # "... les sous-traitants suivants hébergeant vos données :" announces a list
+    return any(word_label(w.casefold()) in {"HOST_VERB", "STORE_VERB", "HOST_NOUN"} for w in _WORDS.findall(stripped))
+
+
+_STORAGE_OBJECT = re.compile(
+    r"\b(?:bases? de donnees|database|bdd|backups?|sauvegardes?|stockage|storage|fichiers|files|"
+    r"datenbank|objets?|object)\b"
+)
+
+
+def announced_role(core: str) -> str:
+    """Role of the value a colon sentence announces: data-storage only for a storage object named apart.
+
+    "Vos données sont hébergées chez :" names the site's host (the samples' convention: data-storage is
+    a database, object storage or backups stated separately from the site host).
+    """
+    role = label_role(core.rstrip(" :*_"))
+    if role == "data-storage" and not _STORAGE_OBJECT.search(_fold(core)):
+        return "host"
+    return role if role in {"host", "data-storage", "cdn"} else "host"
 
 
 _OPTION_LABEL = re.compile(

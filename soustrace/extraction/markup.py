@@ -77,8 +77,10 @@ def mask_markup(text: str) -> str:
         for i in range(m.start(), m.end()):
             if out[i] != "\n":
                 out[i] = " "
+    in_cell = False  # inside an HTML <td>/<th>: the row stays one line, cells open with '|'
     for m in _TAG.finditer(text):
         start, end = m.span()
+        name = (m.group(2) or "").casefold()
         keep: list[tuple[int, int]] = []
         if m.group(3):
             base = m.start(3)
@@ -95,6 +97,19 @@ def mask_markup(text: str) -> str:
             out[a:b] = text[a:b]
             if a - 1 >= start and not in_table:
                 out[a - 1] = "\n"  # each kept value reads as its own line
-        if ((m.group(2) or "").casefold() in _BLOCK or keep) and not in_table:
+        if name in _CELL:
+            in_cell = not m.group(1)
+            if in_cell:
+                out[start] = "|"  # '<tr><td>OVH</td><td>Hébergement</td></tr>' reads as the row '|OVH |Hébergement'
+            continue
+        if name in _ROW:
+            in_cell = False
+        elif in_cell:
+            continue  # a <p> or <br> inside a cell does not break the row
+        if (name in _BLOCK or keep) and not in_table:
             out[start] = "\n"
     return "".join(out)
+
+
+_CELL = frozenset(["td", "th"])
+_ROW = frozenset(["tr", "table", "thead", "tbody", "tfoot"])

@@ -115,6 +115,22 @@ def _line_at(text: str, pos: int) -> str:
     return text[text.rfind("\n", 0, pos) + 1 : (text.find("\n", pos) + 1 or len(text) + 1) - 1]
 
 
+def _inside_other_name(doc: Doc, ent: Span, catalog: Catalog) -> bool:
+    """An ordinary-word alias ("Bleu", "Render") right after a capitalised word is part of another name.
+
+    "l'agence Pixel Bleu" names a local agency, not the Bleu cloud; sentence- and line-initial words,
+    determiners and punctuation before the alias do not count.
+    """
+    prov = catalog.get(ent.ent_id_)
+    if prov is None or ent.text not in prov.aliases_case_sensitive or ent.start == 0:
+        return False
+    prev = doc[ent.start - 1]
+    return prev.is_title and not prev.is_sent_start and len(prev.text) > 1 and prev.text not in _CAP_FUNCTION
+
+
+_CAP_FUNCTION = frozenset(["Le", "La", "Les", "The", "Der", "Die", "Das", "El", "Il", "De", "Het", "Chez", "By"])
+
+
 def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
     """Catalog entities (extended over a trailing legal form), plus tokens naming a provider domain."""
     out: list[Mention] = []
@@ -126,6 +142,8 @@ def find_mentions(doc: Doc, text: str, catalog: Catalog) -> list[Mention]:
             continue
         if procurement and ent.text == "AWS" and "amazon" not in _line_at(text, ent.start_char).casefold():
             continue  # "AWS" = Achat Web Solution, the procurement platform (its line; `Span.sent` rescans the doc)
+        if _inside_other_name(doc, ent, catalog):
+            continue
         end = ent.end
         j = end
         if j < len(doc) and doc[j].text == ",":

@@ -47,25 +47,41 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
     return None
 
 
+_STORAGE_WORDS = re.compile(
+    r"\b(?:databases?|base de donnees|bases de donnees|bdd|backups?|sauvegardes?|object storage|stockage|storage|"
+    r"fichiers|files|datenbank\w*|base de datos|almacenamiento|archiviazione|opslag|stocare|baza de date)\b"
+)
+
+
 def role_from_description(desc: str) -> str | None:
-    """Role stated by a purpose/description text in a list or table row; 'reject:*' for non-hosting."""
+    """Role stated by a purpose/description text in a list or table row; 'reject:*' for non-hosting.
+
+    E-mail and video services are role 'other' (the samples' README: "e-mail relay, video embeds"); other
+    purposes (payment, analytics, authentication, AI...) are not hosting relations at all.
+    """
     f = strip_accents(desc).casefold()
-    hosting = re.search(r"\bh[e]berg|\bhost(?:s|ed|ing)?\b|\bhoster|\bgehostet|\bserving the website", f)
+    hosting = re.search(
+        r"\bh[e]berg|\bhost(?:s|ed|ing)?\b|\bhoster|\bgehostet|\bserving the website|\balojamiento|\balojad|"
+        r"\bhospedaje|\bospitat|\bgazduir|\bgehost\b",
+        f,
+    )
     email = re.search(r"\b(?:messagerie|e-?mails?|courriel|newsletter|smtp|routage|mailing)\b", f)
     if hosting and email:
         return "sub-processor"
+    if hosting and _STORAGE_WORDS.search(f) and not re.search(r"\b(?:site|website|application|app|backend)\b", f):
+        return "data-storage"  # "Hébergement de la base de données", "Database hosting"
     if hosting:
         return "host"
     if re.search(r"\b(?:cdn|content delivery|diffusion|protection du site|ddos|waf|reverse proxy|mise en cache)\b", f):
         return "cdn"
     if re.search(
         r"\b(?:databases?|base de donnees|bdd|dbaas|backups?|sauvegardes?|object storage|stockage|"
-        r"storage)\b",
+        r"storage|datenbank\w*|base de datos|almacenamiento|archiviazione|opslag|stocare|baza de date)\b",
         f,
     ):
         return "data-storage"
-    if email:
-        return "reject:email"
+    if email or re.search(r"\b(?:videos?|embeds?|integrations? video)\b", f):
+        return "other"  # the samples' role 'other': e-mail relay, newsletter, video embeds
     if re.search(
         r"\b(?:iaas|paas|cloud|infrastructure|servers?|serveurs?|datacenters?|compute|platform|"
         r"plateforme|edge|stores?|stocke)\b",
@@ -129,14 +145,27 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
             break
         start -= 1
     clause = strip_accents(doc[start + 1 : cue].text).casefold()
-    if QUANTIFIED.search(clause):
+    if QUANTIFIED.search(_ALL_OUR_DATA.sub(" ", clause)):
         return "reject:generic"  # "des milliers de sites hébergés chez OVH": a statement about OVH
     role = _object_role(ctx, list(range(start + 1, cue)))
     if role is None and cue < m.start:
         role = _object_role(ctx, list(range(cue + 1, m.start)))
+    if role == "reject:email" and _email_service(ctx, m):
+        return "other"  # "les e-mails sont hébergés chez Brevo": an e-mail relay, the samples' role 'other'
     return role
 
 
+def _email_service(ctx: Context, m: Mention) -> bool:
+    """A catalog provider whose trade is e-mail/video ('other' kind only), not a host with a mailbox offer."""
+    prov = ctx.catalog.get(m.pid) if m.pid else None
+    return prov is not None and "other" in prov.kind and not {"host", "paas"} & set(prov.kind)
+
+
+# "toutes les données sont hébergées chez X", "all the data is stored on X": all of this site's data
+_ALL_OUR_DATA = re.compile(
+    r"\b(?:tous les|toutes les|toutes vos|toutes nos|tous vos|tous nos|all the|all of the|all your|all our|all)\s+"
+    r"(?:donnees|data|informations|fichiers|files|sauvegardes|backups|contenus?|content)\b"
+)
 QUANTIFIED = re.compile(
     r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|"
     r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de|"

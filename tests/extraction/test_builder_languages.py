@@ -72,8 +72,10 @@ def test_no_builder_in_plain_prose():
     ("text", "lang", "expected"),
     [
         ("El sitio web está alojado por OVH SAS.", "es", ("ovhcloud", "host")),
-        ("Il sito è ospitato da Aruba S.p.A.", "it", (None, "host")),
-        ("De website wordt gehost door TransIP.", "nl", (None, "host")),
+        ("Il sito è ospitato da Aruba S.p.A.", "it", ("aruba", "host")),
+        ("Il sito è ospitato da Seeweb S.r.l.", "it", (None, "host")),
+        ("De website wordt gehost door TransIP.", "nl", ("transip", "host")),
+        ("De website wordt gehost door Antagonist B.V.", "nl", (None, "host")),
         ("Die Website wird bei Hetzner Online GmbH gehostet.", "de", ("hetzner", "host")),
     ],
 )

@@ -34,7 +34,9 @@ VOCAB = Vocabulary(
         ]
     ),
     host_verbs=frozenset(["gehostet", "gehosted", "hostet", "beherbergt", "betrieben"]),
-    store_verbs=frozenset(["gespeichert", "speichert", "gesichert"]),
+    store_verbs=frozenset(["gespeichert", "speichert", "gesichert"])
+    # recall (x13r): more forms
+    | frozenset(["abgelegt", "speichern", "gespeicherten"]),
     host_nouns=frozenset(
         ["hosting-anbieter", "hostinganbieter", "webhoster", "hoster", "webhosting", "hostingdienstleister"]
     ),

@@ -42,10 +42,12 @@ VOCAB = Vocabulary(
         ]
     ),
     host_verbs=frozenset(["hosted", "hosts", "hosting-by"]),
-    store_verbs=frozenset(["stored", "store", "kept"]),
+    store_verbs=frozenset(["stored", "store", "kept"])
+    # recall (x13r): more forms
+    | frozenset(["stores", "storing", "saved"]),
     host_nouns=frozenset(["hosting", "host", "hoster", "webhost", "web-host"]),
     nonhost_verbs=frozenset(["designed", "developed", "built", "made", "created"]),
-    preps=frozenset(["by", "on", "with", "at", "in"]),
+    preps=frozenset(["by", "on", "with", "at", "in", "via"]),
     name_preps=frozenset(["by", "with"]),
     host_labels=(r"web ?host", r"website host", r"site host", r"hosting provider", r"hosted by", r"hosting"),
     builders=(

@@ -32,11 +32,15 @@ VOCAB = Vocabulary(
     ),
     host_verbs=frozenset(
         ["alojado", "alojada", "alojados", "alojadas", "aloja", "alojan", "hospedado", "hospedada", "hospeda"]
-    ),
-    store_verbs=frozenset(["almacenados", "almacenadas", "almacenado", "almacenada", "almacena"]),
+    )
+    # recall (x13r): more forms
+    | frozenset(["alojamos", "alojar", "hospedados", "hospedadas"]),
+    store_verbs=frozenset(["almacenados", "almacenadas", "almacenado", "almacenada", "almacena"])
+    # recall (x13r): more forms
+    | frozenset(["almacenan", "almacenamos", "almacenar", "guardados", "guardadas", "conservados", "conservadas"]),
     host_nouns=frozenset(["alojamiento", "hospedaje"]),
     nonhost_verbs=frozenset(["desarrollado", "desarrollada", "diseñado", "diseñada", "creado", "creada"]),
-    preps=frozenset(["por", "en", "con"]),
+    preps=frozenset(["por", "en", "con", "via"]),
     name_preps=frozenset(["por"]),
     host_labels=(r"alojamiento", r"proveedor de alojamiento", r"hospedaje", r"alojado por"),
     builders=(r"\b(?:desarrollado|dise[ñn]ado|creado)\s+por\b", r"\bdise[ñn]o\s+y\s+desarrollo\b"),

@@ -56,10 +56,12 @@ VOCAB = Vocabulary(
         ]
     ),
     host_verbs=frozenset(["hébergé", "hébergée", "hébergés", "hébergées", "héberge", "hébergent", "hébergeons"]),
-    store_verbs=frozenset(["stocké", "stockée", "stockés", "stockées", "conservé", "conservées"]),
+    store_verbs=frozenset(["stocké", "stockée", "stockés", "stockées", "conservé", "conservées"])
+    # recall (x13r): more forms
+    | frozenset(["stocker", "conserver", "sauvegarder", "sauvegardées", "sauvegardés", "stockons"]),
     host_nouns=frozenset(["hébergement", "hébergeur", "hébergeurs"]),
     nonhost_verbs=frozenset(["réalisé", "réalisée", "conçu", "conçue", "développé", "développée", "créé", "créée"]),
-    preps=frozenset(["par", "chez", "sur", "dans", "auprès", "aupres"]),
+    preps=frozenset(["par", "chez", "sur", "dans", "auprès", "aupres", "via"]),
     name_preps=frozenset(["par", "chez", "auprès", "aupres"]),
     host_labels=(r"hebergeu?r", r"hebergement", r"nom de l.hebergeur", r"prestataire d.hebergement"),
     builders=(

@@ -30,8 +30,12 @@ VOCAB = Vocabulary(
             "ospitati",
         ]
     ),
-    host_verbs=frozenset(["ospitato", "ospitata", "ospitati", "ospitate", "ospita", "ospitano"]),
-    store_verbs=frozenset(["conservati", "conservate", "memorizzati", "memorizzate", "archiviati"]),
+    host_verbs=frozenset(["ospitato", "ospitata", "ospitati", "ospitate", "ospita", "ospitano"])
+    # recall (x13r): more forms
+    | frozenset(["ospitiamo", "ospitare"]),
+    store_verbs=frozenset(["conservati", "conservate", "memorizzati", "memorizzate", "archiviati"])
+    # recall (x13r): more forms
+    | frozenset(["conservato", "conservata", "memorizzato", "memorizzata", "archiviate", "salvati", "salvate"]),
     host_nouns=frozenset(["hosting"]),
     nonhost_verbs=frozenset(["sviluppato", "sviluppata", "realizzato", "realizzata", "progettato"]),
     preps=frozenset(["da", "presso", "su"]),

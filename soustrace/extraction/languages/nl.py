@@ -26,7 +26,9 @@ VOCAB = Vocabulary(
         ]
     ),
     host_verbs=frozenset(["gehost", "gehuisvest"]),
-    store_verbs=frozenset(["opgeslagen", "bewaard"]),
+    store_verbs=frozenset(["opgeslagen", "bewaard"])
+    # recall (x13r): more forms
+    | frozenset(["opslaan", "bewaren"]),
     host_nouns=frozenset(["hostingpartij", "hostingprovider", "webhosting", "hosting"]),
     nonhost_verbs=frozenset(["ontwikkeld", "ontworpen", "gebouwd", "gemaakt"]),
     preps=frozenset(["door", "bij", "op"]),

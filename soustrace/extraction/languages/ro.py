@@ -8,7 +8,9 @@ VOCAB = Vocabulary(
         ["și", "este", "sunt", "pentru", "cu", "din", "care", "sau", "al", "ale", "unei", "unui", "datele", "găzduit"]
     ),
     host_verbs=frozenset(["găzduit", "găzduită", "găzduite", "găzduiește", "gazduit", "gazduita"]),
-    store_verbs=frozenset(["stocate", "stocat", "păstrate"]),
+    store_verbs=frozenset(["stocate", "stocat", "păstrate"])
+    # recall (x13r): more forms
+    | frozenset(["stocată", "stocați", "păstrat", "păstrată", "stocăm"]),
     host_nouns=frozenset(["găzduire", "găzduirea", "gazduire"]),
     nonhost_verbs=frozenset(["dezvoltat", "realizat", "creat"]),
     preps=frozenset(["de", "la", "în", "prin", "pe"]),
