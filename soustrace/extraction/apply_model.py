@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from soustrace.extraction.decide import refine
 from soustrace.extraction.features import context_features, provider_starts
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.model import load_model
+from soustrace.extraction.status import extra_status
 
 DECISIONS = ("rules", "model", "both")
 VETO = 0.8  # the model overrules a rule only when it is at least 4:1 sure (in-sample train cannot tune it)
@@ -26,8 +28,6 @@ EXACT = 0.9  # layout rules this sure (a "Hébergeur :" label, a key/value table
 # a catalog address, a hosting label: exact evidence the model does not overrule
 EXACT_EXTRA = frozenset(["label", "address-only", "entity-address"])
 _ANCHORS = (
-    "obj=host",
-    "obj=data-storage",
     "sec=hosting",
     "sec=processors",
     "lab=",
@@ -46,7 +46,12 @@ def anchored(feats: list[str]) -> bool:
     """
     if "prose-after" in feats:  # a label line whose value runs on as a sentence is a headline
         return False
-    return any(f.startswith(_ANCHORS) and not f.endswith(("=None", "=none")) for f in feats)
+    if any(f.startswith(_ANCHORS) and not f.endswith(("=None", "=none")) for f in feats):
+        return True
+    # a hosted object counts only beside a hosting word: "Amazon Web Services announced a new region"
+    # names a site-like word ("Services") and no hosting at all
+    has_object = any(f in {"obj=host", "obj=data-storage"} for f in feats)
+    return has_object and any(f.startswith(("L:", "R:")) and f.split(":", 1)[1] in _CUE_LABELS for f in feats)
 
 
 _CUE_LABELS = frozenset(["HOST_VERB", "STORE_VERB", "HOST_NOUN", "CDN_VERB", "SERVERS"])
@@ -108,7 +113,7 @@ def model_decide(
             )
             if accepted and (probs[0] < VETO or exact):
                 if isinstance(cand, dict):
-                    kept.append(cand)
+                    kept.append(_with_status(ctx, cand))
                 else:
                     cands.append(rule_cand)  # type: ignore[arg-type]
                 continue
@@ -120,11 +125,20 @@ def model_decide(
                 continue
             p = round(p, 2)
         if isinstance(cand, dict):
-            kept.append(cand | {"role": role, "confidence": p})
+            kept.append(_with_status(ctx, cand | {"role": role, "confidence": p}))
         elif isinstance(rule_cand, Candidate):
             rule_cand.role, rule_cand.confidence = role, p
             cands.append(rule_cand)
         else:
             line = ctx.lines[ctx.line_of(cand.span(ctx.doc).start_char)]
-            cands.append(Candidate(cand, role, "model", p, nearest_cue(ctx, cand), line))
+            added = refine(ctx, Candidate(cand, role, "model", p, nearest_cue(ctx, cand), line))
+            if isinstance(added, Candidate):  # the general vetoes hold for the model's additions too
+                cands.append(added)
     return cands, kept
+
+
+def _with_status(ctx: Context, rel: dict[str, Any]) -> dict[str, Any]:
+    """A block relation without a frame cue gets its status from its line and headings (`status.py`)."""
+    if "_cue" in rel:
+        return rel  # the extractor reads the status at its cue
+    return rel | {"status": extra_status(ctx, rel)}

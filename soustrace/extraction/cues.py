@@ -152,7 +152,11 @@ OPTION_SENT = re.compile(
     r"alternativ\w*|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
     r"comparati\w*|comparaison|meilleurs hebergeurs|best hosting|top \d+|choisisse[zr]|choose|"
     r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de|au cas ou|in case|"
-    r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait))\b"
+    r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait)|"
+    # advice and comparisons (decisions): "privilégier", "we suggest", "compared to", "cheaper than"
+    r"privilegi\w*|preferez|preferer|suggere\w*|suggest\w*|opte[rz]? pour|optez|should (?:use|host|choose)|"
+    r"devrie[zt]|il faudrait|pensez a|compared (?:to|with)|compare a|contrairement a|unlike|par rapport a|"
+    r"a la difference de|(?:moins|plus) cher que|cheaper than|more expensive than|en concurrence)\b"
 )
 EXAMPLE_LOCAL = re.compile(
     r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"
@@ -168,7 +172,9 @@ NO_LONGER = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,2}?plus\b|\bno longer\b
 PAST_LEX = re.compile(
     r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'en|formerly|previously|used to|"
     r"until|fruher|frueher|ehemals|ancien(?:ne)? (?:hebergeur|site|version|serveur)|old (?:host|site|server)|"
-    r"avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b"
+    r"avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted|"
+    r"previous (?:host|hosting|hoster|provider|web ?host)|former (?:host|hosting|provider)|"
+    r"precedent hebergeur|hebergeur precedent|ex-hebergeur)\b"
 )
 FROM_CUE = re.compile(
     r"(?:\b(?:migre|migree|migres|migrees|migration|demenage|demenagee|passe|passee|transfere|"
@@ -178,12 +184,13 @@ FROM_CUE = re.compile(
 QUIT_CUE = re.compile(r"\b(?:quitte|quitter|quittant|left|leaving|leave|abandonne)\s*(?:l'|le|la)?\s*$")
 PLANNED_LEX = re.compile(
     r"\b(?:a confirmer|envisag\w*|prevu|prevue|prevoi\w*|projet de migr\w*|migrera|migreront|"
-    r"(?:prevoit|prevoient|envisage\w*|souhaite\w*|veut|veulent|doit|doivent|devra|devront|va|vont|compte|"
+    r"(?:prevoit|prevoient|envisage\w*|souhaite\w*|veut|veulent|doit|doivent|devra|devront|va|vont|allons|allez|compte|"
     r"comptons|projette|decide|decidons)\s+(?:de\s+|d')?(?:migrer|demenager|basculer|rapatrier)|"
     r"(?:plan|plans|planning|intend|intends|want|wants|decided) to (?:move|migrate|switch)|"
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
     r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
-    r"devraient|a terme|d'ici|wird .* gehostet|geplant)\b"
+    r"devraient|a terme|d'ici|geplant|considering|are considering|next year|l'an prochain|l'annee prochaine|"
+    r"dans les prochains mois|in the coming (?:months|weeks|year))\b"
 )
 UNCONFIRMED = re.compile(
     r"\b(?:a confirmer|to be confirmed|a valider|en cours de choix|sous reserve|a l'etude|"
@@ -211,7 +218,12 @@ OBJ_DATA = re.compile(
     r"mysql|postgres|postgresql|mariadb|mongodb|redis|sqlite|elasticsearch|opensearch|firestore)$",
     re.I,
 )
-OBJ_VIDEO = re.compile(r"^(?:vid[ée]os?|videos?|films?|podcasts?)$", re.I)
+# embedded third-party content (video, forms, maps, fonts, widgets): role "other", never the site host
+OBJ_VIDEO = re.compile(
+    r"^(?:vid[ée]os?|videos?|films?|podcasts?|formulaires?|forms?|sondages?|surveys?|questionnaires?|"
+    r"polices|fonts?|widgets?|cartes|maps|tuiles|tiles)$",
+    re.I,
+)
 OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?)$", re.I)
 OBJ_DOMAIN = re.compile(r"^(?:dns|zone|registrar)$", re.I)
 OBJ_SITE = re.compile(
@@ -222,4 +234,36 @@ OBJ_SITE = re.compile(
     r"platforma|aplica[tț]ia|sitio|sito|webstek|p[áa]gina|aplicaci[óo]n|applicazione|piattaforma|plataforma|"
     r"servizio|servicio|dienst|toepassing|applicatie)$",
     re.I,
+)
+
+
+# ---------------------------------------------------------------- decision vetoes (decide.refine)
+# The reader's own site or app: "hébergez votre site chez X", "host your website on X" is a tutorial or an
+# offer addressed to the reader, not a relation of the document's editor ("vos données" stays: privacy).
+READER_OBJECT = re.compile(
+    r"\b(?:votre|vos|ton|ta|tes|your|dein\w*|ihre?[mnrs]?|uw|je|tu|tus|su|sus|tuo|tua|tuoi|vostro|vostra|"
+    r"site-ul tau)\s+(?:[\w.-]+\s+){0,2}?"
+    r"(?:sites?|site web|website|websites|web|webseite|app|apps|application|applications|projet|projets|"
+    r"project|projects|blog|boutique|store|shop|serveur|server|instance|code|repo\w*|sitio|sito|webstek)\b"
+)
+# An offer, not a relation: "l'hébergement proposé par X", "the hosting offered by X", "vendu par X"
+OFFER_VERB = re.compile(
+    r"\b(?:offert|offerte|offerts|offertes|offered|offers|offre|offrent|propos[ée]e?s?|proposent|vendu|"
+    r"vendue|sold|sells|commercialis[ée]e?s?|marketed|advertised|angeboten|ofrecido|offerto|aangeboden)\b"
+)
+# A label naming a function that is not hosting, even with "site" in it ("Suivi de l'usage du site",
+# "Statistiques du site", "Formulaire de contact", "Paiement"): not the host of the site.
+NONHOST_FUNCTION = re.compile(
+    r"\b(?:suivi|statisti\w*|analytics|analyse d.audience|mesure d.audience|audience|tracking|"
+    r"formulaires?|forms?|paiements?|payments?|chat|support|polices|fonts?|cartes?|maps?|videos?|"
+    r"authentification|authentication|auth|login|sso|monitoring|supervision|erreurs?|errors?|logs?|"
+    r"captcha|recherche|search|traduction|translation|newsletters?|emailing|sms|notifications?|"
+    r"signature|crm|marketing|publicit\w*|ads|advertising|cookies?|consentement|consent)\b"
+)
+
+# The form of a migration verb says whether the move happened: "migré / migrated vers X" (X is current),
+# "migrer / migrate / moving to X" (X is planned)
+MIGRATE_PLANNED = re.compile(
+    r"\b(?:migrer|demenager|basculer|rapatrier|transferer|passer|migrate|move|switch|transfer|"
+    r"migrating|moving|switching|transferring|migrieren|umziehen|wechseln|migrar|migrare|migreren|verhuizen)\b"
 )

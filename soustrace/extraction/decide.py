@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from soustrace.catalog import strip_accents
+from soustrace.extraction import cues
 from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
 from soustrace.extraction.layout import label_is_options
 from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
@@ -80,6 +81,42 @@ def _runs_code(ctx: Context, m: Mention) -> bool:
 
 
 def decide(
+    ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
+) -> Candidate | str:
+    """The first frame's verdict, then the general vetoes of `refine` on an accepted candidate."""
+    verdict = _first_frame(ctx, m, mentions, k, decided)
+    if isinstance(verdict, Candidate):
+        return refine(ctx, verdict)
+    return verdict
+
+
+def refine(ctx: Context, cand: Candidate) -> Candidate | str:
+    """Vetoes that hold whatever frame accepted the mention: what is hosted, and for whom.
+
+    * the reader's site or app ("hébergez votre site chez X", "host your app on X"): a tutorial or an offer;
+    * an offer ("l'hébergement proposé par X", "the hosting offered by X"): what X sells, not who hosts;
+    * a label naming another function ("Suivi de l'usage du site : X", "Formulaire : X"): not the host.
+    """
+    m = cand.mention
+    sent = ctx.sent_of(m.start)
+    doc = ctx.doc
+    lo = max(sent.start, min(m.start, cand.cue if cand.cue is not None else m.start) - 8)
+    around = strip_accents(doc[lo : min(sent.end, m.end + 6)].text).casefold()
+    if cues.READER_OBJECT.search(around) and cand.rule not in {"label", "table-kv"}:
+        return "reject:reader-site"
+    if cand.cue is not None and cand.cue < m.start and cand.rule in {"verb-prep", "noun-prep", "apposition"}:
+        between = strip_accents(doc[cand.cue + 1 : m.start].text).casefold()
+        if cues.OFFER_VERB.search(between):
+            return "reject:offer"
+    line = cand.line
+    if cand.rule == "label" and line is not None and line.value_start is not None and cand.role == "host":
+        label = strip_accents(ctx.text[line.start : line.value_start]).casefold()
+        if cues.NONHOST_FUNCTION.search(label) and not re.search(r"h[e]berg|\bhost", label):
+            return "reject:label-function"
+    return cand
+
+
+def _first_frame(
     ctx: Context, m: Mention, mentions: list[Mention], k: int, decided: dict[int, Candidate | str]
 ) -> Candidate | str:
     doc = ctx.doc

@@ -146,7 +146,8 @@ def context_features(
     left = _fold(doc[max(m.start - 4, 0) : m.start].text)
     if cues.EXAMPLE_LOCAL.search(left):
         f.append("example")
-    obj = _object_role(ctx, list(range(max(sent.start, m.start - 20), min(sent.end, m.end + 20))))
+    # the mention's own words are not its hosted object ("Amazon Web *Services*", "Vercel *App*")
+    obj = _object_role(ctx, [*range(max(sent.start, m.start - 20), m.start), *range(m.end, min(sent.end, m.end + 20))])
     f.append(f"obj={obj}")
     if providers is None:
         providers = provider_starts(ctx)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.layout import Line
-from soustrace.extraction.mentions import Candidate, Context
+from soustrace.extraction.mentions import Candidate, Context, Mention
 
 _FORMER = frozenset(
     [
@@ -78,6 +79,11 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     extra = _language_cues(left, near_left)
     if extra:
         return extra
+    if cand.rule == "migration" and cues.MIGRATE_PLANNED.search(near_left):
+        return "planned"  # "nous allons migrer vers X", "we are moving our site to X"
+    aux = english_tense(ctx, cand, sent)  # auxiliaries; also reaches unknown names (no statistical parse)
+    if aux:
+        return aux
     return context_status(ctx, cand)
 
 
@@ -266,3 +272,17 @@ def french_tense(stat: Doc, offset: int, ctx: Context, cand: Candidate) -> str |
         if any(c.lower_ in _FORMER for c in noun.children) and any(t.morph.get("Tense") == ["Imp"] for t in stat):
             return "past"
     return None
+
+
+def extra_status(ctx: Context, rel: dict[str, Any]) -> str:
+    """Status of a block-rule relation (unknown name, catalog address) that carries no frame cue.
+
+    Such relations used to stay "current" whatever their line said ("Previous host: X", "### Roadmap").
+    """
+    span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
+    if span is None or not len(span):
+        return rel.get("status") or "current"
+    line = ctx.lines[ctx.line_of(rel["start"])]
+    probe = Candidate(Mention(span.start, span.end, rel.get("provider_id"), "unknown"), rel["role"], rel["rule"], 0.0,
+                      None, line)
+    return lexical_status(ctx, probe, ctx.sent_of(span.start)) or "current"
