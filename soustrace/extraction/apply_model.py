@@ -7,8 +7,8 @@ scores each from its context features (`features.py`).
 * `rules`: the rules' verdicts stand;
 * `model`: the model alone decides every candidate (role or none, its threshold);
 * `both` (default): the rules decide, the model vetoes a rule-accepted candidate it calls `none` with
-  probability >= VETO, and accepts a candidate the rules left undecided (never one they vetoed) when its best role
-  reaches ADD. Measured on check, this generalises best (see the README of benchmarks/eval_hosting.py).
+  probability >= VETO (not exact layout rules); it could add an undecided candidate whose best role
+  reaches ADD, but cross-validation inside train chose never (see VETO / ADD below).
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ from soustrace.extraction.model import load_model
 from soustrace.extraction.status import extra_status
 
 DECISIONS = ("rules", "model", "both")
-VETO = 0.8  # the model overrules a rule only when it is at least 4:1 sure (in-sample train cannot tune it)
-ADD = 0.85  # chosen on train: best F0.5 among 0.7 / 0.85 / never (in-sample, so coarse)
+# Chosen by grouped 5-fold cross-validation inside `train` of the whole extractor (`train.decision_cv`,
+# F0.5): ADD 0.7 / 0.85 / never x VETO 0.6 / 0.8 / never. Best: never add, veto at 0.6 (P 0.90 R 0.65,
+# F0.5 0.837; adding at 0.85 costs 2 points of precision for 1 of recall). The model's additions did not
+# generalise to documents it was not fitted on; its vetoes did.
+VETO = 0.6
+ADD = 2.0  # above any probability: the model never adds a candidate in `both` (see above)
 EXACT = 0.9  # layout rules this sure (a "Hébergeur :" label, a key/value table row) are not vetoed
 # a catalog address, a hosting label: exact evidence the model does not overrule
 EXACT_EXTRA = frozenset(["label", "address-only", "entity-address"])
@@ -138,7 +142,10 @@ def model_decide(
 
 
 def _with_status(ctx: Context, rel: dict[str, Any]) -> dict[str, Any]:
-    """A block relation without a frame cue gets its status from its line and headings (`status.py`)."""
-    if "_cue" in rel:
-        return rel  # the extractor reads the status at its cue
-    return rel | {"status": extra_status(ctx, rel)}
+    """A block relation's status, read over the words from its frame cue to the name (`status.py`).
+
+    Without this the status of an unknown name was read at its cue alone ("Website hosting was
+    previously provided by X" stayed current); the frame cue is consumed here.
+    """
+    out = {k: v for k, v in rel.items() if k != "_cue"}
+    return out | {"status": extra_status(ctx, out, rel.get("_cue"))}

@@ -274,7 +274,7 @@ def french_tense(stat: Doc, offset: int, ctx: Context, cand: Candidate) -> str |
     return None
 
 
-def extra_status(ctx: Context, rel: dict[str, Any]) -> str:
+def extra_status(ctx: Context, rel: dict[str, Any], cue: int | None = None) -> str:
     """Status of a block-rule relation (unknown name, catalog address) that carries no frame cue.
 
     Such relations used to stay "current" whatever their line said ("Previous host: X", "### Roadmap").
@@ -283,6 +283,7 @@ def extra_status(ctx: Context, rel: dict[str, Any]) -> str:
     if span is None or not len(span):
         return rel.get("status") or "current"
     line = ctx.lines[ctx.line_of(rel["start"])]
-    probe = Candidate(Mention(span.start, span.end, rel.get("provider_id"), "unknown"), rel["role"], rel["rule"], 0.0,
-                      None, line)
+    probe = Candidate(
+        Mention(span.start, span.end, rel.get("provider_id"), "unknown"), rel["role"], rel["rule"], 0.0, cue, line
+    )
     return lexical_status(ctx, probe, ctx.sent_of(span.start)) or "current"
