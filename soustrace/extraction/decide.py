@@ -17,6 +17,7 @@ from soustrace.extraction.layout_rules import dash_decision, label_decision, tab
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
     QUANTIFIED,
+    _object_role,
     coordinated,
     hosted_object_role,
     nearest_object_role,
@@ -169,9 +170,14 @@ def _first_frame(
             obj = hosted_object_role(ctx, cue, m, sent)
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
+            gap = _gapped_object(ctx, cue, m, mentions, k)
+            if gap:
+                obj = gap  # "the database is hosted on X and the frontend on Y": Y hosts the frontend
             if obj and obj.startswith("reject"):
                 return obj
-            if obj and verdict != "data-storage":
+            if obj == "data-storage" and _SITE_AND_DATA.search(strip_accents(doc[sent.start : cue].text).casefold()):
+                obj = "host"  # "le site et ses données sont hébergés chez X": the site's host
+            if obj and (verdict != "data-storage" or gap):
                 role = obj
         return cand(rule, role, cue)
     hit = dash_decision(ctx, m, li)
@@ -244,3 +250,30 @@ _SERVED_PURPOSE = re.compile(
     r"(?:site|sites|website|application|plateforme|platform|donn[ée]es|data)\b",
     re.I,
 )
+
+
+_SITE_AND_DATA = re.compile(
+    r"\b(?:site|website|plateforme|platform|application|app)s?\s+(?:et|and|und|y|e|en|ainsi que|as well as)\s+"
+    r"(?:ses |leurs |les |its |their |the |seine |ihre |sus |i suoi )?(?:donnees|data|daten|datos|dati|gegevens)\b|"
+    r"\b(?:donnees|data|daten|datos|dati|gegevens)\s+(?:et|and|und|y|e|en)\s+(?:le |la |the |die |el |il )?"
+    r"(?:site|website|plateforme|platform|application|app)s?\b"
+)
+
+
+def _gapped_object(ctx: Context, cue: int, m: Mention, mentions: list[Mention], k: int) -> str | None:
+    """Object named between an earlier provider of the same frame and this one (gapping).
+
+    "Our database is hosted on Supabase and the frontend on Netlify": the verb's object is "database"
+    for Supabase; "the frontend" names Netlify's.
+    """
+    if k == 0 or not cue < mentions[k - 1].start < m.start:
+        return None
+    gap = ctx.doc[mentions[k - 1].end : m.start]
+    words = [t.lower_ for t in gap]
+    # only "X and the <object> on Y": a purpose of X ("chez X pour le routage mail et chez Y") is X's
+    if not words or words[0] not in {"et", "and", "und", "y", "e", "en", ",", ";"} or _PURPOSE & set(words):
+        return None
+    return _object_role(ctx, list(range(gap.start + 1, m.start)))
+
+
+_PURPOSE = frozenset(["pour", "for", "para", "per", "für", "voor", "pentru"])
