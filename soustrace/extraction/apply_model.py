@@ -102,6 +102,8 @@ def model_decide(
 ) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """Accepted candidates and extra relations after the model's decision (roles and confidences replaced)."""
     model = load_model()
+    if mode == "both" and ADD > 1.0:
+        return _veto_only(ctx, mentions, decided, extra)
     by_start = {m.start: k for k, m in enumerate(mentions)}
     cands: list[Candidate] = []
     kept: list[dict[str, Any]] = []
@@ -149,3 +151,45 @@ def _with_status(ctx: Context, rel: dict[str, Any]) -> dict[str, Any]:
     """
     out = {k: v for k, v in rel.items() if k != "_cue"}
     return out | {"status": extra_status(ctx, out, rel.get("_cue"))}
+
+
+def _veto_only(
+    ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str], extra: list[dict[str, Any]]
+) -> tuple[list[Candidate], list[dict[str, Any]]]:
+    """`both` when the model never adds: features only for the rule-accepted, non-exact candidates.
+
+    Same verdicts as the general loop, at a fraction of its cost on a legal-notice page (most mentions
+    there are undecided or vetoed by the rules, and exact layout rules are never overruled).
+    """
+    model = load_model()
+    providers: list[int] | None = None
+    cands: list[Candidate] = []
+    kept: list[dict[str, Any]] = []
+    for k, m in enumerate(mentions):
+        c = decided.get(k)
+        if not isinstance(c, Candidate) or (m.pid is None and m.kind != "unknown"):
+            continue
+        if c.confidence < EXACT:
+            if providers is None:
+                providers = provider_starts(ctx)
+            span = m.span(ctx.doc)
+            if model.probabilities(context_features(ctx, m, span.start_char, span.end_char, providers))[0] >= VETO:
+                continue
+        cands.append(c)
+    for rel in extra:
+        if rel.get("rule") not in EXACT_EXTRA:
+            span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
+            if span is None or not len(span):
+                continue
+            if providers is None:
+                providers = provider_starts(ctx)
+            probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
+            feats = [
+                *context_features(ctx, probe, rel["start"], rel["end"], providers),
+                "extra",
+                f"extra-pid={bool(probe.pid)}",
+            ]
+            if model.probabilities(feats)[0] >= VETO:
+                continue
+        kept.append(_with_status(ctx, rel))
+    return cands, kept
