@@ -50,6 +50,7 @@ CONFIDENCE = {
     "entity-address": 0.5,
     "address-only": 0.4,
     "processor-list": 0.55,
+    "recourse": 0.75,
 }
 
 

@@ -344,6 +344,37 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     return None
 
 
+_RECOURSE = re.compile(
+    r"(?:\b(?:a|ont|avait|avaient|aura|auront|avoir)\s+recours\s+(?:a|aux)|\bfai(?:t|sait|saient)\s+appel\s+a|"
+    r"\bfont\s+appel\s+a|\bs'appui(?:e|ent)\s+sur|\brel(?:y|ies|ied)\s+on|\buses?\s+the\s+services\s+of|"
+    r"\butilis(?:e|ent)\s+les\s+services\s+de|\bconfi[ee]e?s?\s+a|\bentrusted\s+to|\boutsourced\s+to|"
+    r"\bexternalis[ee]e?s?\s+(?:aupres\s+de|chez|a))"
+    r"(?:\s+(?:la|le|les|l'|the|des|de|d'|du|aux|services|prestations|societe|entreprise|groupe|company|firm|"
+    r"droit|\w+ais|\w+aise|americaine?|francaise?|luxembourgeoise?|irlandaise?))*\s*$"
+)
+_HOSTING_PURPOSE = re.compile(
+    r"\b(?:hebergement|hebergee?s?|heberger|hosting|host|stockage des donnees|data storage)\b"
+)
+
+
+def _recourse_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
+    """'Pour l'hébergement de ses données, X a recours à la société P', 'relies on P for hosting'.
+
+    The verb names a supplier, not what it supplies: the sentence must state a hosting purpose, and
+    the supplier's slot must follow the verb (descriptor words only: "la société de droit luxembourgeois").
+    Court rulings and legal summaries state hosting this way.
+    """
+    doc = ctx.doc
+    left = strip_accents(doc[max(sent.start, m.start - 12) : m.start].text).casefold()
+    hit = _RECOURSE.search(left)
+    if not hit:
+        return None
+    if not _HOSTING_PURPOSE.search(strip_accents(sent.text).casefold()):
+        return None
+    cue = max(sent.start, m.start - 1)
+    return ("recourse", cue, "host")
+
+
 _VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])
 
 
@@ -356,7 +387,10 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
     doc = ctx.doc
     if m.start - 1 < sent.start or doc[m.start - 1].lower_ not in _VERB_FINAL_PREPS:
         return None
-    line_end = ctx.lines[ctx.line_of(m.span(doc).start_char)].end
+    li = ctx.line_of(m.span(doc).start_char)
+    line_end = ctx.lines[li].end
+    if ctx.lines[li].text.rstrip().endswith(",") and li + 1 < len(ctx.lines):
+        line_end = ctx.lines[li + 1].end  # a hard-wrapped address: "bei X, Str. 25, Ort,\ninfo@x.de gehostet"
     for j in range(m.end, min(len(doc), m.end + 25)):
         tok = doc[j]
         if tok.idx >= line_end or tok.text in {";", "!", "?"}:
@@ -370,6 +404,7 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
 
 
 SENTENCE_FRAMES = (
+    _recourse_frame,
     _still_at,
     _transfer,
     _migration,
