@@ -224,7 +224,7 @@ OBJ_VIDEO = re.compile(
     r"polices|fonts?|widgets?|cartes|maps|tuiles|tiles)$",
     re.I,
 )
-OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?)$", re.I)
+OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?|mailbox)$", re.I)
 OBJ_DOMAIN = re.compile(r"^(?:dns|zone|registrar)$", re.I)
 OBJ_SITE = re.compile(
     r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"
@@ -266,4 +266,17 @@ NONHOST_FUNCTION = re.compile(
 MIGRATE_PLANNED = re.compile(
     r"\b(?:migrer|demenager|basculer|rapatrier|transferer|passer|migrate|move|switch|transfer|"
     r"migrating|moving|switching|transferring|migrieren|umziehen|wechseln|migrar|migrare|migreren|verhuizen)\b"
+)
+# A hosted tool named by its function ("logiciel de suivi de l'usage …, hébergé par X"): role other
+TOOL_FUNCTION = re.compile(
+    r"\b(?:suivi|statisti\w*|analytics|mesure d.audience|tracking|monitoring|supervision|telemetr\w*|"
+    r"formulaires?|forms?|paiements?|payments?|newsletters?|emailing|chat|captcha|authentification|"
+    r"authentication|sso|traduction|translation)\b"
+)
+# What a description says is hosted: data, files, images, backups ("Image hosting", "hébergement des données")
+DATA_HOSTING = re.compile(
+    r"\b(?:(?:data|donnees|images?|fichiers|files|backups?|sauvegardes?|database|databases|medias?|photos|"
+    r"documents|assets)\s+(?:hosting|storage|stockage)|(?:hebergement|stockage|hosting|storage)\s+(?:des|de|du|of)\s+"
+    r"(?:l'|la |les |the )?(?:donnees|data|images|fichiers|files|backups|sauvegardes|bases? de donnees|databases?|"
+    r"medias?|photos|documents))\b"
 )

@@ -111,11 +111,51 @@ def refine(ctx: Context, cand: Candidate) -> Candidate | str:
         if cues.OFFER_VERB.search(between):
             return "reject:offer"
     line = cand.line
-    if cand.rule == "label" and line is not None and line.value_start is not None and cand.role == "host":
-        label = strip_accents(ctx.text[line.start : line.value_start]).casefold()
-        if cues.NONHOST_FUNCTION.search(label) and not re.search(r"h[e]berg|\bhost", label):
+    if cand.rule == "label" and line is not None and line.value_start is not None:
+        raw_label = ctx.text[line.start : line.value_start]
+        if _CODE_LABEL.search(raw_label.rstrip(" \t*_:=：\"'")):
+            return "reject:code-label"  # 'brevo-api@{shape: stadium, label: "API Brevo"}' is code, not a label
+        label = strip_accents(raw_label).casefold()
+        if cand.role == "host" and cues.NONHOST_FUNCTION.search(label) and not re.search(r"h[e]berg|\bhost", label):
             return "reject:label-function"
+    framed = cand.rule in _FRAME_RULES and cand.cue is not None and cand.cue < m.start
+    if cand.role == "host" and framed and _function_object(ctx, cand.cue, sent):  # type: ignore[arg-type]
+        cand.role = "other"  # "logiciel de suivi de l'usage …, hébergé par X": a hosted tool, not the site
+    if cand.role == "host" and cand.rule not in _FRAME_RULES:
+        after = strip_accents(ctx.text[span_end(ctx, m) : line.end if line is not None else None][:80]).casefold()
+        if cues.DATA_HOSTING.search(after) and not _SITE_WORD.search(after):
+            cand.role = "data-storage"  # "X (Image hosting)", "X — hébergement des données"
     return cand
+
+
+_SITE_WORD = re.compile(r"\b(?:site|website|sites|plateforme|platform|application|app|frontend|backend)\b")
+
+
+_FRAME_RULES = frozenset(["verb-prep", "noun-prep", "active", "servers-by", "recourse"])
+_CODE_LABEL = re.compile(r"@\{|[<>]|=")  # mermaid / markup / assignment syntax before the colon
+
+
+def span_end(ctx: Context, m: Mention) -> int:
+    return m.span(ctx.doc).end_char
+
+
+def _function_object(ctx: Context, cue: int, sent: Any) -> bool:
+    """The clause before the hosting verb names a tool's function before any site or data word."""
+    doc = ctx.doc
+    start = cue - 1
+    while (
+        start > sent.start
+        and doc[start].text not in {".", ";", "!", "?", "|", ":"}
+        and "\n" not in doc[start].text_with_ws
+        and cue - start < 20
+    ):
+        start -= 1
+    clause = strip_accents(doc[start:cue].text).casefold()
+    fn = cues.TOOL_FUNCTION.search(clause)
+    if fn is None:
+        return False
+    site = re.search(r"\b(?:site|website|plateforme|platform|application|app|donnees|data)\b", clause)
+    return site is None or fn.start() < site.start()
 
 
 def _first_frame(
