@@ -56,8 +56,15 @@ CONFIDENCE = {
 
 _OPTION_HEADING = re.compile(
     r"\b(?:options?|alternatives?|alternativas?|alternatieven|comparatif|comparaison|comparison|choix|choices?|"
-    r"scenarios?|possibilites|pistes|pros and cons|avantages|inconvenients|ventajas|desventajas|benchmark)\b"
+    r"scenarios?|possibilites|pistes|pros and cons|avantages|inconvenients|ventajas|desventajas|benchmark|"
+    # a CV or skills section lists what someone knows, not what hosts the site
+    r"competences|skills|savoir-faire|expertises?|technologies maitrisees|curriculum|cv|formations?|"
+    r"certifications?|partenaires technologiques|technology partners|integrations?)\b"
 )
+
+
+# a section stating what was chosen ("## Choix techniques", "Our choices"): its labels are the choice made
+_CHOSEN_HEADING = re.compile(r"\b(?:choix|choices?|retenu\w*|selected|decision\w*)\b")
 
 
 _OR = frozenset(["ou", "or", "oder", "o", "of", "sau", "and/or", "et/ou"])
@@ -173,6 +180,11 @@ def _first_frame(
             return role
         return Candidate(m, role, rule, CONFIDENCE.get(rule, 0.6), cue, line)
 
+    head = ctx.line_sections[li][1]
+    head_text = strip_accents(ctx.lines[head].core).casefold() if head is not None else ""
+    option_section = bool(head_text) and _OPTION_HEADING.search(head_text) is not None
+    if option_section and (line.kind != "label" or not _CHOSEN_HEADING.search(head_text)):
+        return "reject:option-section"  # "### Options de déploiement", "Comparatif", "## Compétences"
     hit = label_decision(ctx, m, line)
     if hit:
         return cand(*hit)
@@ -183,9 +195,6 @@ def _first_frame(
         return f"reject:{line.label_role}-line"  # "Domaine : x.fr est hébergé chez o2switch" is the domain
     if _alternative(ctx, m, mentions, k):
         return "reject:alternatives"  # "Scalingo ou CleverCloud", "AWS or Azure": a choice, not a fact
-    head = ctx.line_sections[li][1]
-    if head is not None and _OPTION_HEADING.search(strip_accents(ctx.lines[head].core).casefold()):
-        return "reject:option-section"  # "### Options de déploiement", "Alternatives", "Comparatif"
     hit = table_decision(ctx, m, line, section == "processors" or _table_is_processors(ctx, li))
     if hit:
         return cand(*hit)

@@ -113,6 +113,11 @@ _GENERIC_OBJ = re.compile(
     r"tous types|toutes sortes|all kinds|plus de|more than|over \d|\d+(?:[\s.,]\d+)*\s*(?:millions?|milliers|"
     r"thousand|sites|clients|websites|customers))"
 )
+# the hosted object quantified as a provider's customers: "les sites de nombreuses associations", "thousands of"
+_CUSTOMERS = re.compile(
+    r"\b(?:de nombreu\w+|des milliers|des millions|des centaines|plusieurs|la plupart|beaucoup|many|"
+    r"thousands|millions|hundreds|numerous|several|clients|customers|members|membres|adherents)\b"
+)
 _PARTICIPLES = ("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")
 
 
@@ -143,8 +148,9 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
                 return None
             verdict = "data-storage" if label == "STORE_VERB" else "host"
             after = doc[j + 1 : min(j + 8, sent.end)]
-            if _GENERIC_OBJ.search(strip_accents(after.text).casefold()):
-                return ("active", j, "reject:generic")
+            folded_after = strip_accents(after.text).casefold()
+            if _GENERIC_OBJ.search(folded_after) or _CUSTOMERS.search(folded_after):
+                return ("active", j, "reject:generic")  # "X héberge les sites de nombreuses associations"
             obj = _object_role(ctx, list(range(j + 1, min(j + 8, sent.end))))
             return ("active", j, obj or verdict)
         if (

@@ -79,12 +79,34 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     extra = _language_cues(left, near_left)
     if extra:
         return extra
+    arrow = _arrow_status(ctx, cand)
+    if arrow:
+        return arrow
     if cand.rule == "migration" and cues.MIGRATE_PLANNED.search(near_left):
         return "planned"  # "nous allons migrer vers X", "we are moving our site to X"
     aux = english_tense(ctx, cand, sent)  # auxiliaries; also reaches unknown names (no statistical parse)
     if aux:
         return aux
     return context_status(ctx, cand)
+
+
+_ARROW = re.compile(r"(?:→|->|=>|⟶|➜)")
+_IN_PROGRESS = re.compile(r"\b(?:en cours|in progress|ongoing|a venir|prevue?|planned|upcoming|bientot|soon)\b")
+
+
+def _arrow_status(ctx: Context, cand: Candidate) -> str | None:
+    """'Hébergement : OVH → Scaleway (migration en cours)': left of the arrow was, right of it is (or will be)."""
+    span = cand.mention.span(ctx.doc)
+    line = ctx.lines[ctx.line_of(span.start_char)]
+    before, after = ctx.text[line.start : span.start_char], ctx.text[span.end_char : line.end]
+    if not (_ARROW.search(before) or _ARROW.search(after)):
+        return None
+    moving = bool(_IN_PROGRESS.search(strip_accents(ctx.text[line.start : line.end]).casefold()))
+    if _ARROW.search(after[:40]) and not _ARROW.search(before):
+        return "current" if moving else "past"
+    if _ARROW.search(before[-40:]):
+        return "planned" if moving else "current"
+    return None
 
 
 def _language_cues(left: str, near_left: str) -> str | None:
