@@ -49,6 +49,10 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     doc = ctx.doc
     m = cand.mention
     start = max(sent.start, min(m.start, cand.cue if cand.cue is not None else m.start) - 8)
+    for i in range(m.start - 1, start - 1, -1):  # a clause ends at ';': "the old site was on X; the new one on Y"
+        if doc[i].text == ";":
+            start = i + 1
+            break
     left = strip_accents(doc[start : m.start].text).casefold()
     near_left = strip_accents(doc[max(sent.start, m.start - 6) : m.start].text).casefold()
     # "n'est pas hébergé chez X mais chez Y": cues before a contrast marker do not reach Y
