@@ -280,3 +280,11 @@ DATA_HOSTING = re.compile(
     r"(?:l'|la |les |the )?(?:donnees|data|images|fichiers|files|backups|sauvegardes|bases? de donnees|databases?|"
     r"medias?|photos|documents))\b"
 )
+# Other senses of hosting: an event ("the meetup is hosted by Google"), lodging ("l'hébergement des
+# participants est assuré par …"): not a site, not data
+EVENT_OR_LODGING = re.compile(
+    r"\b(?:meetups?|events?|evenements?|conferences?|webinars?|webinaires?|hackathons?|workshops?|ateliers?|"
+    r"talks?|summits?|sommets?|salons?|soirees?|dinners?|diners?|competitions?|concours|"
+    r"ceremon\w+|festivals?|participants?|refugi\w+|sinistres|touristiques?|d'urgence|invites|guests|"
+    r"etudiants|students|familles|families|voyageurs|travellers|travelers|chambres|hotels?)\b"
+)

@@ -117,6 +117,11 @@ def refine(ctx: Context, cand: Candidate) -> Candidate | str:
         between = strip_accents(doc[cand.cue + 1 : m.start].text).casefold()
         if cues.OFFER_VERB.search(between):
             return "reject:offer"
+    if cand.cue is not None and cand.rule in _FRAME_RULES:
+        # the words right around the hosting word: what is hosted ("le meetup est hébergé par", "hosts the event")
+        near = strip_accents(doc[max(sent.start, cand.cue - 4) : min(sent.end, cand.cue + 6)].text).casefold()
+        if cues.EVENT_OR_LODGING.search(near):
+            return "reject:event-or-lodging"
     line = cand.line
     if cand.rule == "label" and line is not None and line.value_start is not None:
         raw_label = ctx.text[line.start : line.value_start]
