@@ -122,6 +122,14 @@ def refine(ctx: Context, cand: Candidate) -> Candidate | str:
         near = strip_accents(doc[max(sent.start, cand.cue - 4) : min(sent.end, cand.cue + 6)].text).casefold()
         if cues.EVENT_OR_LODGING.search(near):
             return "reject:event-or-lodging"
+    li = ctx.line_of(m.span(doc).start_char)
+    other_org_section = ctx.line_sections[li][0] in {"creator", "registrar", "editor"}
+    if (
+        cand.rule in _FRAME_RULES
+        and other_org_section
+        and not any(cues.OBJ_SITE.match(t.text) or cues.OBJ_DATA.match(t.text) for t in doc[sent.start : m.start])
+    ):
+        return "reject:other-org-section"  # "Développement : Agence X, hébergée chez Y": the agency's host
     line = cand.line
     if cand.rule == "label" and line is not None and line.value_start is not None:
         raw_label = ctx.text[line.start : line.value_start]
