@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from soustrace.catalog import strip_accents
+from soustrace.extraction import cues
 from soustrace.extraction.decide import refine
 from soustrace.extraction.features import context_features, provider_starts, rule_features
 from soustrace.extraction.mentions import Candidate, Context, Mention
@@ -33,6 +35,8 @@ ADD = 2.0  # above any probability: the model never adds a candidate in `both` (
 EXACT = 0.9  # layout rules this sure (a "Hébergeur :" label, a key/value table row) are not vetoed
 # a catalog address, a hosting label: exact evidence the model does not overrule
 EXACT_EXTRA = frozenset(["label", "address-only", "entity-address"])
+# rules of blocks.py, applied after `decide.decide` (so its `refine` vetoes are applied here)
+BLOCK_RULES = frozenset(["block", "processor-list", "entity-address", "address-only", "coordination"])
 _ANCHORS = (
     "sec=hosting",
     "sec=processors",
@@ -175,6 +179,10 @@ def _veto_only(
         c = decided.get(k)
         if not isinstance(c, Candidate) or (m.pid is None and m.kind != "unknown"):
             continue
+        if c.rule in BLOCK_RULES:  # block rules decide after `decide`: the general vetoes still hold
+            refined = refine(ctx, c)
+            if not isinstance(refined, Candidate):
+                continue
         if c.confidence < EXACT:
             if providers is None:
                 providers = provider_starts(ctx)
@@ -186,6 +194,8 @@ def _veto_only(
                 continue
         cands.append(c)
     for rel in extra:
+        if cues.NOT_A_PROVIDER.match(strip_accents(rel["surface"]).casefold()):
+            continue  # "hosted … in compliance with the GDPR": a regulation, not a provider
         if rel.get("rule") not in EXACT_EXTRA:
             span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
             if span is None or not len(span):

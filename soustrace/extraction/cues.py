@@ -288,3 +288,9 @@ EVENT_OR_LODGING = re.compile(
     r"ceremon\w+|festivals?|participants?|refugi\w+|sinistres|touristiques?|d'urgence|invites|guests|"
     r"etudiants|students|familles|families|voyageurs|travellers|travelers|chambres|hotels?)\b"
 )
+# Names that follow a hosting frame's preposition but are a rule, a standard or a place, never a provider:
+# "hosted … in compliance with the GDPR", "hébergé conformément au RGPD", "certifié ISO 27001"
+NOT_A_PROVIDER = re.compile(
+    r"^(?:the |le |la |l'|les )?(?:gdpr|rgpd|dsgvo|lcen|cnil|cloud act|iso(?: \d+)?|hds|secnumcloud|soc ?2|"
+    r"eu|ue|european union|union europeenne|europe|france|usa|united states|etats-unis|internet|web)\W*$"
+)

@@ -230,7 +230,7 @@ def _first_frame(
                 return obj
             role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
-            obj = hosted_object_role(ctx, cue, m, sent)
+            obj = _relative_object(ctx, cue, sent) or hosted_object_role(ctx, cue, m, sent)
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
             gap = _gapped_object(ctx, cue, m, mentions, k)
@@ -340,3 +340,21 @@ def _gapped_object(ctx: Context, cue: int, m: Mention, mentions: list[Mention], 
 
 
 _PURPOSE = frozenset(["pour", "for", "para", "per", "für", "voor", "pentru"])
+
+
+_RELATIVE = frozenset(
+    ["where", "which", "that", "who", "où", "qui", "que", "dont", "wo", "welche", "donde", "dove", "waar"]
+)
+
+
+def _relative_object(ctx: Context, cue: int, sent: Any) -> str | None:
+    """The object of a relative clause holding the hosting verb: "an application … where all images are
+    hosted on X" hosts images, not the application of the main clause."""
+    doc = ctx.doc
+    for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
+        t = doc[i]
+        if t.text in {".", ";", "!", "?", ":"} or (t.is_space and "\n" in t.text):
+            return None
+        if t.lower_ in _RELATIVE:
+            return _object_role(ctx, list(range(i + 1, cue)))
+    return None
