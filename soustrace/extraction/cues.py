@@ -156,7 +156,11 @@ OPTION_SENT = re.compile(
     # advice and comparisons (decisions): "privilégier", "we suggest", "compared to", "cheaper than"
     r"privilegi\w*|preferez|preferer|suggere\w*|suggest\w*|opte[rz]? pour|optez|should (?:use|host|choose)|"
     r"devrie[zt]|il faudrait|pensez a|compared (?:to|with)|compare a|contrairement a|unlike|par rapport a|"
-    r"a la difference de|(?:moins|plus) cher que|cheaper than|more expensive than|en concurrence)\b"
+    r"a la difference de|(?:moins|plus) cher que|cheaper than|more expensive than|en concurrence|"
+    r"vs\.?(?= [a-z0-9])|compare|comparer|comparons|comparing|le choix d[eu]|dependra|depending on|"
+    r"can be (?:hosted|deployed)|may be (?:hosted|deployed)|can run on|could run on|"
+    # tutorials: what a reader may do, not what the editor does
+    r"how to|comment (?:heberger|deployer|installer|mettre en ligne)|this guide|ce guide|step by step|pas a pas)\b"
 )
 EXAMPLE_LOCAL = re.compile(
     r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"

@@ -133,6 +133,8 @@ def refine(ctx: Context, cand: Candidate) -> Candidate | str:
     line = cand.line
     if cand.rule == "label" and line is not None and line.value_start is not None:
         raw_label = ctx.text[line.start : line.value_start]
+        if _DNS_LABEL.search(strip_accents(raw_label).casefold()):
+            return "reject:dns-label"  # "Name Server: NS1.OVH.NET" (a WHOIS record): DNS, not the host
         if _CODE_LABEL.search(raw_label.rstrip(" \t*_:=：\"'")):
             return "reject:code-label"  # 'brevo-api@{shape: stadium, label: "API Brevo"}' is code, not a label
         label = strip_accents(raw_label).casefold()
@@ -152,6 +154,7 @@ _SITE_WORD = re.compile(r"\b(?:site|website|sites|plateforme|platform|applicatio
 
 
 _FRAME_RULES = frozenset(["verb-prep", "noun-prep", "active", "servers-by", "recourse"])
+_DNS_LABEL = re.compile(r"\b(?:name ?servers?|serveurs? (?:de noms|dns)|nserver|ns\d?)\b")
 _CODE_LABEL = re.compile(r"@\{|[<>]|=")  # mermaid / markup / assignment syntax before the colon
 
 

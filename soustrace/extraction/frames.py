@@ -26,7 +26,7 @@ import re
 from spacy.tokens import Span
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.mentions import DESCRIPTOR_MAX, VERB_TO_PREP_MAX, Context, Mention
 from soustrace.extraction.objects import (
     _PROSE_AFTER,
@@ -438,6 +438,14 @@ def sentence_veto(ctx: Context, m: Mention, sent: Span, cue: int | None) -> str 
         return "question"
     if cues.OPTION_SENT.search(folded):
         return "option"
+    own = languages.status_regex("option")  # the vocabularies' own example / advice / modal words
+    if own is not None and ctx.lang != "fr" and own.search(folded):
+        return "option"
     if _local_example(ctx, m):
         return "example"
+    if _ETC_LIST.search(strip_accents(ctx.doc[m.end : min(sent.end, m.end + 12)].text).casefold()):
+        return "example"  # "(OVH, Scaleway...)", "AWS, GCP, etc.": a list of examples
     return None
+
+
+_ETC_LIST = re.compile(r"^[^()]{0,60}?(?:\.\.\.|…|\betc\b)")

@@ -41,6 +41,7 @@ class Vocabulary:
     past_cues: tuple[str, ...] = ()
     planned_cues: tuple[str, ...] = ()
     negation_cues: tuple[str, ...] = ()
+    option_cues: tuple[str, ...] = ()  # examples, advice, modals of possibility ("per esempio", "kann … werden")
 
 
 @cache
@@ -107,7 +108,7 @@ def auxiliaries(code: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @cache
 def status_regex(kind: str) -> re.Pattern[str] | None:
-    """Union over languages of the `past_cues` / `planned_cues` / `negation_cues` fragments (folded text)."""
+    """Union over languages of the `past_cues` / `planned_cues` / `negation_cues` / `option_cues` fragments."""
     frags = [f for v in all_vocabularies() for f in getattr(v, f"{kind}_cues")]
     return re.compile("|".join(f"(?:{f})" for f in frags)) if frags else None
 

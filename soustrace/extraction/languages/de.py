@@ -50,4 +50,7 @@ VOCAB = Vocabulary(
     past_cues=(r"\b(?:bisher|ehemals|fruher|frueher|vormals|zuvor|bis (?:zum|20\d\d))\b",),
     planned_cues=(r"\b(?:geplant|kunftig|kuenftig|zukunftig|demnachst|gehostet werden|umziehen)\b",),
     negation_cues=(r"\b(?:nicht|kein\w*)\b",),
+    option_cues=(
+        r"\b(?:zum beispiel|beispielsweise|z\.b|etwa bei|konnen|kann (?:\w+ ){0,4}werden|empfehlen|alternativ)\b",
+    ),
 )

@@ -47,4 +47,5 @@ VOCAB = Vocabulary(
     past_cues=(r"\b(?:anteriormente|antiguamente|hasta 20\d\d)\b",),
     planned_cues=(r"\b(?:previsto|prevista|planeado|planeada|migraremos|vamos a migrar|en el futuro)\b",),
     negation_cues=(r"\bno (?:esta|estan|es|son|se|lo|la)\b", r"\bningun\w*\b"),
+    option_cues=(r"\b(?:por ejemplo|p\. ?ej|puedes|puede ser|pueden ser|podria|podrias|recomendamos|te recomiendo)\b",),
 )

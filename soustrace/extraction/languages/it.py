@@ -45,4 +45,5 @@ VOCAB = Vocabulary(
     past_cues=(r"\b(?:in precedenza|precedentemente|fino al 20\d\d|un tempo)\b",),
     planned_cues=(r"\b(?:previsto|prevista|pianificato|pianificata|migreremo|in futuro)\b",),
     negation_cues=(r"\bnon (?:e|sono|viene|vengono|ospita\w*)\b", r"\bnessun\w*\b"),
+    option_cues=(r"\b(?:per esempio|ad esempio|ad es|puoi|puo essere|possono essere|potrebbe|consigliamo)\b",),
 )

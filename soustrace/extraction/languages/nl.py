@@ -40,4 +40,5 @@ VOCAB = Vocabulary(
     past_cues=(r"\b(?:voorheen|vroeger|tot 20\d\d)\b",),
     planned_cues=(r"\b(?:gepland|binnenkort|in de toekomst)\b",),
     negation_cues=(r"\b(?:niet|geen)\b",),
+    option_cues=(r"\b(?:bijvoorbeeld|bv|je kunt|u kunt|kan worden|kunnen worden|zou kunnen|aanraden|zoals)\b",),
 )

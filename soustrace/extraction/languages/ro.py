@@ -22,4 +22,5 @@ VOCAB = Vocabulary(
     past_cues=(r"\b(?:anterior|pana in 20\d\d)\b",),
     planned_cues=(r"\b(?:planificat|planificata|urmeaza sa|in viitor)\b",),
     negation_cues=(r"\bnu (?:este|sunt|e)\b",),
+    option_cues=(r"\b(?:de exemplu|poate fi|pot fi|puteti|recomandam|cum ar fi)\b",),
 )
