@@ -234,6 +234,17 @@ def _first_frame(
             role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
             obj = _relative_object(ctx, cue, sent) or hosted_object_role(ctx, cue, m, sent)
+            if obj == "reject:generic" and not _COUNTED.search(
+                strip_accents(doc[max(sent.start, cue - 12) : cue].text).casefold()
+            ):
+                # "Toutes les données sont hébergées via X" is universal about this service, not a count
+                # of X's customers ("des milliers de sites hébergés chez X")
+                back = []
+                for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
+                    if doc[i].text in {":", ";", ".", '"', "«", "»", "“", "”"} or "\n" in doc[i].text:
+                        break
+                    back.append(i)
+                obj = _object_role(ctx, back) or "host"
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
             gap = _gapped_object(ctx, cue, m, mentions, k)
@@ -345,6 +356,10 @@ def _gapped_object(ctx: Context, cue: int, m: Mention, mentions: list[Mention], 
 _PURPOSE = frozenset(["pour", "for", "para", "per", "für", "voor", "pentru"])
 
 
+_COUNTED = re.compile(
+    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|many|"
+    r"thousands|millions|hundreds|most|several|numerous|millions? de|plus de \d|more than \d)\b"
+)
 _RELATIVE = frozenset(
     ["where", "which", "that", "who", "où", "qui", "que", "dont", "wo", "welche", "donde", "dove", "waar"]
 )
