@@ -106,7 +106,6 @@ def _matcher(vocab_id: int, nlp: Language) -> Matcher:
     matcher.add(
         "HOST_NOUN",
         [
-            [{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
             [{"LOWER": {"IN": ["provide", "provides"]}}, {"LOWER": "hosting"}],
             [
                 {"LOWER": {"IN": ["nom", "name"]}},
@@ -125,6 +124,8 @@ def _matcher(vocab_id: int, nlp: Language) -> Matcher:
                 {"LOWER": {"IN": ["network", "networks"]}},
             ],
             [{"LOWER": {"IN": ["diffusion", "distribution"]}}, {"LOWER": "et"}, {"LOWER": "protection"}],
+            # "content delivery is provided by X": delivery in front of the site, not its hosting
+            [{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
         ],
     )
     return matcher
@@ -168,6 +169,7 @@ EXAMPLE_LOCAL = re.compile(
 )
 NEGATION = re.compile(
     r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,3}?(?:pas|jamais|aucun|point)\b|\bnot\b|n't\b|\bnever\b|"
+    r"\bnone\b|\bneither\b|\bnor\b|\bni\b|\baucune?\b|"
     r"\bnicht\b|\bkein|\bnu (?:este|sunt)\b|\bnon\s+h[e]berg|\bsans\b)"
 )
 # "găzduit de noi, nu de Google", "hosted by us, not by X": a negation right before the preposition

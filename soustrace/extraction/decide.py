@@ -140,6 +140,8 @@ def refine(ctx: Context, cand: Candidate) -> Candidate | str:
         label = strip_accents(raw_label).casefold()
         if cand.role == "host" and cues.NONHOST_FUNCTION.search(label) and not re.search(r"h[e]berg|\bhost", label):
             return "reject:label-function"
+        if _COST_LABEL.search(label):
+            return "reject:cost-label"  # "Hosting costs: AWS $120/month": a budget line, not a disclosure
     framed = cand.rule in _FRAME_RULES and cand.cue is not None and cand.cue < m.start
     if cand.role == "host" and framed and _function_object(ctx, cand.cue, sent):  # type: ignore[arg-type]
         cand.role = "other"  # "logiciel de suivi de l'usage …, hébergé par X": a hosted tool, not the site
@@ -154,6 +156,7 @@ _SITE_WORD = re.compile(r"\b(?:site|website|sites|plateforme|platform|applicatio
 
 
 _FRAME_RULES = frozenset(["verb-prep", "noun-prep", "active", "servers-by", "recourse"])
+_COST_LABEL = re.compile(r"\b(?:costs?|couts?|prix|prices?|pricing|budgets?|tarifs?|billing|facturation|estimat\w*)\b")
 _DNS_LABEL = re.compile(r"\b(?:name ?servers?|serveurs? (?:de noms|dns)|nserver|ns\d?)\b")
 _CODE_LABEL = re.compile(r"@\{|[<>]|=")  # mermaid / markup / assignment syntax before the colon
 

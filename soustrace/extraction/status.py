@@ -56,7 +56,7 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     left = strip_accents(doc[start : m.start].text).casefold()
     near_left = strip_accents(doc[max(sent.start, m.start - 6) : m.start].text).casefold()
     # "n'est pas hébergé chez X mais chez Y": cues before a contrast marker do not reach Y
-    full_left = left
+    full_left, uncut_near = left, near_left
     cut = max(_CONTRAST.finditer(left), key=lambda mt: mt.end(), default=None)
     if cut is not None:
         left = left[cut.end() :]
@@ -86,7 +86,7 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     arrow = _arrow_status(ctx, cand)
     if arrow:
         return arrow
-    if cand.rule == "migration" and cues.MIGRATE_PLANNED.search(near_left):
+    if cand.rule == "migration" and cues.MIGRATE_PLANNED.search(uncut_near) and not cues.FROM_CUE.search(uncut_near):
         return "planned"  # "nous allons migrer vers X", "we are moving our site to X"
     aux = english_tense(ctx, cand, sent)  # auxiliaries; also reaches unknown names (no statistical parse)
     if aux:
