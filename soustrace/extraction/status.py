@@ -41,6 +41,8 @@ _CONTRAST = re.compile(
     r"\b(?:mais|but|aber|however|cependant|toutefois|tandis que|alors que|whereas|while|sondern|desormais|"
     r"now|aujourd'hui|today|depuis|vers|to|pour)\b"
 )
+# "before / after moving to X", "had been … before migrating": a gerund of a move that happened
+_DONE_MOVE = re.compile(r"\b(?:before|after|avant de|apres|since|depuis|had|did|was|were|a ete|avait)\b")
 _UNTIL_AFTER = re.compile(r"^\W*(?:jusqu'en|jusqu'au|until|bis)\b")
 
 
@@ -86,7 +88,12 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     arrow = _arrow_status(ctx, cand)
     if arrow:
         return arrow
-    if cand.rule == "migration" and cues.MIGRATE_PLANNED.search(uncut_near) and not cues.FROM_CUE.search(uncut_near):
+    if (
+        cand.rule == "migration"
+        and cues.MIGRATE_PLANNED.search(uncut_near)
+        and not cues.FROM_CUE.search(uncut_near)
+        and not _DONE_MOVE.search(full_left)
+    ):
         return "planned"  # "nous allons migrer vers X", "we are moving our site to X"
     aux = english_tense(ctx, cand, sent)  # auxiliaries; also reaches unknown names (no statistical parse)
     if aux:
