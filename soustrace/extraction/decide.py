@@ -250,6 +250,8 @@ def _first_frame(
                 obj = _object_role(ctx, back) or "host"
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
+            if obj == "data-storage" and _data_word_in_name(ctx, cue, sent):
+                obj = None  # "Le Health Data Hub est hébergé par X": a name, not the data
             gap = _gapped_object(ctx, cue, m, mentions, k)
             if gap:
                 obj = gap  # "the database is hosted on X and the frontend on Y": Y hosts the frontend
@@ -379,3 +381,15 @@ def _relative_object(ctx: Context, cue: int, sent: Any) -> str | None:
         if t.lower_ in _RELATIVE:
             return _object_role(ctx, list(range(i + 1, cue)))
     return None
+
+
+def _data_word_in_name(ctx: Context, cue: int, sent: Any) -> bool:
+    """Every data word before the verb is capitalised inside a name ("Health Data Hub", "Data Lake Inc")."""
+    doc = ctx.doc
+    hits = [i for i in range(max(sent.start, cue - 12), cue) if cues.OBJ_DATA.match(doc[i].text)]
+
+    def in_name(i: int) -> bool:
+        neighbours = doc[i - 1].text[:1].isupper() or doc[i + 1].text[:1].isupper()
+        return doc[i].text[:1].isupper() and i > sent.start and neighbours
+
+    return bool(hits) and all(in_name(i) for i in hits)
