@@ -91,3 +91,22 @@ def test_model_file_records_the_cross_validated_decision_grid():
     assert body["version"].startswith("2-") and "model" in body["modes"]
     assert None in ADD_GRID and apply_model.ADD > 1.0  # CV inside train chose: the model never adds
     assert apply_model.VETO in VETO_GRID
+
+
+def test_vetoes_for_other_senses_options_and_names():
+    def rels(text: str, lang: str) -> list[tuple[str | None, str, str]]:
+        return [(r["provider_id"], r["role"], r["status"]) for r in extract(text, lang=lang).relations]
+
+    assert rels("The meetup is hosted by Google at their Paris office.", "en") == []
+    assert rels("Per esempio, il sito può essere ospitato su Aruba o su OVH.", "it") == []
+    assert rels("Le choix de l'hébergeur (OVH, Scaleway...) dépendra du budget.", "fr") == []
+    assert rels("This guide shows how to host a static website on Amazon S3.", "en") == []
+    assert rels("Hosting costs: AWS $120/month, Cloudflare free tier.", "en") == []
+    assert rels("Content delivery is provided by Cloudflare.", "en") == [("cloudflare", "cdn", "current")]
+    assert rels("Le Health Data Hub est hébergé par Microsoft Azure.", "fr") == [("azure", "host", "current")]
+    assert rels("We're moving to Hetzner next month.", "en") == [("hetzner", "host", "planned")]
+
+
+def test_dev_084_universal_quantifier_is_not_generic():
+    # "Toutes les données sont hébergées en France via Supabase": every datum of this service, not a count
+    assert ("supabase", "data-storage", "current", "verb-prep") in relations("dev-084")
