@@ -196,13 +196,18 @@ PLANNED_LEX = re.compile(
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
     r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
     r"devraient|a terme|d'ici|geplant|considering|are considering|next year|l'an prochain|l'annee prochaine|"
-    r"dans les prochains mois|in the coming (?:months|weeks|year))\b"
+    r"dans les prochains mois|in the coming (?:months|weeks|year)|"
+    r"futur(?:e|s|es)? (?:hebergeur|site|serveur|plateforme|prestataire)|future (?:host|hosting|provider|site)|"
+    r"prochain hebergeur|next (?:host|hosting provider))\b"
 )
 UNCONFIRMED = re.compile(
     r"\b(?:a confirmer|to be confirmed|a valider|en cours de choix|sous reserve|a l'etude|"
     r"under consideration|a decider|a definir|a choisir|to be decided|tbd)\b"
 )
-PROPOSED_AFTER = re.compile(r"^\W*(?:propose|proposee|proposes|proposed|envisage|envisagee|pressenti|candidate?)\b")
+PROPOSED_AFTER = re.compile(
+    r"^\W*(?:(?:est|sont|is|are|will be|sera|seront)\s+)?(?:propose|proposee|proposes|proposed|envisage|envisagee|"
+    r"pressenti|candidate?|prevue?s?|planifiee?s?|planned|scheduled)\b"
+)
 CURRENT_LEX = re.compile(
     r"\b(?:toujours|desormais|maintenant|actuellement|aujourd'hui|now|currently|still|"
     r"nouvel hebergeur|new host|a present|dorenavant)\b"

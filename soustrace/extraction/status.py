@@ -43,6 +43,7 @@ _CONTRAST = re.compile(
 )
 # "before / after moving to X", "had been … before migrating": a gerund of a move that happened
 _DONE_MOVE = re.compile(r"\b(?:before|after|avant de|apres|since|depuis|had|did|was|were|a ete|avait)\b")
+_LONG_HOSTED = re.compile(r"\blongtemps (?:heberg|stock)\w*\s+(?:chez|par|sur)\s*$")  # "longtemps hébergé chez X"
 _UNTIL_AFTER = re.compile(r"^\W*(?:jusqu'en|jusqu'au|until|bis)\b")
 
 
@@ -67,7 +68,7 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     clause = left + " " + right
     if cues.FROM_CUE.search(near_left) or cues.QUIT_CUE.search(near_left):
         return "past"
-    if cues.NO_LONGER.search(clause):
+    if cues.NO_LONGER.search(clause) or _LONG_HOSTED.search(near_left):
         return "past"
     if cues.NOT_BY.search(near_left):
         return "negated"
