@@ -213,4 +213,32 @@ def _veto_only(
             if model.probabilities(feats)[0] >= VETO:
                 continue
         kept.append(_with_status(ctx, rel))
-    return cands, kept
+    return _data_is_the_site(ctx, cands), kept
+
+
+_GENERIC_DATA = frozenset(["données", "donnees", "data", "datos", "dati", "daten", "gegevens", "datele"])
+
+
+def _data_is_the_site(ctx: Context, cands: list[Candidate]) -> list[Candidate]:
+    """Generic data hosted at a hosting company, and no other host named: that company is the host.
+
+    The annotation convention: data-storage is storage *stated separately from the site host* (a
+    database, backups, object storage). "Vos données sont hébergées sur des serveurs X" in a page that
+    names no other host says who hosts the service; "la base de données est chez X" stays data-storage,
+    and so does a provider whose catalog kind is storage or a platform (not a hosting company).
+    """
+    hosts = {c.mention.pid for c in cands if c.role == "host"}
+    for c in cands:
+        if c.role != "data-storage" or c.cue is None or c.rule not in {"verb-prep", "active", "servers-of"}:
+            continue
+        prov = ctx.catalog.get(c.mention.pid) if c.mention.pid else None
+        if prov is None or "host" not in prov.kind or "data-storage" in prov.kind or hosts - {c.mention.pid}:
+            continue
+        sent = ctx.sent_of(c.mention.start)
+        if cues.NEGATION.search(strip_accents(sent.text).casefold()):
+            continue  # "your data is never stored on X" names no host at all
+        lo = max(sent.start, min(c.cue, c.mention.start) - 12)
+        words = [t for t in ctx.doc[lo : max(c.cue, c.mention.start)] if cues.OBJ_DATA.match(t.text)]
+        if words and all(t.lower_ in _GENERIC_DATA for t in words):
+            c.role = "host"
+    return cands

@@ -99,7 +99,26 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     aux = english_tense(ctx, cand, sent)  # auxiliaries; also reaches unknown names (no statistical parse)
     if aux:
         return aux
-    return context_status(ctx, cand)
+    ctx_status = context_status(ctx, cand)
+    if ctx_status is None and _present_passive(ctx, cand):
+        return "current"  # "est / sont hébergé(e)s": the statistical parse would only confirm it (and costs)
+    return ctx_status
+
+
+_PRESENT_AUX = frozenset(["est", "sont"])
+_PARTICIPLE_END = ("é", "ée", "és", "ées", "e", "es")
+
+
+def _present_passive(ctx: Context, cand: Candidate) -> bool:
+    """French present passive right at the frame's verb: "le site est hébergé par", "sont stockées chez"."""
+    cue = cand.cue
+    if ctx.lang != "fr" or cue is None or cue < 1 or cand.rule not in {"verb-prep", "noun-prep", "servers-by"}:
+        return False
+    verb, prev = ctx.doc[cue].lower_, ctx.doc[cue - 1].lower_
+    if prev in {"également", "egalement", "aussi", "actuellement", "bien"} and cue >= 2:
+        prev = ctx.doc[cue - 2].lower_
+    hosting_verb = ctx.cue_at.get(cue) in {"HOST_VERB", "STORE_VERB"}
+    return prev in _PRESENT_AUX and hosting_verb and verb.endswith(_PARTICIPLE_END)
 
 
 _ARROW = re.compile(r"(?:→|->|=>|⟶|➜)")
