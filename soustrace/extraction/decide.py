@@ -229,6 +229,8 @@ def _first_frame(
         if rule == "servers-of":
             before, after = doc[sent.start : cue].text, doc[cue : sent.end].text
             served = _SERVED_OBJECT.search(before) or _SERVED_PURPOSE.search(after)
+            if cue + 1 < len(doc) and doc[cue + 1].lower_ in {"chez", "bei", "auprès", "aupres"}:
+                served = served or _SERVED_OBJECT.search(after)  # "nos serveurs chez X … la plateforme"
             if not served or QUANTIFIED.search(strip_accents(sent.text).casefold()):
                 return "reject:servers-without-object"  # "un datacenter d'OVH ... des milliers de sites"
             obj = nearest_object_role(ctx, cue, sent)

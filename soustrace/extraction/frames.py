@@ -89,6 +89,8 @@ def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] |
             return ("nonhost-verb", j, "reject:nonhost-verb")
         if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"sur", "on", "dans", "in"}:
             return None
+        if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"chez", "bei", "auprès", "aupres"}:
+            return ("servers-of", j, "host")  # "nos serveurs chez X": decide checks what they serve
         if (
             label == "SERVERS"
             and doc[prep].lower_ in {"par", "by", "von", "chez", "auprès", "aupres", "with"}
