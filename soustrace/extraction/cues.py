@@ -106,7 +106,6 @@ def _matcher(vocab_id: int, nlp: Language) -> Matcher:
     matcher.add(
         "HOST_NOUN",
         [
-            [{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
             [{"LOWER": {"IN": ["provide", "provides"]}}, {"LOWER": "hosting"}],
             [
                 {"LOWER": {"IN": ["nom", "name"]}},
@@ -125,6 +124,8 @@ def _matcher(vocab_id: int, nlp: Language) -> Matcher:
                 {"LOWER": {"IN": ["network", "networks"]}},
             ],
             [{"LOWER": {"IN": ["diffusion", "distribution"]}}, {"LOWER": "et"}, {"LOWER": "protection"}],
+            # "content delivery is provided by X": delivery in front of the site, not its hosting
+            [{"LOWER": {"IN": ["content", "contenu"]}}, {"LOWER": {"IN": ["delivery", "distribution"]}}],
         ],
     )
     return matcher
@@ -152,7 +153,15 @@ OPTION_SENT = re.compile(
     r"alternativ\w*|instead of|rather than|plutot que|au lieu de|versus|recommand\w*|conseill\w*|tutori\w*|"
     r"comparati\w*|comparaison|meilleurs hebergeurs|best hosting|top \d+|choisisse[zr]|choose|"
     r"exemples? de|pourrait|could be hosted|peut etre heberge|consider|envisager de|au cas ou|in case|"
-    r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait))\b"
+    r"if (?:the|it|your|our) (?:site|website|data|were|was)|s(?:i|') ?(?:le site|les donnees|il etait|elle etait)|"
+    # advice and comparisons (decisions): "privilégier", "we suggest", "compared to", "cheaper than"
+    r"privilegi\w*|preferez|preferer|suggere\w*|suggest\w*|opte[rz]? pour|optez|should (?:use|host|choose)|"
+    r"devrie[zt]|il faudrait|pensez a|compared (?:to|with)|compare a|contrairement a|unlike|par rapport a|"
+    r"a la difference de|(?:moins|plus) cher que|cheaper than|more expensive than|en concurrence|"
+    r"vs\.?(?= [a-z0-9])|compare|comparer|comparons|comparing|le choix d[eu]|dependra|depending on|"
+    r"can be (?:hosted|deployed)|may be (?:hosted|deployed)|can run on|could run on|"
+    # tutorials: what a reader may do, not what the editor does
+    r"how to|comment (?:heberger|deployer|installer|mettre en ligne)|this guide|ce guide|step by step|pas a pas)\b"
 )
 EXAMPLE_LOCAL = re.compile(
     r"(?:\bex\b\.?|\bexemple\b|\be\.g\b\.?|\bcomme\b|\bsuch as\b|\blike\b|\btel(?:le)?s? que\b|"
@@ -160,6 +169,7 @@ EXAMPLE_LOCAL = re.compile(
 )
 NEGATION = re.compile(
     r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,3}?(?:pas|jamais|aucun|point)\b|\bnot\b|n't\b|\bnever\b|"
+    r"\bnone\b|\bneither\b|\bnor\b|\bni\b|\baucune?\b|"
     r"\bnicht\b|\bkein|\bnu (?:este|sunt)\b|\bnon\s+h[e]berg|\bsans\b)"
 )
 # "găzduit de noi, nu de Google", "hosted by us, not by X": a negation right before the preposition
@@ -168,7 +178,9 @@ NO_LONGER = re.compile(r"(?:\bn[e']\s*\S*\s*(?:\S+\s+){0,2}?plus\b|\bno longer\b
 PAST_LEX = re.compile(
     r"\b(?:anciennement|auparavant|precedemment|autrefois|jusqu'en|formerly|previously|used to|"
     r"until|fruher|frueher|ehemals|ancien(?:ne)? (?:hebergeur|site|version|serveur)|old (?:host|site|server)|"
-    r"avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted)\b"
+    r"avait ete|had been|etait heberge|etaient heberge|was hosted|were hosted|"
+    r"previous (?:host|hosting|hoster|provider|web ?host)|former (?:host|hosting|provider)|"
+    r"precedent hebergeur|hebergeur precedent|ex-hebergeur)\b"
 )
 FROM_CUE = re.compile(
     r"(?:\b(?:migre|migree|migres|migrees|migration|demenage|demenagee|passe|passee|transfere|"
@@ -178,18 +190,24 @@ FROM_CUE = re.compile(
 QUIT_CUE = re.compile(r"\b(?:quitte|quitter|quittant|left|leaving|leave|abandonne)\s*(?:l'|le|la)?\s*$")
 PLANNED_LEX = re.compile(
     r"\b(?:a confirmer|envisag\w*|prevu|prevue|prevoi\w*|projet de migr\w*|migrera|migreront|"
-    r"(?:prevoit|prevoient|envisage\w*|souhaite\w*|veut|veulent|doit|doivent|devra|devront|va|vont|compte|"
+    r"(?:prevoit|prevoient|envisage\w*|souhaite\w*|veut|veulent|doit|doivent|devra|devront|va|vont|allons|allez|compte|"
     r"comptons|projette|decide|decidons)\s+(?:de\s+|d')?(?:migrer|demenager|basculer|rapatrier)|"
     r"(?:plan|plans|planning|intend|intends|want|wants|decided) to (?:move|migrate|switch)|"
     r"sera heberge|seront heberge|sera hebergee|seront hebergees|will be|will move|will migrate|planned|"
     r"plans? to|planning to|to be confirmed|tbc|going to|bientot|prochainement|soon|devrait|"
-    r"devraient|a terme|d'ici|wird .* gehostet|geplant)\b"
+    r"devraient|a terme|d'ici|geplant|considering|are considering|next year|l'an prochain|l'annee prochaine|"
+    r"dans les prochains mois|in the coming (?:months|weeks|year)|"
+    r"futur(?:e|s|es)? (?:hebergeur|site|serveur|plateforme|prestataire)|future (?:host|hosting|provider|site)|"
+    r"prochain hebergeur|next (?:host|hosting provider))\b"
 )
 UNCONFIRMED = re.compile(
     r"\b(?:a confirmer|to be confirmed|a valider|en cours de choix|sous reserve|a l'etude|"
     r"under consideration|a decider|a definir|a choisir|to be decided|tbd)\b"
 )
-PROPOSED_AFTER = re.compile(r"^\W*(?:propose|proposee|proposes|proposed|envisage|envisagee|pressenti|candidate?)\b")
+PROPOSED_AFTER = re.compile(
+    r"^\W*(?:(?:est|sont|is|are|will be|sera|seront)\s+)?(?:propose|proposee|proposes|proposed|envisage|envisagee|"
+    r"pressenti|candidate?|prevue?s?|planifiee?s?|planned|scheduled)\b"
+)
 CURRENT_LEX = re.compile(
     r"\b(?:toujours|desormais|maintenant|actuellement|aujourd'hui|now|currently|still|"
     r"nouvel hebergeur|new host|a present|dorenavant)\b"
@@ -211,8 +229,13 @@ OBJ_DATA = re.compile(
     r"mysql|postgres|postgresql|mariadb|mongodb|redis|sqlite|elasticsearch|opensearch|firestore)$",
     re.I,
 )
-OBJ_VIDEO = re.compile(r"^(?:vid[ée]os?|videos?|films?|podcasts?)$", re.I)
-OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?)$", re.I)
+# embedded third-party content (video, forms, maps, fonts, widgets): role "other", never the site host
+OBJ_VIDEO = re.compile(
+    r"^(?:vid[ée]os?|videos?|films?|podcasts?|formulaires?|forms?|sondages?|surveys?|questionnaires?|"
+    r"polices|fonts?|widgets?|cartes|maps|tuiles|tiles)$",
+    re.I,
+)
+OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?|mailbox)$", re.I)
 OBJ_DOMAIN = re.compile(r"^(?:dns|zone|registrar)$", re.I)
 OBJ_SITE = re.compile(
     r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"
@@ -222,4 +245,63 @@ OBJ_SITE = re.compile(
     r"platforma|aplica[tț]ia|sitio|sito|webstek|p[áa]gina|aplicaci[óo]n|applicazione|piattaforma|plataforma|"
     r"servizio|servicio|dienst|toepassing|applicatie)$",
     re.I,
+)
+
+
+# ---------------------------------------------------------------- decision vetoes (decide.refine)
+# The reader's own site or app: "hébergez votre site chez X", "host your website on X" is a tutorial or an
+# offer addressed to the reader, not a relation of the document's editor ("vos données" stays: privacy).
+READER_OBJECT = re.compile(
+    r"\b(?:votre|vos|ton|ta|tes|your|dein\w*|ihre?[mnrs]?|uw|je|tu|tus|su|sus|tuo|tua|tuoi|vostro|vostra|"
+    r"site-ul tau)\s+(?:[\w.-]+\s+){0,2}?"
+    r"(?:sites?|site web|website|websites|web|webseite|app|apps|application|applications|projet|projets|"
+    r"project|projects|blog|boutique|store|shop|serveur|server|instance|code|repo\w*|sitio|sito|webstek)\b"
+)
+# An offer, not a relation: "l'hébergement proposé par X", "the hosting offered by X", "vendu par X"
+OFFER_VERB = re.compile(
+    r"\b(?:offert|offerte|offerts|offertes|offered|offers|offre|offrent|propos[ée]e?s?|proposent|vendu|"
+    r"vendue|sold|sells|commercialis[ée]e?s?|marketed|advertised|angeboten|ofrecido|offerto|aangeboden)\b"
+)
+# A label naming a function that is not hosting, even with "site" in it ("Suivi de l'usage du site",
+# "Statistiques du site", "Formulaire de contact", "Paiement"): not the host of the site.
+NONHOST_FUNCTION = re.compile(
+    r"\b(?:suivi|statisti\w*|analytics|analyse d.audience|mesure d.audience|audience|tracking|"
+    r"formulaires?|forms?|paiements?|payments?|chat|support|polices|fonts?|cartes?|maps?|videos?|"
+    r"authentification|authentication|auth|login|sso|monitoring|supervision|erreurs?|errors?|logs?|"
+    r"captcha|recherche|search|traduction|translation|newsletters?|emailing|sms|notifications?|"
+    r"signature|crm|marketing|publicit\w*|ads|advertising|cookies?|consentement|consent)\b"
+)
+
+# The form of a migration verb says whether the move happened: "migré / migrated vers X" (X is current),
+# "migrer / migrate / moving to X" (X is planned)
+MIGRATE_PLANNED = re.compile(
+    r"\b(?:migrer|demenager|basculer|rapatrier|transferer|passer|migrate|move|switch|transfer|"
+    r"migrating|moving|switching|transferring|migrieren|umziehen|wechseln|migrar|migrare|migreren|verhuizen)\b"
+)
+# A hosted tool named by its function ("logiciel de suivi de l'usage …, hébergé par X"): role other
+TOOL_FUNCTION = re.compile(
+    r"\b(?:suivi|statisti\w*|analytics|mesure d.audience|tracking|monitoring|supervision|telemetr\w*|"
+    r"formulaires?|forms?|paiements?|payments?|newsletters?|emailing|chat|captcha|authentification|"
+    r"authentication|sso|traduction|translation)\b"
+)
+# What a description says is hosted: data, files, images, backups ("Image hosting", "hébergement des données")
+DATA_HOSTING = re.compile(
+    r"\b(?:(?:data|donnees|images?|fichiers|files|backups?|sauvegardes?|database|databases|medias?|photos|"
+    r"documents|assets)\s+(?:hosting|storage|stockage)|(?:hebergement|stockage|hosting|storage)\s+(?:des|de|du|of)\s+"
+    r"(?:l'|la |les |the )?(?:donnees|data|images|fichiers|files|backups|sauvegardes|bases? de donnees|databases?|"
+    r"medias?|photos|documents))\b"
+)
+# Other senses of hosting: an event ("the meetup is hosted by Google"), lodging ("l'hébergement des
+# participants est assuré par …"): not a site, not data
+EVENT_OR_LODGING = re.compile(
+    r"\b(?:meetups?|events?|evenements?|conferences?|webinars?|webinaires?|hackathons?|workshops?|ateliers?|"
+    r"talks?|summits?|sommets?|salons?|soirees?|dinners?|diners?|competitions?|concours|"
+    r"ceremon\w+|festivals?|participants?|refugi\w+|sinistres|touristiques?|d'urgence|invites|guests|"
+    r"etudiants|students|familles|families|voyageurs|travellers|travelers|chambres|hotels?)\b"
+)
+# Names that follow a hosting frame's preposition but are a rule, a standard or a place, never a provider:
+# "hosted … in compliance with the GDPR", "hébergé conformément au RGPD", "certifié ISO 27001"
+NOT_A_PROVIDER = re.compile(
+    r"^(?:the |le |la |l'|les )?(?:gdpr|rgpd|dsgvo|lcen|cnil|cloud act|iso(?: \d+)?|hds|secnumcloud|soc ?2|"
+    r"eu|ue|european union|union europeenne|europe|france|usa|united states|etats-unis|internet|web)\W*$"
 )

@@ -26,7 +26,7 @@ import re
 from spacy.tokens import Span
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.mentions import DESCRIPTOR_MAX, VERB_TO_PREP_MAX, Context, Mention
 from soustrace.extraction.objects import (
     _PROSE_AFTER,
@@ -89,6 +89,8 @@ def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] |
             return ("nonhost-verb", j, "reject:nonhost-verb")
         if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"sur", "on", "dans", "in"}:
             return None
+        if label == "SERVERS" and j == prep - 1 and doc[prep].lower_ in {"chez", "bei", "auprès", "aupres"}:
+            return ("servers-of", j, "host")  # "nos serveurs chez X": decide checks what they serve
         if (
             label == "SERVERS"
             and doc[prep].lower_ in {"par", "by", "von", "chez", "auprès", "aupres", "with"}
@@ -112,6 +114,11 @@ _GENERIC_OBJ = re.compile(
     r"la plupart|des sites|d'autres|many|thousands|millions|most|other|several|lots of|numerous|"
     r"tous types|toutes sortes|all kinds|plus de|more than|over \d|\d+(?:[\s.,]\d+)*\s*(?:millions?|milliers|"
     r"thousand|sites|clients|websites|customers))"
+)
+# the hosted object quantified as a provider's customers: "les sites de nombreuses associations", "thousands of"
+_CUSTOMERS = re.compile(
+    r"\b(?:de nombreu\w+|des milliers|des millions|des centaines|plusieurs|la plupart|beaucoup|many|"
+    r"thousands|millions|hundreds|numerous|several|clients|customers|members|membres|adherents)\b"
 )
 _PARTICIPLES = ("hébergé", "heberge", "hosted", "gehostet", "stock", "stored")
 
@@ -143,8 +150,9 @@ def _active_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] 
                 return None
             verdict = "data-storage" if label == "STORE_VERB" else "host"
             after = doc[j + 1 : min(j + 8, sent.end)]
-            if _GENERIC_OBJ.search(strip_accents(after.text).casefold()):
-                return ("active", j, "reject:generic")
+            folded_after = strip_accents(after.text).casefold()
+            if _GENERIC_OBJ.search(folded_after) or _CUSTOMERS.search(folded_after):
+                return ("active", j, "reject:generic")  # "X héberge les sites de nombreuses associations"
             obj = _object_role(ctx, list(range(j + 1, min(j + 8, sent.end))))
             return ("active", j, obj or verdict)
         if (
@@ -344,6 +352,37 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     return None
 
 
+_RECOURSE = re.compile(
+    r"(?:\b(?:a|ont|avait|avaient|aura|auront|avoir)\s+recours\s+(?:a|aux)|\bfai(?:t|sait|saient)\s+appel\s+a|"
+    r"\bfont\s+appel\s+a|\bs'appui(?:e|ent)\s+sur|\brel(?:y|ies|ied)\s+on|\buses?\s+the\s+services\s+of|"
+    r"\butilis(?:e|ent)\s+les\s+services\s+de|\bconfi[ee]e?s?\s+a|\bentrusted\s+to|\boutsourced\s+to|"
+    r"\bexternalis[ee]e?s?\s+(?:aupres\s+de|chez|a))"
+    r"(?:\s+(?:la|le|les|l'|the|des|de|d'|du|aux|services|prestations|societe|entreprise|groupe|company|firm|"
+    r"droit|\w+ais|\w+aise|americaine?|francaise?|luxembourgeoise?|irlandaise?))*\s*$"
+)
+_HOSTING_PURPOSE = re.compile(
+    r"\b(?:hebergement|hebergee?s?|heberger|hosting|host|stockage des donnees|data storage)\b"
+)
+
+
+def _recourse_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
+    """'Pour l'hébergement de ses données, X a recours à la société P', 'relies on P for hosting'.
+
+    The verb names a supplier, not what it supplies: the sentence must state a hosting purpose, and
+    the supplier's slot must follow the verb (descriptor words only: "la société de droit luxembourgeois").
+    Court rulings and legal summaries state hosting this way.
+    """
+    doc = ctx.doc
+    left = strip_accents(doc[max(sent.start, m.start - 12) : m.start].text).casefold()
+    hit = _RECOURSE.search(left)
+    if not hit:
+        return None
+    if not _HOSTING_PURPOSE.search(strip_accents(sent.text).casefold()):
+        return None
+    cue = max(sent.start, m.start - 1)
+    return ("recourse", cue, "host")
+
+
 _VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])
 
 
@@ -356,7 +395,10 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
     doc = ctx.doc
     if m.start - 1 < sent.start or doc[m.start - 1].lower_ not in _VERB_FINAL_PREPS:
         return None
-    line_end = ctx.lines[ctx.line_of(m.span(doc).start_char)].end
+    li = ctx.line_of(m.span(doc).start_char)
+    line_end = ctx.lines[li].end
+    if ctx.lines[li].text.rstrip().endswith(",") and li + 1 < len(ctx.lines):
+        line_end = ctx.lines[li + 1].end  # a hard-wrapped address: "bei X, Str. 25, Ort,\ninfo@x.de gehostet"
     for j in range(m.end, min(len(doc), m.end + 25)):
         tok = doc[j]
         if tok.idx >= line_end or tok.text in {";", "!", "?"}:
@@ -370,6 +412,7 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
 
 
 SENTENCE_FRAMES = (
+    _recourse_frame,
     _still_at,
     _transfer,
     _migration,
@@ -397,6 +440,14 @@ def sentence_veto(ctx: Context, m: Mention, sent: Span, cue: int | None) -> str 
         return "question"
     if cues.OPTION_SENT.search(folded):
         return "option"
+    own = languages.status_regex("option")  # the vocabularies' own example / advice / modal words
+    if own is not None and ctx.lang != "fr" and own.search(folded):
+        return "option"
     if _local_example(ctx, m):
         return "example"
+    if _ETC_LIST.search(strip_accents(ctx.doc[m.end : min(sent.end, m.end + 12)].text).casefold()):
+        return "example"  # "(OVH, Scaleway...)", "AWS, GCP, etc.": a list of examples
     return None
+
+
+_ETC_LIST = re.compile(r"^[^()]{0,60}?(?:\.\.\.|…|\betc\b)")

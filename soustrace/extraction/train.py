@@ -119,6 +119,7 @@ def train(write: bool = True) -> dict[str, Any]:
             "cv_f05": round(scores[(l2, threshold)], 3),
             "features": len(weights),
         }
+    report["decision_cv"] = decision_cv()  # the ADD / VETO grid of `apply_model`, folds inside train
     if write:
         stamp = hashlib.sha256(repr(sorted((m, sorted(b["weights"].items())) for m, b in modes.items())).encode())
         meta = {
@@ -130,3 +131,53 @@ def train(write: bool = True) -> dict[str, Any]:
         report["path"] = str(MODEL_PATH)
         report["version"] = meta["version"]
     return report
+
+
+ADD_GRID = (0.7, 0.85, None)  # None: the model never adds a candidate the rules left undecided
+VETO_GRID = (0.6, 0.8, None)  # None: the model never overrules an accepted rule
+
+
+def decision_cv() -> dict[str, dict[str, float]]:
+    """Grouped k-fold inside `train` of the `both` decision's ADD / VETO thresholds, at the scoring unit.
+
+    Why: the in-sample train score cannot tell whether the model's additions and vetoes generalise (it
+    fits its own training documents); each fold's model is fitted without the fold's documents, then the
+    whole extractor runs on them. Returns "add=..,veto=.." -> precision, recall, F0.5.
+    """
+    from soustrace.extraction import apply_model
+    from soustrace.extraction import model as model_mod
+    from soustrace.extraction.extract import extract_many
+
+    recs = [r for r in load_records() if split_of(r) == "train"]
+    rows = collect(recs, "model")
+    totals: dict[tuple[float | None, float | None], list[int]] = {
+        (a, v): [0, 0, 0] for a in ADD_GRID for v in VETO_GRID
+    }
+    saved = (apply_model.ADD, apply_model.VETO, apply_model.load_model)
+    try:
+        for k in range(FOLDS):
+            weights = fit([r[3] for r in rows if _fold(r[1]) != k], [r[4] for r in rows if _fold(r[1]) != k], l2=3.0)
+            fold_model = model_mod.LinearModel(CLASSES, {f: tuple(v) for f, v in weights.items()}, 0.65)
+            held = [r for r in recs if _fold(r.get("group") or r["id"]) == k]
+            apply_model.load_model = lambda *a, _m=fold_model, **kw: _m  # type: ignore[assignment]
+            for add, veto in totals:
+                apply_model.ADD = 2.0 if add is None else add
+                apply_model.VETO = 2.0 if veto is None else veto
+                items = [(r["id"], text_of(r), r.get("language")) for r in held]
+                for rec, ex in zip(held, extract_many(items, decision="both"), strict=True):
+                    gold = {(_key(h.get("provider_id"), h.get("surface", "")), h["role"])
+                            for h in rec.get("hosting") or [] if h.get("status", "current") == "current"}
+                    pred = {(_key(r.get("provider_id"), r.get("provider") or r["surface"]), r["role"])
+                            for r in ex.relations if r["status"] == "current"}
+                    t = totals[(add, veto)]
+                    t[0] += len(gold & pred)
+                    t[1] += len(pred - gold)
+                    t[2] += len(gold - pred)
+    finally:
+        apply_model.ADD, apply_model.VETO, apply_model.load_model = saved
+    out = {}
+    for (add, veto), (tp, fp, fn) in totals.items():
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        out[f"add={add},veto={veto}"] = {"p": round(p, 3), "r": round(r, 3), "f05": round(_fbeta(tp, fp, fn), 3)}
+    return out

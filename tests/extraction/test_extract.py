@@ -14,7 +14,9 @@ from soustrace.extraction import Extraction, extract, extract_many
 from soustrace.paths import DATA_DIR, REPO_ROOT
 
 DEV = DATA_DIR / "samples" / "hosting" / "dev.jsonl"
-FLOORS = {"dev-001..042": (0.97, 0.90), "train": (0.74, 0.70), "check": (0.64, 0.50)}
+# train recall 0.70 -> 0.65: the model no longer adds candidates (its additions fitted train only; chosen
+# by cross-validation inside train, see apply_model.ADD), so the in-sample recall fell and check did not
+FLOORS = {"dev-001..042": (0.97, 0.90), "train": (0.86, 0.65), "check": (0.70, 0.52)}
 
 
 @cache

@@ -34,6 +34,14 @@ class Vocabulary:
     builders: tuple[str, ...] = ()  # phrases announcing who built the site, then its name
     prefixes: tuple[str, ...] = ()  # word prefixes for the cheap pre-pass
     extra: dict[str, frozenset[str]] = field(default_factory=dict)
+    # status cues (decisions): auxiliaries right before the hosting verb, and regex fragments on
+    # accent-folded, case-folded text for past / planned / negated statements
+    past_aux: frozenset[str] = frozenset()
+    planned_aux: frozenset[str] = frozenset()
+    past_cues: tuple[str, ...] = ()
+    planned_cues: tuple[str, ...] = ()
+    negation_cues: tuple[str, ...] = ()
+    option_cues: tuple[str, ...] = ()  # examples, advice, modals of possibility ("per esempio", "kann … werden")
 
 
 @cache
@@ -87,6 +95,22 @@ def host_label_pattern() -> str:
 def builder_regex() -> re.Pattern[str]:
     """Builder phrase of any language, on case-folded text (the fragments tolerate accents themselves)."""
     return re.compile("|".join(f"(?:{f})" for v in all_vocabularies() for f in v.builders))
+
+
+@cache
+def auxiliaries(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(past, planned) auxiliaries of a language plus English ones (English quotes are everywhere)."""
+    en, own = vocabulary("en"), vocabulary(code)
+    past = (en.past_aux if en else frozenset()) | (own.past_aux if own else frozenset())
+    planned = (en.planned_aux if en else frozenset()) | (own.planned_aux if own else frozenset())
+    return past, planned
+
+
+@cache
+def status_regex(kind: str) -> re.Pattern[str] | None:
+    """Union over languages of the `past_cues` / `planned_cues` / `negation_cues` / `option_cues` fragments."""
+    frags = [f for v in all_vocabularies() for f in getattr(v, f"{kind}_cues")]
+    return re.compile("|".join(f"(?:{f})" for f in frags)) if frags else None
 
 
 @cache

@@ -46,4 +46,13 @@ VOCAB = Vocabulary(
     host_labels=(r"hosting-?anbieter", r"webhosting", r"hoster", r"hostingdienstleister"),
     builders=(r"\b(?:umsetzung|webdesign|gestaltung|realisierung|programmierung)\s*(?:und\s+\w+\s*)?(?::|von)",),
     prefixes=("gehost", "hosting-anbieter", "webhoster"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["war", "waren", "wurde", "wurden"]),
+    planned_aux=frozenset(["würde", "würden"]),
+    past_cues=(r"\b(?:bisher|ehemals|fruher|frueher|vormals|zuvor|bis (?:zum|20\d\d))\b",),
+    planned_cues=(r"\b(?:geplant|kunftig|kuenftig|zukunftig|demnachst|gehostet werden|umziehen)\b",),
+    negation_cues=(r"\b(?:nicht|kein\w*)\b",),
+    option_cues=(
+        r"\b(?:zum beispiel|beispielsweise|z\.b|etwa bei|konnen|kann (?:\w+ ){0,4}werden|empfehlen|alternativ)\b",
+    ),
 )

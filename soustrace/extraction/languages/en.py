@@ -57,4 +57,7 @@ VOCAB = Vocabulary(
         r"\bwebmaster\b",
     ),
     prefixes=("host",),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["was", "were", "used"]),
+    planned_aux=frozenset(["will", "would", "shall"]),
 )

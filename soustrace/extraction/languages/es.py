@@ -45,4 +45,11 @@ VOCAB = Vocabulary(
     host_labels=(r"alojamiento", r"proveedor de alojamiento", r"hospedaje", r"alojado por"),
     builders=(r"\b(?:desarrollado|dise[ñn]ado|creado)\s+por\b", r"\bdise[ñn]o\s+y\s+desarrollo\b"),
     prefixes=("aloja", "hosped", "almacena"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["fue", "fueron", "era", "eran", "estaba", "estaban", "estuvo"]),
+    planned_aux=frozenset(["será", "serán", "sería", "serían", "estará", "estarán"]),
+    past_cues=(r"\b(?:anteriormente|antiguamente|hasta 20\d\d)\b",),
+    planned_cues=(r"\b(?:previsto|prevista|planeado|planeada|migraremos|vamos a migrar|en el futuro)\b",),
+    negation_cues=(r"\bno (?:esta|estan|es|son|se|lo|la)\b", r"\bningun\w*\b"),
+    option_cues=(r"\b(?:por ejemplo|p\. ?ej|puedes|puede ser|pueden ser|podria|podrias|recomendamos|te recomiendo)\b",),
 )

@@ -74,4 +74,7 @@ VOCAB = Vocabulary(
         r"\bagence\s+web\b\s*:",
     ),
     prefixes=("héberg", "heberg"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["était", "étaient", "fut", "furent"]),
+    planned_aux=frozenset(["sera", "seront", "serait", "seraient"]),
 )

@@ -43,4 +43,11 @@ VOCAB = Vocabulary(
     host_labels=(r"fornitore (?:di|del) (?:servizio di )?hosting", r"ospitato da", r"hosting provider"),
     builders=(r"\b(?:realizzato|sviluppato|progettato)\s+da\b", r"\brealizzazione\s*:"),
     prefixes=("ospit", "memorizza"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["era", "erano", "fu", "furono"]),
+    planned_aux=frozenset(["sarà", "saranno", "sarebbe", "sarebbero"]),
+    past_cues=(r"\b(?:in precedenza|precedentemente|fino al 20\d\d|un tempo)\b",),
+    planned_cues=(r"\b(?:previsto|prevista|pianificato|pianificata|migreremo|in futuro)\b",),
+    negation_cues=(r"\bnon (?:e|sono|viene|vengono|ospita\w*)\b", r"\bnessun\w*\b"),
+    option_cues=(r"\b(?:per esempio|ad esempio|ad es|puoi|puo essere|possono essere|potrebbe|consigliamo)\b",),
 )

@@ -36,4 +36,11 @@ VOCAB = Vocabulary(
     host_labels=(r"hostingpartij", r"hostingprovider", r"gehost door"),
     builders=(r"\b(?:ontwikkeld|ontworpen|gebouwd|gemaakt)\s+door\b",),
     prefixes=("gehost", "hostingpartij", "opgeslagen"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["werd", "was", "waren"]),
+    planned_aux=frozenset(["zal", "zullen", "zou", "zouden"]),
+    past_cues=(r"\b(?:voorheen|vroeger|tot 20\d\d)\b",),
+    planned_cues=(r"\b(?:gepland|binnenkort|in de toekomst)\b",),
+    negation_cues=(r"\b(?:niet|geen)\b",),
+    option_cues=(r"\b(?:bijvoorbeeld|bv|je kunt|u kunt|kan worden|kunnen worden|zou kunnen|aanraden|zoals)\b",),
 )

@@ -18,4 +18,11 @@ VOCAB = Vocabulary(
     host_labels=(r"gazduir", r"furnizor de gazduire"),
     builders=(r"\b(?:realizat|dezvoltat|creat)\s+de\b",),
     prefixes=("găzdu", "gazdu"),
+    # status cues (decisions, x13p)
+    past_aux=frozenset(["fost"]),
+    planned_aux=frozenset(["va", "vor"]),
+    past_cues=(r"\b(?:anterior|pana in 20\d\d)\b",),
+    planned_cues=(r"\b(?:planificat|planificata|urmeaza sa|in viitor)\b",),
+    negation_cues=(r"\bnu (?:este|sunt|e)\b",),
+    option_cues=(r"\b(?:de exemplu|poate fi|pot fi|puteti|recomandam|cum ar fi)\b",),
 )
