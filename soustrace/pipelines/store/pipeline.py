@@ -268,15 +268,16 @@ def unique_rounds(records: list[NoticeRecord]) -> Iterator[list[NoticeRecord]]:
 
 
 def load_text_finder() -> TextFinder | None:
-    """The hosting extractor over many texts at once (`extract_many`: one spaCy `pipe` per batch).
+    """The hosting extractor over a batch's texts at once (`extract_relations`: each distinct text read once,
+    the pre-pass first, one spaCy `pipe` per language for the rest).
 
     Imported at the first call: a writer fed by parse processes that read the texts never loads spaCy.
     """
 
     def find(texts: list[str]) -> list[list[dict[str, Any]]]:
-        from soustrace.extraction.extract import extract_many
+        from soustrace.extraction.extract import extract_relations
 
-        return [e.relations for e in extract_many(((None, t, None) for t in texts), batch_size=64)]
+        return extract_relations(texts)
 
     return find
 
