@@ -191,6 +191,43 @@ def ingest(directory: Path, url: str, jobs: int, expected: int) -> dict:
             "cpu_writer": me.ru_utime + me.ru_stime, "cpu_parse": kids.ru_utime + kids.ru_stime}
 
 
+def cold(source: str) -> dict:
+    """CPU per DISTINCT real sample with every text memo emptied before each one: what the synthetic copies,
+    whose repeated texts the memos (ftfy repair, hosting extraction) make cheap, do not show."""
+    from soustrace.extraction.pipeline import get_rule_nlp
+    from soustrace.parsers.boamp.text import _fix_mojibake
+    from soustrace.pipelines.ingest import iter_file
+    from soustrace.pipelines.store import pipeline
+    from soustrace.pipelines.store.batch import awarded
+
+    for lang in ("fr", "en", "de", "xx"):  # one-time loads are not a notice's cost
+        get_rule_nlp(lang)
+    find = pipeline.load_text_finder()
+    assert find is not None
+    if source == "decp":
+        paths = [SAMPLES / "decp" / "real" / "decp-json_v1_e-marchespublics.json"]
+    else:
+        paths = sorted((SAMPLES / ("boamp" if source == "boamp" else "ted/eforms_real")).glob("*.xml"))
+    for path in paths:  # imports, compiled XPaths: once per process, not a notice's cost either
+        list(iter_file(path))
+    parse_s = texts_s = 0.0
+    count = 0
+    for path in paths:
+        _fix_mojibake.cache_clear()
+        pipeline._TEXT_MEMO.clear()
+        began = time.process_time()
+        records = list(iter_file(path))
+        parse_s += time.process_time() - began
+        began = time.process_time()
+        for rec in records:
+            if getattr(rec, "texts", None) and awarded(rec):
+                pipeline._TEXT_MEMO.clear()
+                find(list(rec.texts.values()))
+        texts_s += time.process_time() - began
+        count += len(records)
+    return {"notices": count, "parse_ms": 1000 * parse_s / count, "texts_ms": 1000 * texts_s / count}
+
+
 def child(kind: str, *args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", kind, *args], check=True, capture_output=True,
                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -211,6 +248,8 @@ def main() -> None:
         kind, *rest = args.child
         if kind == "floor":
             print(json.dumps(floor(rest[0], Path(rest[1]), rest[2])))
+        elif kind == "cold":
+            print(json.dumps(cold(rest[0])))
         else:
             print(json.dumps(ingest(Path(rest[0]), rest[1], int(rest[2]), int(rest[3]))))
         return
@@ -223,6 +262,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_ingest_") as tmp:
         workdir = Path(tmp)
         for source in args.sources.split(","):
+            distinct = child("cold", source)
+            print(f"{source:6} distinct real samples, text memos empty: {distinct['notices']} notices, CPU "
+                  f"{distinct['parse_ms']:.2f} ms/notice parsing + {distinct['texts_ms']:.2f} ms/notice reading "
+                  f"awards' texts (the copies below repeat their texts: memos make those cheaper)", flush=True)
             for size in sizes:
                 directory = build(source, size, workdir / f"{source}_{size}", args.org_pool)
                 for backend in args.backends.split(","):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sqlite3
 import sys
@@ -55,6 +56,12 @@ def floor(cache: Path, db: Path) -> tuple[int, float]:
     return count, time.perf_counter() - began
 
 
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes (the crawls): the load-independent figure."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=20)
@@ -67,6 +74,7 @@ def main() -> None:
         issue.number = number
     total = args.issues * args.per_issue
     first, last = issues[0].date, issues[-1].date
+    print(f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"SYNTHETIC VOLUME: {len(issues)} daily packages x {args.per_issue} real TED notices cloned under new "
           f"numbers ({total} notices, {first}..{last}), served from 127.0.0.1")
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,14 +87,17 @@ def main() -> None:
             server.mount("", fake)
 
             def crawl(cache: Path, *extra: str) -> tuple[float, dict]:
-                began = time.perf_counter()
+                began, cpu_before = time.perf_counter(), children_cpu()
                 proc = run_soustrace(db, "crawl", "ted", "--from", str(first), "--to", str(last), *extra,
                                      "-s", f"TED_WEB_URL={server.url}", "-s", f"TED_PACKAGE_CACHE_DIR={cache}",
                                      *FAST_CRAWL, "-s", "LOG_LEVEL=WARNING", "-s", "TED_PACKAGE_CONCURRENCY=3",
                                      "-s", "TED_REQUESTS_PER_MINUTE=700", timeout=7200)
                 if proc.returncode:
                     raise SystemExit(proc.stderr[-3000:])
+                cpu_used.append(children_cpu() - cpu_before)
                 return time.perf_counter() - began, crawl_summary(proc)
+
+            cpu_used: list[float] = []
 
             route_s, _ = crawl(Path(tmp) / "cache-route", "--country", "MLT", "--kinds", "ALL")
             cache = Path(tmp) / "cache"
@@ -96,9 +107,12 @@ def main() -> None:
         rate = summary["stored"] / elapsed
         print(json.dumps({
             "end_to_end": {"notices": summary["stored"], "expected": summary["expected"], "seconds": round(elapsed, 1),
-                           "notices_per_s": round(rate, 1), "child_peak_rss_mb": round(rss, 1)},
+                           "notices_per_s": round(rate, 1), "child_peak_rss_mb": round(rss, 1),
+                           "crawl_cpu_s": round(cpu_used[1], 1),
+                           "crawl_cpu_ms_per_notice": round(1000 * cpu_used[1] / max(1, summary["stored"]), 2)},
             "route only (download + stream + filter look, nothing kept)": {
-                "notices": total, "seconds": round(route_s, 1), "notices_per_s": round(total / route_s, 1)},
+                "notices": total, "seconds": round(route_s, 1), "notices_per_s": round(total / route_s, 1),
+                "crawl_cpu_s": round(cpu_used[0], 1)},
             "floor (stream + lxml parse + raw SQLite insert)": {"notices": count, "seconds": round(floor_s, 2),
                                                                "notices_per_s": round(count / floor_s, 1)},
             "end_to_end_vs_floor": round((count / floor_s) / rate, 1),

@@ -131,14 +131,14 @@ def element_path(el: etree._Element, prefixes: Mapping[str, str]) -> str:
     steps: list[str] = []
     node: etree._Element | None = el
     while node is not None:
-        qname = etree.QName(node)
-        prefix = prefixes.get(qname.namespace or "")
-        step = f"{prefix}:{qname.localname}" if prefix else qname.localname
-        parent = node.getparent()
-        if parent is not None:
-            same = [sibling for sibling in parent if sibling.tag == node.tag]
-            if len(same) > 1:
-                step += f"[{same.index(node) + 1}]"
+        tag = node.tag
+        namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+        prefix = prefixes.get(namespace)
+        step = f"{prefix}:{local}" if prefix else local
+        # siblings of the same name, counted by lxml (a lot list of a large notice has hundreds of them)
+        before = sum(1 for _ in node.itersiblings(tag, preceding=True))
+        if before or next(node.itersiblings(tag), None) is not None:
+            step += f"[{before + 1}]"
         steps.append(step)
-        node = parent
+        node = node.getparent()
     return "/" + "/".join(reversed(steps))

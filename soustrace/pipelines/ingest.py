@@ -25,6 +25,9 @@ _DECP_CSV_COLUMNS = ("datenotification", "codecpv", "acheteur", "titulaire", "mo
 FileError = Callable[[Path, Exception], None]
 FILE_ERRORS = (ParseError, OSError, ValueError)
 FILES_PER_TASK = 25  # small files go to a parse process in groups: one round trip per group
+# Groups parsed ahead of the writer: enough for the parse processes to keep working while it writes a batch
+# (200 records = 8 groups); with 2 per process they sat idle for most of each write.
+GROUPS_AHEAD = 24
 # One notice document (BOAMP/TED XML) is read whole: larger than this, it is refused without being read.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
@@ -205,8 +208,9 @@ def iter_records(paths: Iterable[Path], on_error: FileError, jobs: int = 1,
     """Every record of every file as one stream (so the store batches across files), in file order.
 
     A file that cannot be read or recognised goes to `on_error` and the stream goes on. With `jobs` > 1,
-    files are parsed in `jobs` processes while the caller writes: at most a few groups of files are in
-    flight, so memory stays flat whatever the number of files (a large DECP file is one group). With
+    files are parsed in `jobs` processes while the caller writes: at most `GROUPS_AHEAD` groups of small
+    files and two large files per process are in flight, so memory stays flat whatever the number of files
+    (a large DECP file is one group). With
     `read_texts`, the parse processes also run the hosting extractor on awards' free texts (`Prepared`
     records), which takes it off the writer.
     """
@@ -218,13 +222,18 @@ def iter_records(paths: Iterable[Path], on_error: FileError, jobs: int = 1,
 
     # spawn: fresh interpreters (no copy of the writer's connections or caches), children of this process
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        pending: deque = deque()
+        pending: deque = deque()  # (result, whether it is one large file)
         for group in _groups(paths):
-            pending.append(pool.apply_async(_parse_group, (group, read_texts)))
-            if len(pending) >= 2 * jobs:
-                yield from _results(pending.popleft().get(), on_error)
+            pending.append((pool.apply_async(_parse_group, (group, read_texts)), _alone(group)))
+            while len(pending) >= max(2 * jobs, GROUPS_AHEAD) or sum(big for _r, big in pending) >= 2 * jobs:
+                yield from _results(pending.popleft()[0].get(), on_error)
         while pending:
-            yield from _results(pending.popleft().get(), on_error)
+            yield from _results(pending.popleft()[0].get(), on_error)
+
+
+def _alone(group: list[Path]) -> bool:
+    """A file that travels alone (DECP, JSONL, API pages): at most two per process are in flight."""
+    return len(group) == 1 and group[0].suffix.lower() != ".xml"
 
 
 def _file_records(path: Path, on_error: FileError) -> Iterator[Record]:

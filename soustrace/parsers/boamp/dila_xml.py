@@ -38,7 +38,8 @@ def _element_value(el: etree._Element) -> Any:
     """Element → "" (empty), text (leaf), or dict: "@attr", "#text", children (repeated ones → list).
 
     Read straight off the lxml element: tags without a namespace are used as they are (no QName object per
-    element), attributes only looked at when there are some.
+    element), attributes only looked at when there are some, and a child without children or attributes
+    (most of a notice) is its text without a call of its own.
     """
     children = []
     text = el.text or ""
@@ -54,8 +55,9 @@ def _element_value(el: etree._Element) -> Any:
     if text.strip():
         node["#text"] = text
     for child in children:
-        key = _qname(child)
-        value = _element_value(child)
+        tag = child.tag
+        key = tag if tag[0] != "{" else _qname(child)
+        value = (child.text or "") if not len(child) and not child.attrib else _element_value(child)
         if key not in node:
             node[key] = value
         else:

@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import ftfy
@@ -69,7 +70,14 @@ def _repair(text: str) -> str:
     text = _unescape(text) if "&" in text else text
     if text.isascii() or _MAYBE_MOJIBAKE.search(text) is None:
         return text
-    return ftfy.fix_text(text) if _MOJIBAKE.search(text) else text
+    return _fix_mojibake(text) if _MOJIBAKE.search(text) else text
+
+
+@lru_cache(maxsize=2048)
+def _fix_mojibake(text: str) -> str:
+    """`ftfy.fix_text`, remembered: it costs about a millisecond a text, and the broken texts are mostly
+    boilerplate a platform or a buyer repeats notice after notice (conditions, forms to supply)."""
+    return ftfy.fix_text(text)
 
 
 def _line(value: Any) -> str | None:

@@ -86,6 +86,9 @@ _LEAD_HINT = re.compile(r"\bmandataire\b", re.IGNORECASE)
 _MEMBER_HINT = re.compile(r"\bco-?traitant\b", re.IGNORECASE)
 
 
+_COMPILED: dict[tuple[str, str], etree.XPath] = {}  # (path, TED namespace): a few hundred entries
+
+
 @dataclass
 class _Ctx:
     """The namespace of this export and the form being read."""
@@ -95,13 +98,21 @@ class _Ctx:
     form: etree._Element
     form_name: str
 
+    def xpath(self, path: str) -> etree.XPath:
+        """The compiled XPath of `path` in this export's namespace (compiling at every call was the cost)."""
+        key = (path, self.ns["t"])
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            compiled = _COMPILED[key] = etree.XPath(path, namespaces=self.ns)
+        return compiled
+
     def all(self, el: etree._Element, path: str) -> list[etree._Element]:
-        return el.xpath(path, namespaces=self.ns)
+        return self.xpath(path)(el)
 
     def one(self, el: etree._Element | None, path: str) -> etree._Element | None:
         if el is None:
             return None
-        found = el.xpath(path, namespaces=self.ns)
+        found = self.xpath(path)(el)
         return found[0] if found else None
 
     def text(self, el: etree._Element | None, path: str) -> str | None:

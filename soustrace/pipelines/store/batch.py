@@ -12,9 +12,11 @@ back. Rules (raw first, natural keys, revisions, no edge without evidence) are t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,8 +51,43 @@ TextFinder = Callable[[list[str]], list[list[dict[str, Any]]]]
 
 
 def jsonable(value: Any) -> Any:
-    """Decimals, dates and tuples made JSON-safe for the JSON columns."""
-    return json.loads(json.dumps(value, default=str)) if value else value
+    """Decimals, dates and tuples made JSON-safe for the JSON columns: what `json.loads(json.dumps(value,
+    default=str))` gives, walked directly for the shapes parsers make (str-keyed dicts, lists, tuples,
+    scalars, Decimal, date), through JSON itself for anything else."""
+    if not value:
+        return value
+    try:
+        return _plain(value)
+    except _Unusual:
+        return json.loads(json.dumps(value, default=str))
+
+
+class _Unusual(Exception):
+    """A value `_plain` does not convert exactly as JSON would (a non-str key, a subclass, ...)."""
+
+
+_SCALARS = (str, int, bool, type(None))
+_AS_STR = (Decimal, dt.date, dt.datetime)
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        out = {}
+        for key, inner in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            out[key] = _plain(inner)
+        return out
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if kind in _AS_STR:
+        return str(value)
+    if kind is float and value == value and value not in (float("inf"), float("-inf")):
+        return value
+    raise _Unusual
 
 
 @dataclass(slots=True)
@@ -425,11 +462,16 @@ class BatchWriter:
                     wanted.setdefault((normalize_site_url(url), "buyer", org_id), "buyer-profile")
         if not wanted:
             return
+        # by url AND organisation: a platform's url is shared by thousands of buyers, all of whose rows a
+        # url-only lookup would read back in every batch (the cost grew with the database)
         urls = sorted({u for u, _k, _o in wanted})
+        orgs = sorted({o for _u, _k, o in wanted})
         known: set[tuple[str, str, int]] = set()
         for i in range(0, len(urls), CHUNK):
-            known.update(tuple(r) for r in self.s.execute(select(SITE.c.url, SITE.c.kind, SITE.c.org_id).where(
-                SITE.c.url.in_(urls[i:i + CHUNK]), SITE.c.contract_id.is_(None))))
+            for j in range(0, len(orgs), CHUNK):
+                known.update(tuple(r) for r in self.s.execute(select(SITE.c.url, SITE.c.kind, SITE.c.org_id).where(
+                    SITE.c.url.in_(urls[i:i + CHUNK]), SITE.c.org_id.in_(orgs[j:j + CHUNK]),
+                    SITE.c.contract_id.is_(None))))
         rows = [{"url": u, "domain": urlsplit(u).hostname or u, "kind": kind, "org_id": org_id, "contract_id": None,
                  "found_by": found_by}
                 for (u, kind, org_id), found_by in wanted.items() if (u, kind, org_id) not in known]

@@ -18,6 +18,7 @@ Records are taken as a stream (across files: callers pass one iterator), cut int
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -267,18 +268,37 @@ def unique_rounds(records: list[NoticeRecord]) -> Iterator[list[NoticeRecord]]:
         yield part
 
 
+TEXT_MEMO_SIZE = 4096  # distinct texts whose relations a process remembers across batches
+
+
 def load_text_finder() -> TextFinder | None:
-    """The hosting extractor over many texts at once (`extract_many`: one spaCy `pipe` per batch).
+    """The hosting extractor over a batch's texts at once (`extract_relations`: each distinct text read once,
+    the pre-pass first, one spaCy `pipe` per language for the rest), remembering the last `TEXT_MEMO_SIZE`
+    texts' relations across batches: notices repeat their buyer's and platform's boilerplate, and the
+    extractor is a pure function of the text.
 
     Imported at the first call: a writer fed by parse processes that read the texts never loads spaCy.
     """
 
     def find(texts: list[str]) -> list[list[dict[str, Any]]]:
-        from soustrace.extraction.extract import extract_many
+        from soustrace.extraction.extract import extract_relations
 
-        return [e.relations for e in extract_many(((None, t, None) for t in texts), batch_size=64)]
+        memo = _TEXT_MEMO
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        for text, found in zip(missing, extract_relations(missing) if missing else [], strict=True):
+            memo[text] = found
+        out = []
+        for text in texts:
+            memo.move_to_end(text)
+            out.append([dict(rel) for rel in memo[text]])  # copies: the memo's own lists stay as found
+        while len(memo) > TEXT_MEMO_SIZE:
+            memo.popitem(last=False)
+        return out
 
     return find
+
+
+_TEXT_MEMO: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
