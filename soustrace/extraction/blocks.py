@@ -146,11 +146,11 @@ _NAME_STOP = re.compile(
     r"responsable|d[ée]veloppeur|developer)",
     re.I,
 )
-_ALTERNATIVES = re.compile(r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|/", re.I)
+def plausible_name(value: str, lang: str | None = None) -> str | None:
+    """A provider name as written after a hosting label or in a headed block, or None if it is not one.
 
-
-def plausible_name(value: str) -> str | None:
-    """A provider name as written after a hosting label or in a headed block, or None if it is not one."""
+    `lang`: the document's language, for its 'or' words (None: every language's).
+    """
     v = re.split(
         r"\s*(?:,|;|\(|\.\s+(?=[A-Z])| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
         r"\bwhose\b|\bbased\b|\bimmatricul)",
@@ -166,7 +166,7 @@ def plausible_name(value: str) -> str | None:
     if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s|s\.p\.a|s\.r\.l|b\.v|n\.v)\.$", v, re.I):
         v = v.rstrip(".").strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
-    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or _ALTERNATIVES.search(v):
+    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or "/" in v or _options(v, lang):
         return None  # "Node.js/Express ou Python/FastAPI": options or a stack, not one provider
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
@@ -184,6 +184,10 @@ def plausible_name(value: str) -> str | None:
     return v
 
 
+def _options(name: str, lang: str | None) -> bool:
+    return bool(languages.alternatives_regex(lang).search(" " + strip_accents(name).casefold() + " "))
+
+
 def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]]) -> None:
     """A hosting block naming no catalog provider: a name-like first line, else a catalog address."""
     for j in range(h + 1, end):
@@ -191,7 +195,7 @@ def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]])
         if line.kind == "blank":
             continue
         if line.kind == "text":
-            name = plausible_name(line.core)
+            name = plausible_name(line.core, ctx.lang)
             if name:
                 role = _block_role(ctx, h)
                 extra.append(_unknown(ctx, line.core_start + line.core.find(name), name, role, "block", line))
@@ -200,7 +204,7 @@ def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]])
             label = strip_accents(line.core.split(":")[0]).casefold()
             if re.search(r"\b(?:nom|name|raison sociale|denomination|societe|company|hebergeur)\b", label):
                 value = ctx.text[line.value_start : line.end] if line.value_start is not None else ""
-                name = plausible_name(value)
+                name = plausible_name(value, ctx.lang)
                 if name and line.value_start is not None:
                     start = line.value_start + value.find(name)
                     extra.append(_unknown(ctx, start, name, "host", "label", line))
@@ -256,7 +260,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         value = ctx.text[line.value_start : line.end]
         if re.search(r"\bh[ée]berg|\bhosted\b", value, re.I):
             continue  # a sentence as value: the verbal frame below handles it
-        name = plausible_name(value)
+        name = plausible_name(value, ctx.lang)
         if name:
             start = line.value_start + value.find(name)
             extra.append(_unknown(ctx, start, name, line.label_role, "label", line))
@@ -286,7 +290,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             continue
         # to the end of the line, not of the sentence: "Aruba S.p.A." must not end at its first dot
         rest = ctx.text[doc[k].idx : ctx.lines[ctx.line_of(doc[k].idx)].end]
-        name = plausible_name(rest.split("\n")[0])
+        name = plausible_name(rest.split("\n")[0], ctx.lang)
         if not name or sentence_veto(ctx, probe, sent, frame[1]):
             continue
         role = frame[2]

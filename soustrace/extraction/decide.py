@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
 from soustrace.extraction.layout import label_is_options
 from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
@@ -67,18 +67,22 @@ _OPTION_HEADING = re.compile(
 _CHOSEN_HEADING = re.compile(r"\b(?:choix|choices?|retenu\w*|selected|decision\w*)\b")
 
 
-_OR = frozenset(["ou", "or", "oder", "o", "of", "sau", "and/or", "et/ou"])
-
-
 def _alternative(ctx: Context, m: Mention, mentions: list[Mention], k: int) -> bool:
     """True when an 'or' joins this mention to a neighbouring provider mention (within a few tokens)."""
     doc = ctx.doc
+    ors = languages.alternative_words(ctx.lang)
     for j in (k - 1, k + 1):
         if not 0 <= j < len(mentions):
             continue
         other = mentions[j]
         lo, hi = (other.end, m.start) if j < k else (m.end, other.start)
-        if 0 < hi - lo <= 6 and any(t.lower_ in _OR for t in doc[lo:hi]) and "\n" not in doc[lo:hi].text:
+        between = doc[lo:hi]
+        # "et/ou", "and/or": both are named as used
+        if (
+            0 < hi - lo <= 6
+            and "\n" not in between.text
+            and any(t.lower_ in ors and doc[t.i - 1].text != "/" for t in between)
+        ):
             return True
     return False
 

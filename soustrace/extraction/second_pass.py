@@ -17,7 +17,7 @@ from typing import Any
 from spacy.tokens import Span
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
 from soustrace.extraction.frames import sentence_veto
 from soustrace.extraction.layout import Line
@@ -247,7 +247,7 @@ def _storage_noun_rule(ctx: Context, mentions: list[Mention], decided: dict[int,
                 break
 
 
-_PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc|ou|or|oder|o|of|sau)\b")
+_PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc)\b")
 
 
 def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
@@ -263,7 +263,8 @@ def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[in
         if p < 1 or doc[p].text != "(" or p in ends:
             continue  # "MongoDB Atlas (AWS)" is a layering, read by the coordination rules
         close = next((j for j in range(m.end, min(len(doc), m.end + 4)) if doc[j].text == ")"), None)
-        if close is None or _PAREN_HEDGE.search(strip_accents(doc[m.end : close].text).casefold()):
+        inside = " " + strip_accents(doc[m.end : close].text).casefold() + " " if close is not None else ""
+        if close is None or _PAREN_HEDGE.search(inside) or languages.alternatives_regex(ctx.lang).search(inside):
             continue  # "(OVH par exemple)", "(OVH ou Scaleway)"
         sent = ctx.sent_of(m.start)
         cue = None
@@ -282,6 +283,12 @@ def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[in
         role = "data-storage" if ctx.cue_at.get(cue) == "STORE_VERB" else (obj or "host")
         line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
         decided[k] = Candidate(m, role, "paren-role", CONFIDENCE["paren-role"], cue, line)
+        # "(Scaleway and/or Hetzner)", "(OVH, Scaleway)": every provider named inside shares the frame
+        for j in range(k + 1, len(mentions)):
+            other = mentions[j]
+            if other.start >= close or decided.get(j) != "undecided" or other.kind != "catalog":
+                break
+            decided[j] = Candidate(other, role, "paren-role", CONFIDENCE["paren-role"], cue, line)
 
 
 _OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")

@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="de",
+    or_words=frozenset(["oder"]),  # alternatives: "A oder B" is an option, not a statement
     stopwords=frozenset(
         [
             "der",

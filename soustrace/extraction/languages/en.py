@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="en",
+    or_words=frozenset(["or"]),  # alternatives: "A or B" is an option, not a statement
     stopwords=frozenset(
         [
             "the",

@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="es",
+    or_words=frozenset(["o", "u"]),  # alternatives: "A o B" is an option, not a statement
     stopwords=frozenset(
         [
             "el",

@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="fr",
+    or_words=frozenset(["ou"]),  # alternatives: "A ou B" is an option, not a statement
     stopwords=frozenset(
         [
             "le",

@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="it",
+    or_words=frozenset(["o", "oppure"]),  # alternatives: "A o B" is an option, not a statement
     stopwords=frozenset(
         [
             "il",

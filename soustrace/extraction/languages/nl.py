@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="nl",
+    or_words=frozenset(["of"]),  # alternatives: "A of B" is an option, not a statement
     stopwords=frozenset(
         [
             "het",

@@ -4,6 +4,7 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="ro",
+    or_words=frozenset(["sau"]),  # alternatives: "A sau B" is an option, not a statement
     stopwords=frozenset(
         ["și", "este", "sunt", "pentru", "cu", "din", "care", "sau", "al", "ale", "unei", "unui", "datele", "găzduit"]
     ),

@@ -1,0 +1,43 @@
+"""General rules (vocabulary and layout classes, not sentences of the samples): alternatives per language,
+'and/or', and the rule settling shared by the `rules` and `both` decision modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from soustrace.extraction.extract import extract_many
+
+
+def triples(text: str, lang: str | None = None, decision: str = "both") -> set[tuple[str | None, str, str]]:
+    ex = next(extract_many([(None, text, lang)], decision=decision))
+    return {(r["provider_id"], r["role"], r["status"]) for r in ex.relations}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        # an English address holds "of": not the Dutch 'or'
+        (
+            "Hosting provider: DigitalOcean, LLC, 101 Avenue of the Americas, New York, NY 10013",
+            "en",
+            {("digitalocean", "host", "current")},
+        ),
+        # alternatives in the document's own language stay options
+        ("Hosting provider: Scaleway or OVH", "en", set()),
+        ("Hostingprovider: Hetzner of Scaleway", "nl", set()),
+        ("Fornitore hosting: Aruba o OVH", "it", set()),
+        # 'et/ou', 'and/or' name both as used
+        ("Hébergeur : Scaleway et/ou OVH", "fr", {("scaleway", "host", "current"), ("ovhcloud", "host", "current")}),
+    ],
+)
+def test_alternatives_are_per_language(text, lang, expected):
+    assert triples(text, lang) == expected
+
+
+def test_and_or_inside_parentheses_names_both_in_rules_mode():
+    text = "Application data and databases are hosted within the European Union (Scaleway and/or Hetzner)."
+    assert triples(text, "en", "rules") == {
+        ("scaleway", "data-storage", "current"),
+        ("hetzner", "data-storage", "current"),
+    }
+
