@@ -146,6 +146,13 @@ _NAME_STOP = re.compile(
     r"responsable|d[ée]veloppeur|developer)",
     re.I,
 )
+
+
+_NAME_PARTICLES = frozenset(
+    ["de", "du", "des", "la", "le", "et", "&", "and", "of", "the", "von", "van", "der", "di", "y"]
+)
+
+
 def plausible_name(value: str, lang: str | None = None) -> str | None:
     """A provider name as written after a hosting label or in a headed block, or None if it is not one.
 
@@ -159,8 +166,18 @@ def plausible_name(value: str, lang: str | None = None) -> str | None:
     )[0]
     v = v.strip().strip('"*`«»“”:').strip()
     words = v.split()
-    for n, word in enumerate(words):  # "Strato gehostet": a cue word ends the name
-        if n and cues.word_label(word.casefold().strip(".,;:!?")) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+    ends = languages.name_end_words()
+    for n, word in enumerate(words):
+        # "Strato gehostet": a cue word ends the name; so does a lower-case place or time preposition
+        # ("GoDaddy until 2019", "Backblaze in the Netherlands", "X à Lyon"): written names capitalise theirs
+        bare = word.strip(".,;:!?")
+        if n and cues.word_label(bare.casefold()) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+            v = " ".join(words[:n])
+            break
+        if n and bare in ends:
+            # the cut keeps a written name only: capitalised words ("All images served from …" is prose)
+            if not all(w[:1].isupper() or w[:1].isdigit() or w in _NAME_PARTICLES for w in words[1:n]):
+                return None
             v = " ".join(words[:n])
             break
     if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s|s\.p\.a|s\.r\.l|b\.v|n\.v)\.$", v, re.I):

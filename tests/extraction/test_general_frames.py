@@ -41,3 +41,20 @@ def test_and_or_inside_parentheses_names_both_in_rules_mode():
         ("hetzner", "data-storage", "current"),
     }
 
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("GoDaddy until 2019", "GoDaddy"),
+        ("Backblaze in the Netherlands", "Backblaze"),
+        ("Agence Web Durand à Lyon", "Agence Web Durand"),
+        ("WebFactory SARL depuis 2018", "WebFactory SARL"),
+        ("Bank of America", "Bank of America"),  # 'of' is no place preposition
+        ("All images served from the bucket", None),  # prose, not a name
+    ],
+)
+def test_unknown_names_end_at_place_and_time_phrases(value, name):
+    from soustrace.extraction.blocks import plausible_name
+
+    assert plausible_name(value, "en") == name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -25,6 +26,7 @@ class Vocabulary:
     code: str
     stopwords: frozenset[str]
     or_words: frozenset[str] = frozenset()  # the conjunction of alternatives ("ou", "or", "oder", "of")
+    name_end_words: frozenset[str] = frozenset()  # lower-case place/time prepositions ending a written name
     host_verbs: frozenset[str] = frozenset()
     store_verbs: frozenset[str] = frozenset()
     host_nouns: frozenset[str] = frozenset()
@@ -86,6 +88,13 @@ def alternative_words(code: str | None) -> frozenset[str]:
         return frozenset(w for v in all_vocabularies() for w in v.or_words)
     own = vocabulary(code)
     return frozenset(["ou", "or"]) | (own.or_words if own else frozenset())
+
+
+@cache
+def name_end_words() -> frozenset[str]:
+    """Every language's place/time prepositions (accent-folded too): "GoDaddy until 2019", "X à Lyon"."""
+    words = {w for v in all_vocabularies() for w in v.name_end_words}
+    return frozenset(words | {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words})
 
 
 @cache

@@ -5,6 +5,9 @@ from soustrace.extraction.languages import Vocabulary
 VOCAB = Vocabulary(
     code="en",
     or_words=frozenset(["or"]),  # alternatives: "A or B" is an option, not a statement
+    name_end_words=frozenset(
+        ["until", "till", "since", "from", "in", "at", "on", "for", "during", "before", "after", "between", "within"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "the",
