@@ -242,18 +242,7 @@ def _first_frame(
                 return obj
             role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
-            obj = _relative_object(ctx, cue, sent) or hosted_object_role(ctx, cue, m, sent)
-            if obj == "reject:generic" and not _COUNTED.search(
-                strip_accents(doc[max(sent.start, cue - 12) : cue].text).casefold()
-            ):
-                # "Toutes les données sont hébergées via X" is universal about this service, not a count
-                # of X's customers ("des milliers de sites hébergés chez X")
-                back = []
-                for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
-                    if doc[i].text in {":", ";", ".", '"', "«", "»", "“", "”"} or "\n" in doc[i].text:
-                        break
-                    back.append(i)
-                obj = _object_role(ctx, back) or "host"
+            obj = hosted_object_role(ctx, cue, m, sent)
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
             if obj == "data-storage" and _data_word_in_name(ctx, cue, sent):
@@ -365,28 +354,6 @@ def _gapped_object(ctx: Context, cue: int, m: Mention, mentions: list[Mention], 
 
 
 _PURPOSE = frozenset(["pour", "for", "para", "per", "für", "voor", "pentru"])
-
-
-_COUNTED = re.compile(
-    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|many|"
-    r"thousands|millions|hundreds|most|several|numerous|millions? de|plus de \d|more than \d)\b"
-)
-_RELATIVE = frozenset(
-    ["where", "which", "that", "who", "où", "qui", "que", "dont", "wo", "welche", "donde", "dove", "waar"]
-)
-
-
-def _relative_object(ctx: Context, cue: int, sent: Any) -> str | None:
-    """The object of a relative clause holding the hosting verb: "an application … where all images are
-    hosted on X" hosts images, not the application of the main clause."""
-    doc = ctx.doc
-    for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
-        t = doc[i]
-        if t.text in {".", ";", "!", "?", ":"} or (t.is_space and "\n" in t.text):
-            return None
-        if t.lower_ in _RELATIVE:
-            return _object_role(ctx, list(range(i + 1, cue)))
-    return None
 
 
 def _data_word_in_name(ctx: Context, cue: int, sent: Any) -> bool:

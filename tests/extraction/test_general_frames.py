@@ -58,3 +58,23 @@ def test_unknown_names_end_at_place_and_time_phrases(value, name):
     from soustrace.extraction.blocks import plausible_name
 
     assert plausible_name(value, "en") == name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a universal quantifier over this service's things is a statement about this service
+        ("Toutes les pages du site sont hébergées chez Infomaniak.", {("infomaniak", "host", "current")}),
+        # over other people's sites, or a count, it is a statement about the provider
+        ("Tous les sites hébergés chez OVH ont été touchés par l'incendie.", set()),
+        ("Des milliers de sites sont hébergés chez OVH.", set()),
+        # the relative clause holds the hosted object
+        (
+            "L'application, dont les sauvegardes sont stockées chez OVH, est éditée par la Ville.",
+            {("ovhcloud", "data-storage", "current")},
+        ),
+        ("Le site, qui est hébergé chez o2switch, est édité par la Ville.", {("o2switch", "host", "current")}),
+    ],
+)
+def test_quantifiers_and_relative_clauses(text, expected):
+    assert triples(text, "fr") == expected
