@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import cues, languages
@@ -399,9 +399,13 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
     line_end = ctx.lines[li].end
     if ctx.lines[li].text.rstrip().endswith(",") and li + 1 < len(ctx.lines):
         line_end = ctx.lines[li + 1].end  # a hard-wrapped address: "bei X, Str. 25, Ort,\ninfo@x.de gehostet"
-    for j in range(m.end, min(len(doc), m.end + 25)):
+    for j in range(m.end - 1, min(len(doc), m.end + 25)):
         tok = doc[j]
-        if tok.idx >= line_end or tok.text in {";", "!", "?"}:
+        if j < m.end:  # the name's last token may carry the full stop ("GmbH.")
+            if clause_end(doc, j):
+                return None
+            continue
+        if tok.idx >= line_end or tok.text in {";", "!", "?"} or clause_end(doc, j):
             return None
         label = ctx.cue_at.get(j)
         if label in {"HOST_VERB", "STORE_VERB"}:
@@ -409,6 +413,35 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
         if label == "NONHOST_VERB":
             return None
     return None
+
+
+_ABBREVIATION = re.compile(r"(?:str|nr|co|inc|ltd|bzw|ca|vgl|evtl)$", re.I)
+
+
+def clause_end(doc: Doc, j: int) -> bool:
+    """A full stop ending the clause: "… ein Konto. Die Website wird …", "bei Hetzner Online GmbH. Die …".
+
+    The verb-final scans run past spaCy's sentence ends (addresses hold abbreviations: "Industriestr. 25"),
+    so they need their own: not after an abbreviation, not before a digit; a stop inside a token ("GmbH.")
+    ends the clause only before a capitalised word.
+    """
+    text = doc[j].text
+    if text == ".":
+        if j + 1 >= len(doc):
+            return True
+        prev, attached = (doc[j - 1].text if j else ""), False
+    elif len(text) > 2 and text.endswith(".") and text[:-1].isalpha():
+        if j + 1 >= len(doc):
+            return True
+        prev, attached = text[:-1], True
+    else:
+        return False
+    nxt = doc[j + 1]
+    if nxt.is_space and j + 2 < len(doc):
+        nxt = doc[j + 2]
+    if len(prev) <= 2 or _ABBREVIATION.search(prev) or nxt.text[:1].isdigit():
+        return False
+    return not attached or (nxt.text[:1].isupper() and nxt.text[:1].isalpha())
 
 
 SENTENCE_FRAMES = (

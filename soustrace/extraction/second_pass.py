@@ -19,7 +19,7 @@ from spacy.tokens import Span
 from soustrace.catalog import strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
-from soustrace.extraction.frames import sentence_veto
+from soustrace.extraction.frames import clause_end, sentence_veto
 from soustrace.extraction.layout import Line
 from soustrace.extraction.layout import label_is_options as layout_label_is_options
 from soustrace.extraction.mentions import Candidate, Context, Mention
@@ -186,8 +186,8 @@ def _split_verb_rule(ctx: Context, mentions: list[Mention], decided: dict[int, C
         i = m.start - 1
         if i >= 0 and doc[i].lower_ in _SPLIT_DETS:
             i -= 1
-        if i < 0 or doc[i].lower_ not in _SPLIT_PREPS:
-            continue
+        if i < 0 or doc[i].lower_ not in _SPLIT_PREPS or clause_end(doc, m.end - 1):
+            continue  # "bei Hetzner Online GmbH. Die Website wird …": the name's stop ends the clause
         for j in range(m.end, min(len(doc), m.end + 40)):
             tok = doc[j]
             if tok.text in {";", "!", "?"} or (tok.is_space and "\n\n" in tok.text):
@@ -198,19 +198,8 @@ def _split_verb_rule(ctx: Context, mentions: list[Mention], decided: dict[int, C
                 line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
                 decided[k] = Candidate(m, role, "verb-prep", CONFIDENCE["verb-prep"], j, line)
                 break
-            if label == "NONHOST_VERB" or _clause_end(doc, j):
+            if label == "NONHOST_VERB" or clause_end(doc, j):
                 break
-
-
-def _clause_end(doc: Any, j: int) -> bool:
-    """A full stop that ends the clause: not after an abbreviation ("Industriestr.", "Nr.") or before a digit."""
-    if doc[j].text != "." or j + 1 >= len(doc):
-        return doc[j].text == "."
-    prev, nxt = doc[j - 1].text, doc[j + 1]
-    if nxt.is_space and j + 2 < len(doc):
-        nxt = doc[j + 2]
-    abbreviation = prev.lower().endswith(("str", "nr", "co", "inc", "ltd")) or len(prev) <= 2
-    return not abbreviation and not nxt.text[:1].isdigit()
 
 
 _STORAGE_NOUN = re.compile(

@@ -78,3 +78,20 @@ def test_unknown_names_end_at_place_and_time_phrases(value, name):
 )
 def test_quantifiers_and_relative_clauses(text, expected):
     assert triples(text, "fr") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the participle of the next sentence is not this clause's verb
+        ("Wir haben bei Hetzner ein Konto. Die Website wird von uns gehostet.", set()),
+        ("Wir haben bei Hetzner Online GmbH. Die Website wird von uns gehostet.", set()),
+        # an abbreviation inside the address does not end the clause
+        (
+            "Die Website wird bei Hetzner Online GmbH, Industriestr. 25, 91710 Gunzenhausen gehostet.",
+            {("hetzner", "host", "current")},
+        ),
+    ],
+)
+def test_verb_final_frames_stop_at_the_sentence_end(text, expected):
+    assert triples(text, "de") == expected
