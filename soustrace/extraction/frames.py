@@ -251,6 +251,8 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
 def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """ "l'hébergeur, X", "hébergeur : X", "son hébergeur est X", "le CDN (X)", "CDN américain X"."""
     doc = ctx.doc
+    if _paren_example(ctx, m):
+        return ("apposition", m.start, "reject:example")
     for back in range(1, 5):
         i = m.start - back
         if i < sent.start:
@@ -303,6 +305,27 @@ def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
         if label in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB", "HOST_NOUN"}:
             return None
     return None
+
+
+_EXAMPLE_IN_PAREN = re.compile(
+    r"\b(?:par exemple|p\. ?ex|for example|for instance|e\.g|z\.b|zum beispiel|beispielsweise|por ejemplo|"
+    r"ad esempio|per esempio|bijvoorbeeld|bv|de exemplu|etc)\b"
+)
+
+
+def _paren_example(ctx: Context, m: Mention) -> bool:
+    """The name inside a parenthesis that gives an example: "hébergement (OVH par exemple)", "(e.g. X)".
+
+    An example is not a statement; the words may come before or after the name, in any language.
+    """
+    doc = ctx.doc
+    open_ = next((i for i in range(m.start - 1, max(-1, m.start - 5), -1) if doc[i].text in {"(", ")"}), None)
+    if open_ is None or doc[open_].text != "(":
+        return False
+    close = next((j for j in range(m.end, min(len(doc), m.end + 6)) if doc[j].text in {")", "("}), None)
+    if close is None or doc[close].text != ")":
+        return False
+    return bool(_EXAMPLE_IN_PAREN.search(strip_accents(doc[open_ + 1 : close].text).casefold()))
 
 
 def _still_at(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:

@@ -95,3 +95,15 @@ def test_quantifiers_and_relative_clauses(text, expected):
 )
 def test_verb_final_frames_stop_at_the_sentence_end(text, expected):
     assert triples(text, "de") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pour l'hébergement (OVH par exemple), comptez cinq euros par mois.", set()),
+        ("Le CDN (Cloudflare, par exemple) accélère le site.", set()),
+        ("Notre hébergeur (OVH) est fiable.", {("ovhcloud", "host", "current")}),
+    ],
+)
+def test_an_example_in_parentheses_is_no_statement(text, expected):
+    assert triples(text, "fr", "rules") == expected
