@@ -12,7 +12,7 @@ from typing import Any
 from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
-from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_frame
+from soustrace.extraction.frames import entrusted_frame, sentence_veto, verb_final_frame, verbal_frame
 from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
@@ -122,6 +122,7 @@ _NAME_DETERMINERS = frozenset(
     ]
 )
 # no "cdn-verb": "protégé par X" is far more often the law or a security feature than a local CDN
+_ENTRUSTED_PREPS = frozenset(["à", "a", "to", "an", "zu", "aan"])  # "confié à", "outsourced to" (entrusted_frame)
 _UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by"])
 _NAME_STOP = re.compile(
     r"^(?:h[ée]berg|host(?:s|ed|ing|er)?\b|web ?host\b|adresse|address|t[ée]l(?:[ée]phone|efon|[ée]fono)?\b|"
@@ -289,7 +290,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             rel["provider_id"], rel["provider"] = pid, ctx.catalog.display_name(pid)
             rel["confidence"] = CONFIDENCE["address-only"]
             extra.append(rel)
-    name_preps = _NAME_PREPS | languages.name_preps(ctx.lang)
+    name_preps = _NAME_PREPS | languages.name_preps(ctx.lang) | _ENTRUSTED_PREPS
     for j, tok in enumerate(doc):
         if tok.lower_ not in name_preps:
             continue
@@ -300,10 +301,12 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             continue
         sent = ctx.sent_of(k)
         probe = Mention(k, k + 1, None, "unknown")
-        frame = verbal_frame(ctx, probe, sent)
-        if frame is None and k == j + 1:  # German / Dutch: "bei X gehostet", "bij X gehost"
+        frame = verbal_frame(ctx, probe, sent) if tok.lower_ not in _ENTRUSTED_PREPS else None
+        if frame is None and k == j + 1 and tok.lower_ not in _ENTRUSTED_PREPS:  # "bei X gehostet"
             frame = verb_final_frame(ctx, probe, sent)
-        if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES:
+        if frame is None and tok.lower_ in _ENTRUSTED_PREPS | {"chez", "aupres", "auprès"}:
+            frame = entrusted_frame(ctx, probe, sent)  # "L'hébergement est confié à la société X"
+        if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES | {"recourse"}:
             continue
         # to the end of the line, not of the sentence: "Aruba S.p.A." must not end at its first dot
         rest = ctx.text[doc[k].idx : ctx.lines[ctx.line_of(doc[k].idx)].end]

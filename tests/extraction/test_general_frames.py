@@ -42,7 +42,6 @@ def test_and_or_inside_parentheses_names_both_in_rules_mode():
     }
 
 
-
 @pytest.mark.parametrize(
     ("value", "name"),
     [
@@ -107,3 +106,27 @@ def test_verb_final_frames_stop_at_the_sentence_end(text, expected):
 )
 def test_an_example_in_parentheses_is_no_statement(text, expected):
     assert triples(text, "fr", "rules") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("L'hébergement du site est confié à la société OVH.", "fr", {("ovhcloud", "host", "current")}),
+        ("Le stockage des données est confié à OVH.", "fr", {("ovhcloud", "data-storage", "current")}),
+        (
+            "Hosting of personal data collected through the website is outsourced to 1&1 Internet SE.",
+            "en",
+            {("ionos", "host", "current")},
+        ),
+        # the hosting words must be the entrusted thing, not elsewhere in the sentence
+        (
+            "Le développement du site, hébergé chez o2switch, a été confié à Scaleway.",
+            "fr",
+            {("o2switch", "host", "current")},
+        ),
+        # a provider outside the catalog keeps its name as written
+        ("Hosting is outsourced to Acme Cloud Ltd.", "en", {(None, "host", "current")}),
+    ],
+)
+def test_entrusted_hosting(text, lang, expected):
+    assert triples(text, lang, "rules") == expected
