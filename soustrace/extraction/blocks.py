@@ -12,7 +12,7 @@ from typing import Any
 from soustrace.catalog import normalise, strip_accents
 from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
-from soustrace.extraction.frames import entrusted_frame, sentence_veto, verb_final_frame, verbal_frame
+from soustrace.extraction.frames import sentence_veto, verb_final_frame, verbal_frame
 from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Candidate, Context, Mention
 from soustrace.extraction.objects import (
@@ -20,6 +20,7 @@ from soustrace.extraction.objects import (
     role_from_description,
 )
 from soustrace.extraction.second_pass import announced_values, undecided_rules
+from soustrace.extraction.supplier_frames import entrusted_frame
 
 
 def block_rules(

@@ -51,6 +51,7 @@ CONFIDENCE = {
     "address-only": 0.4,
     "processor-list": 0.55,
     "recourse": 0.75,
+    "email": 0.75,
 }
 
 

@@ -37,6 +37,7 @@ from soustrace.extraction.objects import (
     _object_role,
     role_from_description,
 )
+from soustrace.extraction.supplier_frames import email_frame, recourse_frame
 
 
 def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
@@ -375,68 +376,6 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     return None
 
 
-_SUPPLIER_SLOT = (
-    r"(?:\s+(?:la|le|les|l'|the|des|de|d'|du|aux|services|prestations|societe|entreprise|groupe|company|firm|"
-    r"droit|\w+ais|\w+aise|americaine?|francaise?|luxembourgeoise?|irlandaise?))*\s*$"
-)
-# the supplier is the verb's object: the hosting purpose may stand anywhere in the sentence
-_RECOURSE = re.compile(
-    r"(?:\b(?:a|ont|avait|avaient|aura|auront|avoir)\s+recours\s+(?:a|aux)|\bfai(?:t|sait|saient)\s+appel\s+a|"
-    r"\bfont\s+appel\s+a|\bs'appui(?:e|ent)\s+sur|\brel(?:y|ies|ied)\s+on|\buses?\s+the\s+services\s+of|"
-    r"\butilis(?:e|ent)\s+les\s+services\s+de)" + _SUPPLIER_SLOT
-)
-# the hosted thing is the passive verb's subject: "L'hébergement du site est confié à P", "Hosting … is
-# outsourced to P"; the hosting words must be in that subject ("Le développement, hébergé chez X, a été
-# confié à P" entrusts development)
-_ENTRUSTED = re.compile(
-    r"(?:\bconfi[e]e?s?\s+a|\bentrusted\s+to|\b(?:sub)?contracted(?:\s+out)?\s+to|\boutsourced\s+to|"
-    r"\bdelegated\s+to|\bdelegu[e]e?s?\s+a|\bsous-traite?e?s?\s+(?:a|chez)|"
-    r"\bexternalis[e]e?s?\s+(?:aupres\s+de|chez|a)|\bausgelagert\s+(?:an|zu)|\baffidat[oaie]\s+a|"
-    r"\buitbesteed\s+aan|\bexternalizad[oa]s?\s+(?:a|en))" + _SUPPLIER_SLOT
-)
-_HOSTING_PURPOSE = re.compile(
-    r"\b(?:hebergement|hebergee?s?|heberger|hosting|host|stockage des donnees|data storage)\b"
-)
-_HOSTING_SUBJECT = re.compile(
-    r"\b(?:hebergement|hosting|webhosting|alojamiento|hospedaje|ospitalita|gazduire(?:a)?|stockage|storage|"
-    r"sauvegardes?|backups?|bases? de donnees|databases?|speicherung|opslag)\b"
-)
-
-
-def _recourse_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
-    """'Pour l'hébergement de ses données, X a recours à la société P', 'relies on P for hosting';
-    'L'hébergement du site est confié à P', 'Hosting of personal data is outsourced to P'.
-
-    The verb names a supplier, not what it supplies: the sentence must state a hosting purpose (for a
-    passive 'confié à / outsourced to', in the verb's subject), and the supplier's slot must follow the
-    verb (descriptor words only: "la société de droit luxembourgeois"). Court rulings and legal
-    summaries state hosting this way.
-    """
-    doc = ctx.doc
-    left = strip_accents(doc[max(sent.start, m.start - 12) : m.start].text).casefold()
-    cue = max(sent.start, m.start - 1)
-    if _RECOURSE.search(left):
-        if not _HOSTING_PURPOSE.search(strip_accents(sent.text).casefold()):
-            return None
-        return ("recourse", cue, "host")
-    return entrusted_frame(ctx, m, sent)
-
-
-def entrusted_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
-    """'L'hébergement du site est confié à P', 'Hosting … is outsourced to P': hosting words in the subject."""
-    doc = ctx.doc
-    cue = max(sent.start, m.start - 1)
-    wide = strip_accents(doc[max(sent.start, m.start - 25) : m.start].text).casefold()
-    hit = _ENTRUSTED.search(wide)
-    if not hit:
-        return None
-    subject = re.split(r"[,;:()]", wide[: hit.start()])[-1]
-    if not _HOSTING_SUBJECT.search(subject):
-        return None
-    role = role_from_description(subject)
-    return ("recourse", cue, role if role in {"host", "data-storage"} else "host")
-
-
 _VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])
 
 
@@ -499,7 +438,8 @@ def clause_end(doc: Doc, j: int) -> bool:
 
 
 SENTENCE_FRAMES = (
-    _recourse_frame,
+    email_frame,
+    recourse_frame,
     _still_at,
     _transfer,
     _migration,

@@ -130,3 +130,29 @@ def test_an_example_in_parentheses_is_no_statement(text, expected):
 )
 def test_entrusted_hosting(text, lang, expected):
     assert triples(text, lang, "rules") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "Le site est hébergé chez OVH et Brevo est utilisé pour l’envoi des newsletters.",
+            "fr",
+            {("ovhcloud", "host", "current"), ("sendinblue_brevo", "other", "current")},
+        ),
+        (
+            "The site is hosted on Scaleway. Mailgun is used to send e-mails.",
+            "en",
+            {("scaleway", "host", "current"), ("mailgun", "other", "current")},
+        ),
+        (
+            "Pour l'envoi des e-mails transactionnels, nous utilisons Postmark.",
+            "fr",
+            {("postmark", "other", "current")},
+        ),
+        ("Pour l'hébergement, nous faisons appel à OVH.", "fr", {("ovhcloud", "host", "current")}),
+        ("Nous faisons appel à OVH pour la maintenance.", "fr", set()),
+    ],
+)
+def test_email_relay_and_first_person_recourse(text, lang, expected):
+    assert triples(text, lang, "rules") == expected
