@@ -32,7 +32,7 @@ CONFIDENCE = {
     "apposition": 0.8,
     "table-row": 0.8,
     "dash-list": 0.8,
-    "paren-role": 0.8,
+    "paren-role": 0.9,
     "for-hosting": 0.75,
     "cdn-before": 0.8,
     "cdn-after": 0.8,
