@@ -136,7 +136,8 @@ _NAME_STOP = re.compile(
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|votre|your|nous|ce |cette |[\[{(<]|http|www\.|"
     r"x{3,}|todo|tbd|lorem|[àa] compl[ée]ter|placeholder|example|exemple|nom de|"
     r"infrastructure|technologies?|donn[ée]es|data\b|databases?\b|datenbank|base\b|voir|see\b|n/a|non |aucun|"
-    r"none|inconnu|[àa] pr[ée]ciser|"
+    r"none|inconnu|[àa] pr[ée]ciser|not applicable|non applicable|unknown|unbekannt|keine?\b|ninguno|nessuno|"
+    r"geen\b|neant|néant|sans objet|"
     # software is not an organisation ("Backend : Node.js", "Base de données : PostgreSQL")
     r"node\.?js|php|python|java\b|ruby|rails|django|flask|fastapi|express|laravel|symfony|wordpress|drupal|"
     r"react|next\.?js|nuxt|vue|angular|svelte|typescript|javascript|postgres|postgresql|mysql|mariadb|sqlite|"

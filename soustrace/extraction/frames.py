@@ -470,11 +470,15 @@ def sentence_veto(ctx: Context, m: Mention, sent: Span, cue: int | None) -> str 
     own = languages.status_regex("option")  # the vocabularies' own example / advice / modal words
     if own is not None and ctx.lang != "fr" and own.search(folded):
         return "option"
-    if _local_example(ctx, m):
-        return "example"
+    if _local_example(ctx, m) or _EXAMPLE_SENT.match(folded):
+        return "example"  # "ex. OVH", "For example, GitHub Pages hosts static sites"
     if _ETC_LIST.search(strip_accents(ctx.doc[m.end : min(sent.end, m.end + 12)].text).casefold()):
         return "example"  # "(OVH, Scaleway...)", "AWS, GCP, etc.": a list of examples
     return None
 
 
+_EXAMPLE_SENT = re.compile(
+    r"^\W*(?:par exemple|for example|for instance|e\.g\b|zum beispiel|beispielsweise|por ejemplo|ad esempio|"
+    r"per esempio|bijvoorbeeld|de exemplu)\b"
+)
 _ETC_LIST = re.compile(r"^[^()]{0,60}?(?:\.\.\.|…|\betc\b)")

@@ -156,3 +156,16 @@ def test_entrusted_hosting(text, lang, expected):
 )
 def test_email_relay_and_first_person_recourse(text, lang, expected):
     assert triples(text, lang, "rules") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("For example, GitHub Pages hosts static sites for free.", set()),
+        ("Hosted by: Not applicable", set()),
+        ("Our mailing list is hosted by Mailchimp.", {("mailchimp", "other", "current")}),
+        ("Hosted on GitHub Pages.", {("github_pages", "host", "current")}),
+    ],
+)
+def test_english_examples_placeholders_and_mailing_lists(text, expected):
+    assert triples(text, "en") == expected
