@@ -232,7 +232,7 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
         if close is not None:
             inner = doc[j + 1 : close].text
             role = role_from_description(inner)
-            if role in {"host", "cdn", "data-storage", "other"} and not re.search(r"\d{4,5}|\brue\b", inner):
+            if role in {"host", "cdn", "data-storage"} and not re.search(r"\d{4,5}|\brue\b", inner):
                 return ("paren-role", j + 1, role)
     if words and words[0] in {"pour", "for"}:
         rest = strip_accents(doc[j : min(j + 8, sent.end)].text).casefold()

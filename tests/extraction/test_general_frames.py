@@ -169,8 +169,3 @@ def test_email_relay_and_first_person_recourse(text, lang, expected):
 )
 def test_english_examples_placeholders_and_mailing_lists(text, expected):
     assert triples(text, "en") == expected
-
-
-def test_a_parenthesised_mail_purpose_is_an_email_relay():
-    text = "Our sub-processors: Google Analytics (analytics), Mailchimp (newsletter), Hotjar (heatmaps)."
-    assert triples(text, "en") == {("mailchimp", "other", "current")}
