@@ -35,6 +35,7 @@ from soustrace.extraction.objects import (
     _is_hard_boundary,
     _local_example,
     _object_role,
+    nearest_object_role,
     role_from_description,
 )
 from soustrace.extraction.supplier_frames import email_frame, recourse_frame
@@ -369,11 +370,16 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     left = strip_accents(doc[max(sent.start, m.start - 7) : m.start].text).casefold()
     if not _MIGRATE.search(left):
         return None
-    if re.search(r"(?:\bde|\bdepuis|\bfrom|d'|quitte|quitter|quittant|left|leaving)\s*(?:l'|la |le |the )?$", left):
-        return ("migration", m.start - 1, "host")
-    if re.search(r"(?:\bvers|\bto|\bchez|\bpour|\bsur|\bonto|\bnach|\bzu)\s*(?:l'|la |le |the )?$", left):
-        return ("migration", m.start - 1, "host")
-    return None
+    if not re.search(
+        r"(?:\bde|\bdepuis|\bfrom|d'|quitte|quitter|quittant|left|leaving|\bvers|\bto|\bchez|\bpour|\bsur|\bonto|"
+        r"\bnach|\bzu)\s*(?:l'|la |le |the )?$",
+        left,
+    ):
+        return None
+    # what moved: "migrated our database from X to Y" moves data, "our code from GitHub" is no hosting
+    obj = nearest_object_role(ctx, m.start, sent)
+    role = obj if obj == "data-storage" or (obj or "").startswith("reject") else "host"
+    return ("migration", m.start - 1, role)
 
 
 _VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])

@@ -169,3 +169,19 @@ def test_email_relay_and_first_person_recourse(text, lang, expected):
 )
 def test_english_examples_placeholders_and_mailing_lists(text, expected):
     assert triples(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "We migrated our database from Heroku Postgres to Neon.",
+            "en",
+            {("heroku", "data-storage", "past"), ("neon", "data-storage", "current")},
+        ),
+        ("We moved from Heroku to Fly.io last year.", "en", {("heroku", "host", "past"), ("flyio", "host", "current")}),
+        ("We migrated our code from GitHub to GitLab.", "en", set()),
+    ],
+)
+def test_migration_keeps_what_moved(text, lang, expected):
+    assert triples(text, lang) == expected
