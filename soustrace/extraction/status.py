@@ -39,11 +39,12 @@ _FORMER = frozenset(
 
 _CONTRAST = re.compile(
     r"\b(?:mais|but|aber|however|cependant|toutefois|tandis que|alors que|whereas|while|sondern|desormais|"
-    r"now|aujourd'hui|today|depuis|vers|to|pour)\b"
+    r"now|aujourd'hui|today|depuis|vers|to|pour|puis|ensuite|then|afterwards|dann|danach|luego|poi|daarna)\b"
 )
 # "before / after moving to X", "had been … before migrating": a gerund of a move that happened
 _DONE_MOVE = re.compile(r"\b(?:before|after|avant de|apres|since|depuis|had|did|was|were|a ete|avait)\b")
 _LONG_HOSTED = re.compile(r"\blongtemps (?:heberg|stock)\w*\s+(?:chez|par|sur)\s*$")  # "longtemps hébergé chez X"
+_FUTURE_AUX = re.compile(r"\b(?:will|shall|sera|seront|serait|wird|werden|sara|saranno|zal|zullen|va fi)\b")
 _UNTIL_AFTER = re.compile(r"^\W*(?:jusqu'en|jusqu'au|until|bis)\b")
 
 
@@ -79,8 +80,8 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     whole = strip_accents(sent.text).casefold()
     if cues.CURRENT_LEX.search(near_left):
         return "current"
-    if cues.PAST_LEX.search(left) or _UNTIL_AFTER.search(right):
-        return "past"
+    if cues.PAST_LEX.search(left) or (_UNTIL_AFTER.search(right) and not _FUTURE_AUX.search(left)):
+        return "past"  # "chez X jusqu'en 2019"; "will be hosted by X until 2025" ends in the future
     if cues.PLANNED_LEX.search(full_left) or cues.PROPOSED_AFTER.search(right) or cues.UNCONFIRMED.search(whole):
         return "planned"
     extra = _language_cues(left, near_left)

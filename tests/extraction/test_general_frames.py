@@ -185,3 +185,21 @@ def test_english_examples_placeholders_and_mailing_lists(text, expected):
 )
 def test_migration_keeps_what_moved(text, lang, expected):
     assert triples(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("The site was hosted by GoDaddy until 2019.", "en", {("godaddy", "host", "past")}),
+        # an end date after a future auxiliary is no past
+        ("The data will be hosted by Microsoft until 2025.", "en", {("azure", "host", "planned")}),
+        # 'puis' / 'then' opens the next period
+        (
+            "Le site est hébergé chez OVH jusqu'en 2019, puis chez Scaleway.",
+            "fr",
+            {("ovhcloud", "host", "past"), ("scaleway", "host", "current")},
+        ),
+    ],
+)
+def test_until_and_then(text, lang, expected):
+    assert triples(text, lang) == expected
