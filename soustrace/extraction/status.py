@@ -90,6 +90,9 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     arrow = _arrow_status(ctx, cand)
     if arrow:
         return arrow
+    row = _row_status(ctx, cand)
+    if row:
+        return row
     if (
         cand.rule == "migration"
         and cues.MIGRATE_PLANNED.search(uncut_near)
@@ -104,6 +107,35 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     if ctx_status is None and _present_passive(ctx, cand):
         return "current"  # "est / sont hébergé(e)s": the statistical parse would only confirm it (and costs)
     return ctx_status
+
+
+_ROW_PAST = re.compile(
+    r"\b(?:former|previous|old|legacy|ancien(?:ne)?s?|precedent(?:e)?s?|ex-\w+|ehemalig\w*|frueher\w*|vorherig\w*|"
+    r"anterior(?:es)?|precedente|vorige|fost)\b"
+)
+_ROW_PLANNED = re.compile(
+    r"\b(?:future|futur(?:e)?s?|target|planned|cible|prevu\w*|a venir|upcoming|geplant\w*|kuenftig\w*|"
+    r"zukuenftig\w*|previsto|prevista|toekomstig\w*|candidate?s?|proposed|propose(?:e)?s?)\b"
+)
+
+
+def _row_status(ctx: Context, cand: Candidate) -> str | None:
+    """A table row whose other cells say the relation is over or to come: "| OVH | Former host |".
+
+    Only the row's other cells are read (the provider's own cell is its name), and only their
+    status words: a column header ("| Current | Target |") is not read here.
+    """
+    line = cand.line
+    if line is None or not line.cells or cand.rule not in {"table-row", "table-kv"}:
+        return None
+    at = cand.mention.span(ctx.doc).start_char
+    others = " ".join(ctx.text[a:b] for a, b in line.cells if not a <= at < b + 1)
+    folded = strip_accents(others).casefold()
+    if _ROW_PAST.search(folded):
+        return "past"
+    if _ROW_PLANNED.search(folded):
+        return "planned"
+    return None
 
 
 _PRESENT_AUX = frozenset(["est", "sont"])

@@ -203,3 +203,15 @@ def test_migration_keeps_what_moved(text, lang, expected):
 )
 def test_until_and_then(text, lang, expected):
     assert triples(text, lang) == expected
+
+
+def test_a_row_saying_former_or_target_sets_the_status():
+    text = (
+        "| Fournisseur | Rôle |\n|---|---|\n| Scaleway | Hébergeur cible |\n| OVH | Ancien hébergeur |\n"
+        "| Infomaniak | Hébergeur |"
+    )
+    assert triples(text, "fr") == {
+        ("scaleway", "host", "planned"),
+        ("ovhcloud", "host", "past"),
+        ("infomaniak", "host", "current"),
+    }
