@@ -269,6 +269,7 @@ def _unknown(ctx: Context, start: int, surface: str, role: str, rule: str, line:
 
 def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, Any]]) -> None:
     """Providers outside the catalog, named in a hosting label value or right after 'hébergé par'."""
+    own_servers(ctx, mentions, extra)
     doc = ctx.doc
     covered = {i for m in mentions for i in range(m.start, m.end)}
     for line in ctx.lines:
@@ -327,3 +328,38 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         rel = _unknown(ctx, doc[k].idx, name, role, frame[0], None)
         rel["_cue"] = frame[1]
         extra.append(rel)
+
+
+# "self-hosted on our own servers", "hébergé sur nos propres serveurs": the organisation hosts itself.
+# The possessive phrase is the provider as written (the samples' convention for unnamed hosts).
+_OWN_SERVERS = re.compile(
+    r"\b(?:self-hosted|hosted|hébergée?s?|hebergee?s?|stored|stockée?s?|stockee?s?|runs?|tourne(?:nt)?)\s+"
+    r"(?:(?:exclusively|entirely|only|uniquement|exclusivement|entièrement)\s+)?(?:on|sur|in|dans)\s+"
+    r"(?P<name>(?:our|nos|notre)\s+(?:own|propres?)\s+(?:servers?|serveurs?|infrastructure|"
+    r"data ?cent(?:er|re)s?|datacenters?))\b",
+    re.I,
+)
+
+
+def own_servers(ctx: Context, mentions: list[Mention], extra: list[dict[str, Any]]) -> None:
+    """Self-hosting stated outright: an unknown-name relation whose surface is the possessive phrase.
+
+    "own" / "propres" is required ("nos serveurs" are often rented: "nos serveurs chez OVH"), and a
+    sentence naming a provider is left to the provider's frames.
+    """
+    low = ctx.text.lower()
+    if " own " not in low and "propre" not in low:
+        return
+    for hit in _OWN_SERVERS.finditer(ctx.text):
+        span = ctx.doc.char_span(hit.start("name"), hit.end("name"), alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        sent = ctx.sent_of(span.start)
+        if any(sent.start <= mm.start < sent.end for mm in mentions):
+            continue
+        folded = strip_accents(sent.text).casefold()
+        if cues.NEGATION.search(folded) or cues.OPTION_SENT.search(folded) or sent.text.rstrip().endswith("?"):
+            continue
+        verb = hit.group(0).split()[0].casefold()
+        role = "data-storage" if verb.startswith(("stor", "stock")) else "host"
+        extra.append(_unknown(ctx, hit.start("name"), hit.group("name"), role, "own-servers", None))

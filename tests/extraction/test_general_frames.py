@@ -215,3 +215,16 @@ def test_a_row_saying_former_or_target_sets_the_status():
         ("ovhcloud", "host", "past"),
         ("infomaniak", "host", "current"),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Core infrastructure is self-hosted on our own servers.", "en", {("our own servers", "host", "current")}),
+        ("Le site est hébergé sur nos propres serveurs à Lyon.", "fr", {("nos propres serveurs", "host", "current")}),
+        ("We are not hosted on our own servers.", "en", set()),
+    ],
+)
+def test_self_hosting_keeps_the_phrase_as_written(text, lang, expected):
+    ex = next(extract_many([(None, text, lang)]))
+    assert {(r["surface"], r["role"], r["status"]) for r in ex.relations} == expected
