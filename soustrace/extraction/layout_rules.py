@@ -90,8 +90,8 @@ def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | No
             return None
     span = m.span(ctx.doc)
     prefix = ctx.text[line.value_start : span.start_char]
-    if len(prefix) > 30 or re.search(r"[,;.(]", prefix.replace("**", "")):
-        return None
+    if len(prefix) > 30 or re.search(r"[,;(]|\.(?=\s|$)", prefix.replace("**", "")):
+        return None  # a clause before the name; a dot inside a word ("Next.js on X") is no sentence end
     if _PROSE_AFTER.match(ctx.text[span.end_char : line.end]):
         return None  # "Hébergement : Scaleway interpelle les candidats" is a headline, not a label
     if role in {"registrar", "email", "creator", "editor"}:

@@ -228,3 +228,17 @@ def test_a_row_saying_former_or_target_sets_the_status():
 def test_self_hosting_keeps_the_phrase_as_written(text, lang, expected):
     ex = next(extract_many([(None, text, lang)]))
     assert {(r["surface"], r["role"], r["status"]) for r in ex.relations} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "## Tech stack\n\n- Frontend: Next.js on Vercel\n- Backend: FastAPI on Railway",
+            {("vercel", "host", "current"), ("railway", "host", "current")},
+        ),
+        ("Frontend developer: Jean Dupont", set()),
+    ],
+)
+def test_component_labels_front_and_back(text, expected):
+    assert triples(text, "en") == expected
