@@ -296,7 +296,13 @@ def english_tense(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     after = ctx.doc[cand.cue + 1 : min(sent.end, cand.cue + 2)].text.casefold()
     if words & planned or (after == "werden" and ctx.lang == "de"):
         return "planned"
+    wide = ctx.doc[max(sent.start, cand.cue - 9) : cand.cue].text.casefold()
+    if _HYPOTHETICAL.search(wide):
+        return "planned"  # "the data could be stored on US servers run by X": a hypothesis, not a fact
     return None
+
+
+_HYPOTHETICAL = re.compile(r"\b(?:could|might|would) (?:be|have been|soon)\b")
 
 
 def _aligned(stat: Doc, char: int) -> Token | None:

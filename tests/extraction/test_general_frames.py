@@ -242,3 +242,15 @@ def test_self_hosting_keeps_the_phrase_as_written(text, lang, expected):
 )
 def test_component_labels_front_and_back(text, expected):
     assert triples(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Critics fear the data could be stored on US servers run by Microsoft.", {("azure", "host", "planned")}),
+        ("The site might be hosted on AWS in the future.", {("aws", "host", "planned")}),
+        ("The site is hosted on servers run by Hetzner.", {("hetzner", "host", "current")}),
+    ],
+)
+def test_english_hypotheticals_are_not_current(text, expected):
+    assert triples(text, "en") == expected

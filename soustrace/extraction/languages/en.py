@@ -63,5 +63,5 @@ VOCAB = Vocabulary(
     prefixes=("host",),
     # status cues (decisions, x13p)
     past_aux=frozenset(["was", "were", "used"]),
-    planned_aux=frozenset(["will", "would", "shall"]),
+    planned_aux=frozenset(["will", "would", "shall", "could", "might"]),  # hypotheticals are no statement
 )
