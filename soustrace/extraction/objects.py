@@ -19,6 +19,10 @@ def _is_hard_boundary(tok: Token) -> bool:
     return tok.text in {".", ";", "!", "?", "|"} or (tok.is_space and "\n\n" in tok.text)
 
 
+_OBJ_ACCOUNT = re.compile(r"^(?:comptes?|accounts?|konto|konten|cuentas?|account|conturi|cont)$", re.I)
+_INDEFINITE = frozenset(["un", "une", "a", "an", "any", "ein", "einem", "einen", "uno", "una", "een", "tout", "chaque"])
+
+
 def _object_role(ctx: Context, idxs: list[int]) -> str | None:
     """Role implied by the hosted object's noun (first matching word in `idxs` order)."""
     doc = ctx.doc
@@ -36,6 +40,8 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
             return "other"
         if cues.OBJ_EMAIL.match(t):
             return "reject:email"
+        if _OBJ_ACCOUNT.match(t) and i > 0 and doc[i - 1].lower_ in _INDEFINITE:
+            return "reject:account"  # "un compte hébergé par X", "an account hosted at X": a customer account
         if t.casefold() == "nom" and i + 2 < len(doc) and doc[i + 2].lower_.startswith("domaine"):
             return "reject:registrar"
         if cues.OBJ_DOMAIN.match(t):

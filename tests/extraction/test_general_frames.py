@@ -254,3 +254,14 @@ def test_component_labels_front_and_back(text, expected):
 )
 def test_english_hypotheticals_are_not_current(text, expected):
     assert triples(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Informations de connexion à un compte hébergé par AlwaysData.", set()),
+        ("Les données de votre compte sont hébergées chez Scaleway.", {("scaleway", "data-storage", "current")}),
+    ],
+)
+def test_an_indefinite_account_is_no_hosted_site(text, expected):
+    assert triples(text, "fr") == expected
