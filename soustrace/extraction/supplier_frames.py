@@ -62,9 +62,30 @@ def recourse_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
     return entrusted_frame(ctx, m, sent)
 
 
+_ENTRUSTED_STEMS = (
+    "confi",
+    "entrust",
+    "outsourc",
+    "externalis",
+    "externaliz",
+    "sous-trait",
+    "delegu",
+    "délégu",
+    "delegat",
+    "contract",
+    "subcontract",
+    "ausgelagert",
+    "affidat",
+    "uitbesteed",
+)
+
+
 def entrusted_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """'L'hébergement du site est confié à P', 'Hosting … is outsourced to P': hosting words in the subject."""
     doc = ctx.doc
+    lo = max(sent.start, m.start - 25)
+    if not any(t.lower_.startswith(_ENTRUSTED_STEMS) for t in doc[lo : m.start]):
+        return None  # cheap pre-check: no entrusting verb before the name
     cue = max(sent.start, m.start - 1)
     wide = strip_accents(doc[max(sent.start, m.start - 25) : m.start].text).casefold()
     hit = _ENTRUSTED.search(wide)
@@ -105,6 +126,9 @@ def email_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
     e-mails" does not coordinate Brevo into the hosting frame.
     """
     doc = ctx.doc
+    window = doc[max(sent.start, m.start - 16) : min(sent.end, m.end + 30)]
+    if not any(w in t.lower_ for t in window for w in ("mail", "courriel", "newsletter")):
+        return None  # cheap pre-check: no mail word around the name
     right = strip_accents(doc[m.end : min(sent.end, m.end + 30)].text).casefold().replace("’", "'")
     right = re.sub(r"^\s*\([^()]{0,120}\)", " ", right)  # "Brevo (https://www.brevo.com) est utilisé …"
     if _MAIL_AFTER.match(" " + right):
