@@ -110,7 +110,14 @@ def nearest_cue(ctx: Context, m: Mention) -> int | None:
 def model_decide(
     ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str], extra: list[dict[str, Any]], mode: str
 ) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    """Accepted candidates and extra relations after the model's decision (roles and confidences replaced)."""
+    """Accepted candidates and extra relations after the decision (roles and confidences replaced).
+
+    `rules` runs the same settling as `both` without the model: the general vetoes on block rules,
+    the non-provider filter on extra names and their status are rule steps, so rules alone and both
+    agree wherever the model does not speak.
+    """
+    if mode == "rules":
+        return _veto_only(ctx, mentions, decided, extra, use_model=False)
     model = load_model()
     if mode == "both" and ADD > 1.0:
         return _veto_only(ctx, mentions, decided, extra)
@@ -164,14 +171,19 @@ def _with_status(ctx: Context, rel: dict[str, Any]) -> dict[str, Any]:
 
 
 def _veto_only(
-    ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str], extra: list[dict[str, Any]]
+    ctx: Context,
+    mentions: list[Mention],
+    decided: dict[int, Candidate | str],
+    extra: list[dict[str, Any]],
+    use_model: bool = True,
 ) -> tuple[list[Candidate], list[dict[str, Any]]]:
     """`both` when the model never adds: features only for the rule-accepted, non-exact candidates.
 
     Same verdicts as the general loop, at a fraction of its cost on a legal-notice page (most mentions
-    there are undecided or vetoed by the rules, and exact layout rules are never overruled).
+    there are undecided or vetoed by the rules, and exact layout rules are never overruled). Without
+    `use_model` (the `rules` mode) only the rule steps run.
     """
-    model = load_model()
+    model = load_model() if use_model else None
     providers: list[int] | None = None
     cands: list[Candidate] = []
     kept: list[dict[str, Any]] = []
@@ -183,7 +195,7 @@ def _veto_only(
             refined = refine(ctx, c)
             if not isinstance(refined, Candidate):
                 continue
-        if c.confidence < EXACT:
+        if model is not None and c.confidence < EXACT:
             if providers is None:
                 providers = provider_starts(ctx)
             span = m.span(ctx.doc)
@@ -196,7 +208,7 @@ def _veto_only(
     for rel in extra:
         if cues.NOT_A_PROVIDER.match(strip_accents(rel["surface"]).casefold()):
             continue  # "hosted … in compliance with the GDPR": a regulation, not a provider
-        if rel.get("rule") not in EXACT_EXTRA:
+        if model is not None and rel.get("rule") not in EXACT_EXTRA:
             span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
             if span is None or not len(span):
                 continue

@@ -20,6 +20,7 @@ from soustrace.extraction.objects import (
     role_from_description,
 )
 from soustrace.extraction.second_pass import announced_values, undecided_rules
+from soustrace.extraction.supplier_frames import entrusted_frame
 
 
 def block_rules(
@@ -122,6 +123,7 @@ _NAME_DETERMINERS = frozenset(
     ]
 )
 # no "cdn-verb": "protégé par X" is far more often the law or a security feature than a local CDN
+_ENTRUSTED_PREPS = frozenset(["à", "a", "to", "an", "zu", "aan"])  # "confié à", "outsourced to" (entrusted_frame)
 _UNKNOWN_RULES = frozenset(["verb-prep", "noun-prep", "servers-by"])
 _NAME_STOP = re.compile(
     r"^(?:h[ée]berg|host(?:s|ed|ing|er)?\b|web ?host\b|adresse|address|t[ée]l(?:[ée]phone|efon|[ée]fono)?\b|"
@@ -134,7 +136,8 @@ _NAME_STOP = re.compile(
     r"the |a |an |nos |notre|our |mon |ma |mes |son |sa |ses |vous|votre|your|nous|ce |cette |[\[{(<]|http|www\.|"
     r"x{3,}|todo|tbd|lorem|[àa] compl[ée]ter|placeholder|example|exemple|nom de|"
     r"infrastructure|technologies?|donn[ée]es|data\b|databases?\b|datenbank|base\b|voir|see\b|n/a|non |aucun|"
-    r"none|inconnu|[àa] pr[ée]ciser|"
+    r"none|inconnu|[àa] pr[ée]ciser|not applicable|non applicable|unknown|unbekannt|keine?\b|ninguno|nessuno|"
+    r"geen\b|neant|néant|sans objet|"
     # software is not an organisation ("Backend : Node.js", "Base de données : PostgreSQL")
     r"node\.?js|php|python|java\b|ruby|rails|django|flask|fastapi|express|laravel|symfony|wordpress|drupal|"
     r"react|next\.?js|nuxt|vue|angular|svelte|typescript|javascript|postgres|postgresql|mysql|mariadb|sqlite|"
@@ -146,11 +149,18 @@ _NAME_STOP = re.compile(
     r"responsable|d[ée]veloppeur|developer)",
     re.I,
 )
-_ALTERNATIVES = re.compile(r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|/", re.I)
 
 
-def plausible_name(value: str) -> str | None:
-    """A provider name as written after a hosting label or in a headed block, or None if it is not one."""
+_NAME_PARTICLES = frozenset(
+    ["de", "du", "des", "la", "le", "et", "&", "and", "of", "the", "von", "van", "der", "di", "y"]
+)
+
+
+def plausible_name(value: str, lang: str | None = None) -> str | None:
+    """A provider name as written after a hosting label or in a headed block, or None if it is not one.
+
+    `lang`: the document's language, for its 'or' words (None: every language's).
+    """
     v = re.split(
         r"\s*(?:,|;|\(|\.\s+(?=[A-Z])| - | – | — |\||\bsitu[ée]e?\b|\bsis\b|\bdont\b|\bau capital\b|\blocated\b|"
         r"\bwhose\b|\bbased\b|\bimmatricul)",
@@ -159,14 +169,24 @@ def plausible_name(value: str) -> str | None:
     )[0]
     v = v.strip().strip('"*`«»“”:').strip()
     words = v.split()
-    for n, word in enumerate(words):  # "Strato gehostet": a cue word ends the name
-        if n and cues.word_label(word.casefold().strip(".,;:!?")) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+    ends = languages.name_end_words()
+    for n, word in enumerate(words):
+        # "Strato gehostet": a cue word ends the name; so does a lower-case place or time preposition
+        # ("GoDaddy until 2019", "Backblaze in the Netherlands", "X à Lyon"): written names capitalise theirs
+        bare = word.strip(".,;:!?")
+        if n and cues.word_label(bare.casefold()) in {"HOST_VERB", "STORE_VERB", "NONHOST_VERB"}:
+            v = " ".join(words[:n])
+            break
+        if n and bare in ends:
+            # the cut keeps a written name only: capitalised words ("All images served from …" is prose)
+            if not all(w[:1].isupper() or w[:1].isdigit() or w in _NAME_PARTICLES for w in words[1:n]):
+                return None
             v = " ".join(words[:n])
             break
     if not re.search(r"\b(?:inc|ltd|co|corp|s\.a|s\.a\.s|s\.p\.a|s\.r\.l|b\.v|n\.v)\.$", v, re.I):
         v = v.rstrip(".").strip()
     v = re.sub(r"^(?:la soci[ée]t[ée]|l'entreprise|the company|soci[ée]t[ée])\s+", "", v, flags=re.I)
-    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or _ALTERNATIVES.search(v):
+    if not v or len(v) < 2 or len(v) > 60 or len(v.split()) > 6 or "/" in v or _options(v, lang):
         return None  # "Node.js/Express ou Python/FastAPI": options or a stack, not one provider
     if not (v[0].isupper() or v[0].isdigit()) or _NAME_STOP.match(v) or re.fullmatch(r"[\d\s.+-]+", v):
         return None
@@ -184,6 +204,10 @@ def plausible_name(value: str) -> str | None:
     return v
 
 
+def _options(name: str, lang: str | None) -> bool:
+    return bool(languages.alternatives_regex(lang).search(" " + strip_accents(name).casefold() + " "))
+
+
 def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]]) -> None:
     """A hosting block naming no catalog provider: a name-like first line, else a catalog address."""
     for j in range(h + 1, end):
@@ -191,7 +215,7 @@ def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]])
         if line.kind == "blank":
             continue
         if line.kind == "text":
-            name = plausible_name(line.core)
+            name = plausible_name(line.core, ctx.lang)
             if name:
                 role = _block_role(ctx, h)
                 extra.append(_unknown(ctx, line.core_start + line.core.find(name), name, role, "block", line))
@@ -200,7 +224,7 @@ def _nameless_block(ctx: Context, h: int, end: int, extra: list[dict[str, Any]])
             label = strip_accents(line.core.split(":")[0]).casefold()
             if re.search(r"\b(?:nom|name|raison sociale|denomination|societe|company|hebergeur)\b", label):
                 value = ctx.text[line.value_start : line.end] if line.value_start is not None else ""
-                name = plausible_name(value)
+                name = plausible_name(value, ctx.lang)
                 if name and line.value_start is not None:
                     start = line.value_start + value.find(name)
                     extra.append(_unknown(ctx, start, name, "host", "label", line))
@@ -245,6 +269,7 @@ def _unknown(ctx: Context, start: int, surface: str, role: str, rule: str, line:
 
 def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, Any]]) -> None:
     """Providers outside the catalog, named in a hosting label value or right after 'hébergé par'."""
+    own_servers(ctx, mentions, extra)
     doc = ctx.doc
     covered = {i for m in mentions for i in range(m.start, m.end)}
     for line in ctx.lines:
@@ -256,7 +281,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         value = ctx.text[line.value_start : line.end]
         if re.search(r"\bh[ée]berg|\bhosted\b", value, re.I):
             continue  # a sentence as value: the verbal frame below handles it
-        name = plausible_name(value)
+        name = plausible_name(value, ctx.lang)
         if name:
             start = line.value_start + value.find(name)
             extra.append(_unknown(ctx, start, name, line.label_role, "label", line))
@@ -268,7 +293,7 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             rel["provider_id"], rel["provider"] = pid, ctx.catalog.display_name(pid)
             rel["confidence"] = CONFIDENCE["address-only"]
             extra.append(rel)
-    name_preps = _NAME_PREPS | languages.name_preps(ctx.lang)
+    name_preps = _NAME_PREPS | languages.name_preps(ctx.lang) | _ENTRUSTED_PREPS
     for j, tok in enumerate(doc):
         if tok.lower_ not in name_preps:
             continue
@@ -279,14 +304,16 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
             continue
         sent = ctx.sent_of(k)
         probe = Mention(k, k + 1, None, "unknown")
-        frame = verbal_frame(ctx, probe, sent)
-        if frame is None and k == j + 1:  # German / Dutch: "bei X gehostet", "bij X gehost"
+        frame = verbal_frame(ctx, probe, sent) if tok.lower_ not in _ENTRUSTED_PREPS else None
+        if frame is None and k == j + 1 and tok.lower_ not in _ENTRUSTED_PREPS:  # "bei X gehostet"
             frame = verb_final_frame(ctx, probe, sent)
-        if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES:
+        if frame is None and tok.lower_ in _ENTRUSTED_PREPS | {"chez", "aupres", "auprès"}:
+            frame = entrusted_frame(ctx, probe, sent)  # "L'hébergement est confié à la société X"
+        if frame is None or frame[2].startswith("reject") or frame[0] not in _UNKNOWN_RULES | {"recourse"}:
             continue
         # to the end of the line, not of the sentence: "Aruba S.p.A." must not end at its first dot
         rest = ctx.text[doc[k].idx : ctx.lines[ctx.line_of(doc[k].idx)].end]
-        name = plausible_name(rest.split("\n")[0])
+        name = plausible_name(rest.split("\n")[0], ctx.lang)
         if not name or sentence_veto(ctx, probe, sent, frame[1]):
             continue
         role = frame[2]
@@ -301,3 +328,38 @@ def unknown_names(ctx: Context, mentions: list[Mention], extra: list[dict[str, A
         rel = _unknown(ctx, doc[k].idx, name, role, frame[0], None)
         rel["_cue"] = frame[1]
         extra.append(rel)
+
+
+# "self-hosted on our own servers", "hébergé sur nos propres serveurs": the organisation hosts itself.
+# The possessive phrase is the provider as written (the samples' convention for unnamed hosts).
+_OWN_SERVERS = re.compile(
+    r"\b(?:self-hosted|hosted|hébergée?s?|hebergee?s?|stored|stockée?s?|stockee?s?|runs?|tourne(?:nt)?)\s+"
+    r"(?:(?:exclusively|entirely|only|uniquement|exclusivement|entièrement)\s+)?(?:on|sur|in|dans)\s+"
+    r"(?P<name>(?:our|nos|notre)\s+(?:own|propres?)\s+(?:servers?|serveurs?|infrastructure|"
+    r"data ?cent(?:er|re)s?|datacenters?))\b",
+    re.I,
+)
+
+
+def own_servers(ctx: Context, mentions: list[Mention], extra: list[dict[str, Any]]) -> None:
+    """Self-hosting stated outright: an unknown-name relation whose surface is the possessive phrase.
+
+    "own" / "propres" is required ("nos serveurs" are often rented: "nos serveurs chez OVH"), and a
+    sentence naming a provider is left to the provider's frames.
+    """
+    low = ctx.text.lower()
+    if " own " not in low and "propre" not in low:
+        return
+    for hit in _OWN_SERVERS.finditer(ctx.text):
+        span = ctx.doc.char_span(hit.start("name"), hit.end("name"), alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        sent = ctx.sent_of(span.start)
+        if any(sent.start <= mm.start < sent.end for mm in mentions):
+            continue
+        folded = strip_accents(sent.text).casefold()
+        if cues.NEGATION.search(folded) or cues.OPTION_SENT.search(folded) or sent.text.rstrip().endswith("?"):
+            continue
+        verb = hit.group(0).split()[0].casefold()
+        role = "data-storage" if verb.startswith(("stor", "stock")) else "host"
+        extra.append(_unknown(ctx, hit.start("name"), hit.group("name"), role, "own-servers", None))

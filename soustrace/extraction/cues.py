@@ -235,7 +235,11 @@ OBJ_VIDEO = re.compile(
     r"polices|fonts?|widgets?|cartes|maps|tuiles|tiles)$",
     re.I,
 )
-OBJ_EMAIL = re.compile(r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?|mailbox)$", re.I)
+OBJ_EMAIL = re.compile(
+    r"^(?:messagerie|e-?mails?|mails?|courriels?|newsletters?|emailing|bo[iî]tes?|mailbox|mailboxes|mailing|"
+    r"mailinglists?|listserv|maillists?|infolettres?)$",
+    re.I,
+)
 OBJ_DOMAIN = re.compile(r"^(?:dns|zone|registrar)$", re.I)
 OBJ_SITE = re.compile(
     r"^(?:sites?|website|websites|contenus?|content|plateformes?|platform|applications?|app|"

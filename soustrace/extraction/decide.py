@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.frames import sentence_decision, sentence_veto, verbal_frame
 from soustrace.extraction.layout import label_is_options
 from soustrace.extraction.layout_rules import dash_decision, label_decision, table_decision
@@ -32,7 +32,7 @@ CONFIDENCE = {
     "apposition": 0.8,
     "table-row": 0.8,
     "dash-list": 0.8,
-    "paren-role": 0.8,
+    "paren-role": 0.9,
     "for-hosting": 0.75,
     "cdn-before": 0.8,
     "cdn-after": 0.8,
@@ -51,6 +51,7 @@ CONFIDENCE = {
     "address-only": 0.4,
     "processor-list": 0.55,
     "recourse": 0.75,
+    "email": 0.75,
 }
 
 
@@ -67,18 +68,22 @@ _OPTION_HEADING = re.compile(
 _CHOSEN_HEADING = re.compile(r"\b(?:choix|choices?|retenu\w*|selected|decision\w*)\b")
 
 
-_OR = frozenset(["ou", "or", "oder", "o", "of", "sau", "and/or", "et/ou"])
-
-
 def _alternative(ctx: Context, m: Mention, mentions: list[Mention], k: int) -> bool:
     """True when an 'or' joins this mention to a neighbouring provider mention (within a few tokens)."""
     doc = ctx.doc
+    ors = languages.alternative_words(ctx.lang)
     for j in (k - 1, k + 1):
         if not 0 <= j < len(mentions):
             continue
         other = mentions[j]
         lo, hi = (other.end, m.start) if j < k else (m.end, other.start)
-        if 0 < hi - lo <= 6 and any(t.lower_ in _OR for t in doc[lo:hi]) and "\n" not in doc[lo:hi].text:
+        between = doc[lo:hi]
+        # "et/ou", "and/or": both are named as used
+        if (
+            0 < hi - lo <= 6
+            and "\n" not in between.text
+            and any(t.lower_ in ors and doc[t.i - 1].text != "/" for t in between)
+        ):
             return True
     return False
 
@@ -238,18 +243,7 @@ def _first_frame(
                 return obj
             role = obj if obj in {"data-storage", "other"} else "host"
         if rule in {"verb-prep", "active", "noun-prep"}:
-            obj = _relative_object(ctx, cue, sent) or hosted_object_role(ctx, cue, m, sent)
-            if obj == "reject:generic" and not _COUNTED.search(
-                strip_accents(doc[max(sent.start, cue - 12) : cue].text).casefold()
-            ):
-                # "Toutes les données sont hébergées via X" is universal about this service, not a count
-                # of X's customers ("des milliers de sites hébergés chez X")
-                back = []
-                for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
-                    if doc[i].text in {":", ";", ".", '"', "«", "»", "“", "”"} or "\n" in doc[i].text:
-                        break
-                    back.append(i)
-                obj = _object_role(ctx, back) or "host"
+            obj = hosted_object_role(ctx, cue, m, sent)
             if obj == "reject:code" and _runs_code(ctx, m):
                 obj = "host"  # "le code est hébergé par Heroku": code deployed on a PaaS is the application
             if obj == "data-storage" and _data_word_in_name(ctx, cue, sent):
@@ -361,28 +355,6 @@ def _gapped_object(ctx: Context, cue: int, m: Mention, mentions: list[Mention], 
 
 
 _PURPOSE = frozenset(["pour", "for", "para", "per", "für", "voor", "pentru"])
-
-
-_COUNTED = re.compile(
-    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|many|"
-    r"thousands|millions|hundreds|most|several|numerous|millions? de|plus de \d|more than \d)\b"
-)
-_RELATIVE = frozenset(
-    ["where", "which", "that", "who", "où", "qui", "que", "dont", "wo", "welche", "donde", "dove", "waar"]
-)
-
-
-def _relative_object(ctx: Context, cue: int, sent: Any) -> str | None:
-    """The object of a relative clause holding the hosting verb: "an application … where all images are
-    hosted on X" hosts images, not the application of the main clause."""
-    doc = ctx.doc
-    for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
-        t = doc[i]
-        if t.text in {".", ";", "!", "?", ":"} or (t.is_space and "\n" in t.text):
-            return None
-        if t.lower_ in _RELATIVE:
-            return _object_role(ctx, list(range(i + 1, cue)))
-    return None
 
 
 def _data_word_in_name(ctx: Context, cue: int, sent: Any) -> bool:

@@ -161,10 +161,9 @@ def prepare(batch: list[tuple[Any, str, str | None]]) -> list[_Work]:
 
 def _run_batch(batch: list[tuple[Any, str, str | None]], mode: str) -> list[Extraction]:
     works = prepare(batch)
-    if mode != "rules":
-        for w in works:
-            if w.ctx is not None:
-                w.candidates, w.extra = model_decide(w.ctx, w.mentions, w.decided, w.extra, mode)
+    for w in works:  # in `rules` mode too: the block-rule vetoes and extra statuses are rule steps
+        if w.ctx is not None:
+            w.candidates, w.extra = model_decide(w.ctx, w.mentions, w.decided, w.extra, mode)
     _apply_status(works)
     catalog = get_catalog()
     return [_finish(w, catalog) for w in works]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from soustrace.catalog import strip_accents
 from soustrace.extraction import cues, languages
@@ -35,8 +35,10 @@ from soustrace.extraction.objects import (
     _is_hard_boundary,
     _local_example,
     _object_role,
+    nearest_object_role,
     role_from_description,
 )
+from soustrace.extraction.supplier_frames import email_frame, recourse_frame
 
 
 def verbal_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
@@ -251,6 +253,8 @@ def _following_cue(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str]
 def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """ "l'hébergeur, X", "hébergeur : X", "son hébergeur est X", "le CDN (X)", "CDN américain X"."""
     doc = ctx.doc
+    if _paren_example(ctx, m):
+        return ("apposition", m.start, "reject:example")
     for back in range(1, 5):
         i = m.start - back
         if i < sent.start:
@@ -305,6 +309,27 @@ def _apposition(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | 
     return None
 
 
+_EXAMPLE_IN_PAREN = re.compile(
+    r"\b(?:par exemple|p\. ?ex|for example|for instance|e\.g|z\.b|zum beispiel|beispielsweise|por ejemplo|"
+    r"ad esempio|per esempio|bijvoorbeeld|bv|de exemplu|etc)\b"
+)
+
+
+def _paren_example(ctx: Context, m: Mention) -> bool:
+    """The name inside a parenthesis that gives an example: "hébergement (OVH par exemple)", "(e.g. X)".
+
+    An example is not a statement; the words may come before or after the name, in any language.
+    """
+    doc = ctx.doc
+    open_ = next((i for i in range(m.start - 1, max(-1, m.start - 5), -1) if doc[i].text in {"(", ")"}), None)
+    if open_ is None or doc[open_].text != "(":
+        return False
+    close = next((j for j in range(m.end, min(len(doc), m.end + 6)) if doc[j].text in {")", "("}), None)
+    if close is None or doc[close].text != ")":
+        return False
+    return bool(_EXAMPLE_IN_PAREN.search(strip_accents(doc[open_ + 1 : close].text).casefold()))
+
+
 def _still_at(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
     """'toujours chez X', 'désormais sur X', 'now on X' in a document already talking about hosting."""
     if m.start - 2 < sent.start:
@@ -345,42 +370,16 @@ def _migration(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | N
     left = strip_accents(doc[max(sent.start, m.start - 7) : m.start].text).casefold()
     if not _MIGRATE.search(left):
         return None
-    if re.search(r"(?:\bde|\bdepuis|\bfrom|d'|quitte|quitter|quittant|left|leaving)\s*(?:l'|la |le |the )?$", left):
-        return ("migration", m.start - 1, "host")
-    if re.search(r"(?:\bvers|\bto|\bchez|\bpour|\bsur|\bonto|\bnach|\bzu)\s*(?:l'|la |le |the )?$", left):
-        return ("migration", m.start - 1, "host")
-    return None
-
-
-_RECOURSE = re.compile(
-    r"(?:\b(?:a|ont|avait|avaient|aura|auront|avoir)\s+recours\s+(?:a|aux)|\bfai(?:t|sait|saient)\s+appel\s+a|"
-    r"\bfont\s+appel\s+a|\bs'appui(?:e|ent)\s+sur|\brel(?:y|ies|ied)\s+on|\buses?\s+the\s+services\s+of|"
-    r"\butilis(?:e|ent)\s+les\s+services\s+de|\bconfi[ee]e?s?\s+a|\bentrusted\s+to|\boutsourced\s+to|"
-    r"\bexternalis[ee]e?s?\s+(?:aupres\s+de|chez|a))"
-    r"(?:\s+(?:la|le|les|l'|the|des|de|d'|du|aux|services|prestations|societe|entreprise|groupe|company|firm|"
-    r"droit|\w+ais|\w+aise|americaine?|francaise?|luxembourgeoise?|irlandaise?))*\s*$"
-)
-_HOSTING_PURPOSE = re.compile(
-    r"\b(?:hebergement|hebergee?s?|heberger|hosting|host|stockage des donnees|data storage)\b"
-)
-
-
-def _recourse_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, str] | None:
-    """'Pour l'hébergement de ses données, X a recours à la société P', 'relies on P for hosting'.
-
-    The verb names a supplier, not what it supplies: the sentence must state a hosting purpose, and
-    the supplier's slot must follow the verb (descriptor words only: "la société de droit luxembourgeois").
-    Court rulings and legal summaries state hosting this way.
-    """
-    doc = ctx.doc
-    left = strip_accents(doc[max(sent.start, m.start - 12) : m.start].text).casefold()
-    hit = _RECOURSE.search(left)
-    if not hit:
+    if not re.search(
+        r"(?:\bde|\bdepuis|\bfrom|d'|quitte|quitter|quittant|left|leaving|\bvers|\bto|\bchez|\bpour|\bsur|\bonto|"
+        r"\bnach|\bzu)\s*(?:l'|la |le |the )?$",
+        left,
+    ):
         return None
-    if not _HOSTING_PURPOSE.search(strip_accents(sent.text).casefold()):
-        return None
-    cue = max(sent.start, m.start - 1)
-    return ("recourse", cue, "host")
+    # what moved: "migrated our database from X to Y" moves data, "our code from GitHub" is no hosting
+    obj = nearest_object_role(ctx, m.start, sent)
+    role = obj if obj == "data-storage" or (obj or "").startswith("reject") else "host"
+    return ("migration", m.start - 1, role)
 
 
 _VERB_FINAL_PREPS = frozenset(["bei", "auf", "bij", "op"])
@@ -399,9 +398,13 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
     line_end = ctx.lines[li].end
     if ctx.lines[li].text.rstrip().endswith(",") and li + 1 < len(ctx.lines):
         line_end = ctx.lines[li + 1].end  # a hard-wrapped address: "bei X, Str. 25, Ort,\ninfo@x.de gehostet"
-    for j in range(m.end, min(len(doc), m.end + 25)):
+    for j in range(m.end - 1, min(len(doc), m.end + 25)):
         tok = doc[j]
-        if tok.idx >= line_end or tok.text in {";", "!", "?"}:
+        if j < m.end:  # the name's last token may carry the full stop ("GmbH.")
+            if clause_end(doc, j):
+                return None
+            continue
+        if tok.idx >= line_end or tok.text in {";", "!", "?"} or clause_end(doc, j):
             return None
         label = ctx.cue_at.get(j)
         if label in {"HOST_VERB", "STORE_VERB"}:
@@ -411,8 +414,38 @@ def verb_final_frame(ctx: Context, m: Mention, sent: Span) -> tuple[str, int, st
     return None
 
 
+_ABBREVIATION = re.compile(r"(?:str|nr|co|inc|ltd|bzw|ca|vgl|evtl)$", re.I)
+
+
+def clause_end(doc: Doc, j: int) -> bool:
+    """A full stop ending the clause: "… ein Konto. Die Website wird …", "bei Hetzner Online GmbH. Die …".
+
+    The verb-final scans run past spaCy's sentence ends (addresses hold abbreviations: "Industriestr. 25"),
+    so they need their own: not after an abbreviation, not before a digit; a stop inside a token ("GmbH.")
+    ends the clause only before a capitalised word.
+    """
+    text = doc[j].text
+    if text == ".":
+        if j + 1 >= len(doc):
+            return True
+        prev, attached = (doc[j - 1].text if j else ""), False
+    elif len(text) > 2 and text.endswith(".") and text[:-1].isalpha():
+        if j + 1 >= len(doc):
+            return True
+        prev, attached = text[:-1], True
+    else:
+        return False
+    nxt = doc[j + 1]
+    if nxt.is_space and j + 2 < len(doc):
+        nxt = doc[j + 2]
+    if len(prev) <= 2 or _ABBREVIATION.search(prev) or nxt.text[:1].isdigit():
+        return False
+    return not attached or (nxt.text[:1].isupper() and nxt.text[:1].isalpha())
+
+
 SENTENCE_FRAMES = (
-    _recourse_frame,
+    email_frame,
+    recourse_frame,
     _still_at,
     _transfer,
     _migration,
@@ -443,11 +476,15 @@ def sentence_veto(ctx: Context, m: Mention, sent: Span, cue: int | None) -> str 
     own = languages.status_regex("option")  # the vocabularies' own example / advice / modal words
     if own is not None and ctx.lang != "fr" and own.search(folded):
         return "option"
-    if _local_example(ctx, m):
-        return "example"
+    if _local_example(ctx, m) or _EXAMPLE_SENT.match(folded):
+        return "example"  # "ex. OVH", "For example, GitHub Pages hosts static sites"
     if _ETC_LIST.search(strip_accents(ctx.doc[m.end : min(sent.end, m.end + 12)].text).casefold()):
         return "example"  # "(OVH, Scaleway...)", "AWS, GCP, etc.": a list of examples
     return None
 
 
+_EXAMPLE_SENT = re.compile(
+    r"^\W*(?:par exemple|for example|for instance|e\.g\b|zum beispiel|beispielsweise|por ejemplo|ad esempio|"
+    r"per esempio|bijvoorbeeld|de exemplu)\b"
+)
 _ETC_LIST = re.compile(r"^[^()]{0,60}?(?:\.\.\.|…|\betc\b)")

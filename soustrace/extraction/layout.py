@@ -74,13 +74,16 @@ _LABEL = re.compile(r"^(?P<label>[^:=\n|]{2,60}?)\s*(?:\*\*)?\s*(?P<sep>:(?!//)|
 LABEL_ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("registrar", re.compile(r"(?:nom de domaine|domain|registrar|bureau d.enregistrement|whois)")),
     ("email", re.compile(r"(?:messagerie|e-?mail|courriel|mail\b|newsletter|smtp|emailing|routage)")),
-    ("creator", re.compile(r"(?:createur|creation|conception|realis|developp|design|webmaster|agence|credit)")),
+    (
+        "creator",
+        re.compile(r"(?:createur|creation|conception|realis|developp|developer|design|webmaster|agence|credit)"),
+    ),
     ("editor", re.compile(r"(?:editeur|edite|publisher|proprietaire|directeu?r|responsable|owner)")),
     (
         "host",
         re.compile(
             r"(?:heberge|hebergeu?r|hebergement|\bhost|hoster|web ?host|serveur|server|"
-            r"backend|back-end|\bapi\b|infrastructure|iaas|paas|deploiement|deployment)"
+            r"backend|back-end|front-?end(?!\s*(?:dev|design|engineer|lead))|\bapi\b|infrastructure|iaas|paas|deploiement|deployment)"
         ),
     ),
     (
@@ -299,8 +302,8 @@ def label_role(label: str) -> str | None:
     ):
         return "data-storage"
     if re.search(
-        r"(?:backend|back-end|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|gazduir|"
-        r"\bcloud\b|" + languages.host_label_pattern() + ")",
+        r"(?:backend|back-end|front-?end(?!\s*(?:dev|design|engineer|lead))|\bapi\b|serveur|server|hebergeu?r|hebergement|\bhost|hoster|"
+        r"gazduir|\bcloud\b|" + languages.host_label_pattern() + ")",
         folded,
     ):
         return "host"

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 from soustrace.catalog import strip_accents
+from soustrace.extraction import languages
 from soustrace.extraction.layout import Line, label_role
 from soustrace.extraction.mentions import Context, Mention
 from soustrace.extraction.objects import _PROSE_AFTER, role_from_description
 
-_OPTION_VALUE = re.compile(
-    r"\s(?:ou|or|oder|o|of|sau|and/or|et/ou)\s|\b(?:a decider|a definir|a choisir|to be decided|tbd|tbc)\b|"
-    r"\b(?:ou|or) (?:autre|other)\b"
-)
+_UNDECIDED_VALUE = re.compile(r"\b(?:a decider|a definir|a choisir|to be decided|tbd|tbc)\b")
 GENERIC_LABEL = re.compile(
     r"^(?:fournisseur|provider|prestataire|service provider|supplier|vendor|anbieter|proveedor|fornitore|"
     r"leverancier|furnizor|societe|company|company name|nom|name|raison sociale|denomination|entreprise)$"
@@ -25,7 +23,12 @@ def label_is_options(ctx: Context, line: Line) -> bool:
         return False
     value = strip_accents(ctx.text[line.value_start : line.end]).casefold()
     value = re.split(r"\s[—–-]\s", value, maxsplit=1)[0]  # a comment after a dash is not the value
-    return bool(_OPTION_VALUE.search(value))
+    return options_value(ctx, value)
+
+
+def options_value(ctx: Context, folded: str) -> bool:
+    """Alternatives ("A ou B", in the document's language) or an open choice ("à définir", "TBD")."""
+    return bool(languages.alternatives_regex(ctx.lang).search(folded) or _UNDECIDED_VALUE.search(folded))
 
 
 def generic_label_role(ctx: Context, line: Line, li: int) -> str | None:
@@ -67,7 +70,7 @@ def inline_label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, st
         return None
     value_end = re.search(r"[.;|](?:\s|$)", ctx.text[span.end_char : line.end])
     value = ctx.text[span.end_char : span.end_char + (value_end.start() if value_end else line.end - span.end_char)]
-    if _OPTION_VALUE.search(strip_accents(value).casefold()):
+    if options_value(ctx, strip_accents(value).casefold()):
         return ("label", "reject:options")
     return ("label", role)
 
@@ -87,8 +90,8 @@ def label_decision(ctx: Context, m: Mention, line: Line) -> tuple[str, str] | No
             return None
     span = m.span(ctx.doc)
     prefix = ctx.text[line.value_start : span.start_char]
-    if len(prefix) > 30 or re.search(r"[,;.(]", prefix.replace("**", "")):
-        return None
+    if len(prefix) > 30 or re.search(r"[,;(]|\.(?=\s|$)", prefix.replace("**", "")):
+        return None  # a clause before the name; a dot inside a word ("Next.js on X") is no sentence end
     if _PROSE_AFTER.match(ctx.text[span.end_char : line.end]):
         return None  # "Hébergement : Scaleway interpelle les candidats" is a headline, not a label
     if role in {"registrar", "email", "creator", "editor"}:

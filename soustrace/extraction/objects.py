@@ -19,6 +19,10 @@ def _is_hard_boundary(tok: Token) -> bool:
     return tok.text in {".", ";", "!", "?", "|"} or (tok.is_space and "\n\n" in tok.text)
 
 
+_OBJ_ACCOUNT = re.compile(r"^(?:comptes?|accounts?|konto|konten|cuentas?|account|conturi|cont)$", re.I)
+_INDEFINITE = frozenset(["un", "une", "a", "an", "any", "ein", "einem", "einen", "uno", "una", "een", "tout", "chaque"])
+
+
 def _object_role(ctx: Context, idxs: list[int]) -> str | None:
     """Role implied by the hosted object's noun (first matching word in `idxs` order)."""
     doc = ctx.doc
@@ -36,6 +40,8 @@ def _object_role(ctx: Context, idxs: list[int]) -> str | None:
             return "other"
         if cues.OBJ_EMAIL.match(t):
             return "reject:email"
+        if _OBJ_ACCOUNT.match(t) and i > 0 and doc[i - 1].lower_ in _INDEFINITE:
+            return "reject:account"  # "un compte hébergé par X", "an account hosted at X": a customer account
         if t.casefold() == "nom" and i + 2 < len(doc) and doc[i + 2].lower_.startswith("domaine"):
             return "reject:registrar"
         if cues.OBJ_DOMAIN.match(t):
@@ -138,6 +144,9 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     ("héberge ses données chez X") the words between the verb and the provider are read too.
     """
     doc = ctx.doc
+    relative = relative_object(ctx, cue, sent)
+    if relative is not None:
+        return "other" if relative == "reject:email" and _email_service(ctx, m) else relative
     start = cue - 1
     while start >= sent.start:
         t = doc[start]
@@ -155,6 +164,26 @@ def hosted_object_role(ctx: Context, cue: int, m: Mention, sent: Span) -> str | 
     return role
 
 
+RELATIVE = frozenset(
+    ["where", "which", "that", "who", "où", "qui", "que", "dont", "wo", "welche", "donde", "dove", "waar", "care"]
+)
+
+
+def relative_object(ctx: Context, cue: int, sent: Span) -> str | None:
+    """The object of a relative clause holding the hosting verb: "an application … where all images are
+    hosted on X" hosts images, "l'application, dont les sauvegardes sont stockées chez X" backups. A
+    relative pronoun with no object noun after it ("le site qui est hébergé chez X") leaves the main
+    clause's object to the caller."""
+    doc = ctx.doc
+    for i in range(cue - 1, max(sent.start, cue - 12) - 1, -1):
+        t = doc[i]
+        if t.text in {".", ";", "!", "?", ":"} or (t.is_space and "\n" in t.text):
+            return None
+        if t.lower_ in RELATIVE:
+            return _object_role(ctx, list(range(i + 1, cue)))
+    return None
+
+
 def _email_service(ctx: Context, m: Mention) -> bool:
     """A catalog provider whose trade is e-mail/video ('other' kind only), not a host with a mailbox offer."""
     prov = ctx.catalog.get(m.pid) if m.pid else None
@@ -166,11 +195,19 @@ _ALL_OUR_DATA = re.compile(
     r"\b(?:tous les|toutes les|toutes vos|toutes nos|tous vos|tous nos|all the|all of the|all your|all our|all)\s+"
     r"(?:donnees|data|informations|fichiers|files|sauvegardes|backups|contenus?|content)\b"
 )
-QUANTIFIED = re.compile(
-    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|"
-    r"tous les|toutes les|many|thousands|millions|hundreds|most|several|numerous|all the|millions? de|"
-    r"plus de \d|more than \d)\b"
+# a count of a provider's customers: a statement about the provider ("des milliers de sites hébergés chez OVH")
+COUNTED = re.compile(
+    r"\b(?:des milliers|des millions|des centaines|de nombreu\w+|nombreux|plusieurs|la plupart|beaucoup|many|"
+    r"thousands|millions|hundreds|most|several|numerous|millions? de|plus de \d|more than \d)\b"
 )
+# a universal quantifier is about this service ("toutes les pages du site", "all the services of the
+# platform"), unless it ranges over other people's sites or customers ("tous les sites hébergés chez OVH")
+_ALL_OTHERS = (
+    r"\b(?:tous les|toutes les|all the|all)\s+(?:sites?(?: web| internet)?|websites|clients|customers|entreprises|"
+    r"companies|users|utilisateurs|hebergements)\b(?!\s+(?:du|de la|de l'|de notre|de nos|de ce|de cette|of the|"
+    r"of our|of this))"
+)
+QUANTIFIED = re.compile(COUNTED.pattern + "|" + _ALL_OTHERS)
 
 
 def nearest_object_role(ctx: Context, cue: int, sent: Span) -> str | None:

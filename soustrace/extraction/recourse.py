@@ -2,7 +2,7 @@
 
 This module was a stop-gap regex for the way court rulings and legal summaries state who hosts a
 contractor's data ("Pour les besoins de l'hébergement de ses données, la société Doctolib a recours à la
-société AWS Sarl"). The frame now lives with the other sentence frames (`frames._recourse_frame`, rule
+société AWS Sarl"). The frame now lives with the other sentence frames (`supplier_frames.recourse_frame`, rule
 "recourse", which also reads "fait appel à", "relies on", "est confié à" with a hosting purpose), so the
 extractor's own relations are returned here: callers that merged both (the press reader) get the same
 findings once, with the extractor's status and vetoes applied.

@@ -17,9 +17,9 @@ from typing import Any
 from spacy.tokens import Span
 
 from soustrace.catalog import strip_accents
-from soustrace.extraction import cues
+from soustrace.extraction import cues, languages
 from soustrace.extraction.decide import CONFIDENCE
-from soustrace.extraction.frames import sentence_veto
+from soustrace.extraction.frames import clause_end, sentence_veto
 from soustrace.extraction.layout import Line
 from soustrace.extraction.layout import label_is_options as layout_label_is_options
 from soustrace.extraction.mentions import Candidate, Context, Mention
@@ -186,8 +186,8 @@ def _split_verb_rule(ctx: Context, mentions: list[Mention], decided: dict[int, C
         i = m.start - 1
         if i >= 0 and doc[i].lower_ in _SPLIT_DETS:
             i -= 1
-        if i < 0 or doc[i].lower_ not in _SPLIT_PREPS:
-            continue
+        if i < 0 or doc[i].lower_ not in _SPLIT_PREPS or clause_end(doc, m.end - 1):
+            continue  # "bei Hetzner Online GmbH. Die Website wird …": the name's stop ends the clause
         for j in range(m.end, min(len(doc), m.end + 40)):
             tok = doc[j]
             if tok.text in {";", "!", "?"} or (tok.is_space and "\n\n" in tok.text):
@@ -198,19 +198,8 @@ def _split_verb_rule(ctx: Context, mentions: list[Mention], decided: dict[int, C
                 line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
                 decided[k] = Candidate(m, role, "verb-prep", CONFIDENCE["verb-prep"], j, line)
                 break
-            if label == "NONHOST_VERB" or _clause_end(doc, j):
+            if label == "NONHOST_VERB" or clause_end(doc, j):
                 break
-
-
-def _clause_end(doc: Any, j: int) -> bool:
-    """A full stop that ends the clause: not after an abbreviation ("Industriestr.", "Nr.") or before a digit."""
-    if doc[j].text != "." or j + 1 >= len(doc):
-        return doc[j].text == "."
-    prev, nxt = doc[j - 1].text, doc[j + 1]
-    if nxt.is_space and j + 2 < len(doc):
-        nxt = doc[j + 2]
-    abbreviation = prev.lower().endswith(("str", "nr", "co", "inc", "ltd")) or len(prev) <= 2
-    return not abbreviation and not nxt.text[:1].isdigit()
 
 
 _STORAGE_NOUN = re.compile(
@@ -247,7 +236,7 @@ def _storage_noun_rule(ctx: Context, mentions: list[Mention], decided: dict[int,
                 break
 
 
-_PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc|ou|or|oder|o|of|sau)\b")
+_PAREN_HEDGE = re.compile(r"\b(?:par exemple|for example|e\.g|z\.b|etc)\b")
 
 
 def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
@@ -263,7 +252,8 @@ def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[in
         if p < 1 or doc[p].text != "(" or p in ends:
             continue  # "MongoDB Atlas (AWS)" is a layering, read by the coordination rules
         close = next((j for j in range(m.end, min(len(doc), m.end + 4)) if doc[j].text == ")"), None)
-        if close is None or _PAREN_HEDGE.search(strip_accents(doc[m.end : close].text).casefold()):
+        inside = " " + strip_accents(doc[m.end : close].text).casefold() + " " if close is not None else ""
+        if close is None or _PAREN_HEDGE.search(inside) or languages.alternatives_regex(ctx.lang).search(inside):
             continue  # "(OVH par exemple)", "(OVH ou Scaleway)"
         sent = ctx.sent_of(m.start)
         cue = None
@@ -282,6 +272,12 @@ def _paren_provider_rule(ctx: Context, mentions: list[Mention], decided: dict[in
         role = "data-storage" if ctx.cue_at.get(cue) == "STORE_VERB" else (obj or "host")
         line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
         decided[k] = Candidate(m, role, "paren-role", CONFIDENCE["paren-role"], cue, line)
+        # "(Scaleway and/or Hetzner)", "(OVH, Scaleway)": every provider named inside shares the frame
+        for j in range(k + 1, len(mentions)):
+            other = mentions[j]
+            if other.start >= close or decided.get(j) != "undecided" or other.kind != "catalog":
+                break
+            decided[j] = Candidate(other, role, "paren-role", CONFIDENCE["paren-role"], cue, line)
 
 
 _OF_MANY = re.compile(r"\b(?:de|d'|of) (?:milliers|millions|centaines|nombreux|thousands|millions|hundreds|many)\b")

@@ -39,11 +39,12 @@ _FORMER = frozenset(
 
 _CONTRAST = re.compile(
     r"\b(?:mais|but|aber|however|cependant|toutefois|tandis que|alors que|whereas|while|sondern|desormais|"
-    r"now|aujourd'hui|today|depuis|vers|to|pour)\b"
+    r"now|aujourd'hui|today|depuis|vers|to|pour|puis|ensuite|then|afterwards|dann|danach|luego|poi|daarna)\b"
 )
 # "before / after moving to X", "had been … before migrating": a gerund of a move that happened
 _DONE_MOVE = re.compile(r"\b(?:before|after|avant de|apres|since|depuis|had|did|was|were|a ete|avait)\b")
 _LONG_HOSTED = re.compile(r"\blongtemps (?:heberg|stock)\w*\s+(?:chez|par|sur)\s*$")  # "longtemps hébergé chez X"
+_FUTURE_AUX = re.compile(r"\b(?:will|shall|sera|seront|serait|wird|werden|sara|saranno|zal|zullen|va fi)\b")
 _UNTIL_AFTER = re.compile(r"^\W*(?:jusqu'en|jusqu'au|until|bis)\b")
 
 
@@ -79,8 +80,8 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     whole = strip_accents(sent.text).casefold()
     if cues.CURRENT_LEX.search(near_left):
         return "current"
-    if cues.PAST_LEX.search(left) or _UNTIL_AFTER.search(right):
-        return "past"
+    if cues.PAST_LEX.search(left) or (_UNTIL_AFTER.search(right) and not _FUTURE_AUX.search(left)):
+        return "past"  # "chez X jusqu'en 2019"; "will be hosted by X until 2025" ends in the future
     if cues.PLANNED_LEX.search(full_left) or cues.PROPOSED_AFTER.search(right) or cues.UNCONFIRMED.search(whole):
         return "planned"
     extra = _language_cues(left, near_left)
@@ -89,6 +90,9 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     arrow = _arrow_status(ctx, cand)
     if arrow:
         return arrow
+    row = _row_status(ctx, cand)
+    if row:
+        return row
     if (
         cand.rule == "migration"
         and cues.MIGRATE_PLANNED.search(uncut_near)
@@ -103,6 +107,35 @@ def lexical_status(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     if ctx_status is None and _present_passive(ctx, cand):
         return "current"  # "est / sont hébergé(e)s": the statistical parse would only confirm it (and costs)
     return ctx_status
+
+
+_ROW_PAST = re.compile(
+    r"\b(?:former|previous|old|legacy|ancien(?:ne)?s?|precedent(?:e)?s?|ex-\w+|ehemalig\w*|frueher\w*|vorherig\w*|"
+    r"anterior(?:es)?|precedente|vorige|fost)\b"
+)
+_ROW_PLANNED = re.compile(
+    r"\b(?:future|futur(?:e)?s?|target|planned|cible|prevu\w*|a venir|upcoming|geplant\w*|kuenftig\w*|"
+    r"zukuenftig\w*|previsto|prevista|toekomstig\w*|candidate?s?|proposed|propose(?:e)?s?)\b"
+)
+
+
+def _row_status(ctx: Context, cand: Candidate) -> str | None:
+    """A table row whose other cells say the relation is over or to come: "| OVH | Former host |".
+
+    Only the row's other cells are read (the provider's own cell is its name), and only their
+    status words: a column header ("| Current | Target |") is not read here.
+    """
+    line = cand.line
+    if line is None or not line.cells or cand.rule not in {"table-row", "table-kv"}:
+        return None
+    at = cand.mention.span(ctx.doc).start_char
+    others = " ".join(ctx.text[a:b] for a, b in line.cells if not a <= at < b + 1)
+    folded = strip_accents(others).casefold()
+    if _ROW_PAST.search(folded):
+        return "past"
+    if _ROW_PLANNED.search(folded):
+        return "planned"
+    return None
 
 
 _PRESENT_AUX = frozenset(["est", "sont"])
@@ -263,7 +296,13 @@ def english_tense(ctx: Context, cand: Candidate, sent: Span) -> str | None:
     after = ctx.doc[cand.cue + 1 : min(sent.end, cand.cue + 2)].text.casefold()
     if words & planned or (after == "werden" and ctx.lang == "de"):
         return "planned"
+    wide = ctx.doc[max(sent.start, cand.cue - 9) : cand.cue].text.casefold()
+    if _HYPOTHETICAL.search(wide):
+        return "planned"  # "the data could be stored on US servers run by X": a hypothesis, not a fact
     return None
+
+
+_HYPOTHETICAL = re.compile(r"\b(?:could|might|would) (?:be|have been|soon)\b")
 
 
 def _aligned(stat: Doc, char: int) -> Token | None:

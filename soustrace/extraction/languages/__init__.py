@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -24,6 +25,8 @@ class Vocabulary:
 
     code: str
     stopwords: frozenset[str]
+    or_words: frozenset[str] = frozenset()  # the conjunction of alternatives ("ou", "or", "oder", "of")
+    name_end_words: frozenset[str] = frozenset()  # lower-case place/time prepositions ending a written name
     host_verbs: frozenset[str] = frozenset()
     store_verbs: frozenset[str] = frozenset()
     host_nouns: frozenset[str] = frozenset()
@@ -71,6 +74,34 @@ def word_labels() -> dict[str, str]:
             for w in words:
                 out.setdefault(w, label)
     return out
+
+
+@cache
+def alternative_words(code: str | None) -> frozenset[str]:
+    """'Or' words read in a document of language `code`: its own, plus French and English (mixed pages).
+
+    Per language on purpose: Dutch "of" and Italian/Spanish "o" are English "of" and a letter elsewhere
+    ("101 Avenue of the Americas"). `None`: every language's. "and/or", "et/ou" are not alternatives:
+    both providers are named as used.
+    """
+    if code is None:
+        return frozenset(w for v in all_vocabularies() for w in v.or_words)
+    own = vocabulary(code)
+    return frozenset(["ou", "or"]) | (own.or_words if own else frozenset())
+
+
+@cache
+def name_end_words() -> frozenset[str]:
+    """Every language's place/time prepositions (accent-folded too): "GoDaddy until 2019", "X à Lyon"."""
+    words = {w for v in all_vocabularies() for w in v.name_end_words}
+    return frozenset(words | {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in words})
+
+
+@cache
+def alternatives_regex(code: str | None) -> re.Pattern[str]:
+    """An or-word between spaces, for accent-folded, case-folded text ("and/or", "et/ou" do not match)."""
+    words = "|".join(sorted(alternative_words(code)))
+    return re.compile(r"(?<=\s)(?:" + words + r")(?=\s)")
 
 
 @cache

@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="de",
+    or_words=frozenset(["oder"]),  # alternatives: "A oder B" is an option, not a statement
+    name_end_words=frozenset(
+        ["bis", "seit", "in", "im", "für", "fur", "während", "vor", "nach", "ab"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "der",

@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="en",
+    or_words=frozenset(["or"]),  # alternatives: "A or B" is an option, not a statement
+    name_end_words=frozenset(
+        ["until", "till", "since", "from", "in", "at", "on", "for", "during", "before", "after", "between", "within"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "the",
@@ -59,5 +63,5 @@ VOCAB = Vocabulary(
     prefixes=("host",),
     # status cues (decisions, x13p)
     past_aux=frozenset(["was", "were", "used"]),
-    planned_aux=frozenset(["will", "would", "shall"]),
+    planned_aux=frozenset(["will", "would", "shall", "could", "might"]),  # hypotheticals are no statement
 )

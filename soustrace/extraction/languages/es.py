@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="es",
+    or_words=frozenset(["o", "u"]),  # alternatives: "A o B" is an option, not a statement
+    name_end_words=frozenset(
+        ["hasta", "desde", "en", "durante", "para", "antes", "entre"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "el",

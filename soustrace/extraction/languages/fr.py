@@ -4,6 +4,26 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="fr",
+    or_words=frozenset(["ou"]),  # alternatives: "A ou B" is an option, not a statement
+    name_end_words=frozenset(
+        [
+            "jusqu'en",
+            "jusqu'à",
+            "jusqu'au",
+            "depuis",
+            "en",
+            "à",
+            "dans",
+            "pour",
+            "pendant",
+            "avant",
+            "après",
+            "au",
+            "aux",
+            "entre",
+            "sur",
+        ]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "le",

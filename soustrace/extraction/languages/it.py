@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="it",
+    or_words=frozenset(["o", "oppure"]),  # alternatives: "A o B" is an option, not a statement
+    name_end_words=frozenset(
+        ["fino", "dal", "dalla", "in", "per", "durante", "prima", "tra"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "il",

@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="nl",
+    or_words=frozenset(["of"]),  # alternatives: "A of B" is an option, not a statement
+    name_end_words=frozenset(
+        ["tot", "sinds", "in", "voor", "tijdens", "vanaf", "na"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         [
             "het",

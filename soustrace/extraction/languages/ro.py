@@ -4,6 +4,10 @@ from soustrace.extraction.languages import Vocabulary
 
 VOCAB = Vocabulary(
     code="ro",
+    or_words=frozenset(["sau"]),  # alternatives: "A sau B" is an option, not a statement
+    name_end_words=frozenset(
+        ["până", "pana", "din", "în", "in", "pentru", "timp"]
+    ),  # a place or time after a name ends it
     stopwords=frozenset(
         ["și", "este", "sunt", "pentru", "cu", "din", "care", "sau", "al", "ale", "unei", "unui", "datele", "găzduit"]
     ),
