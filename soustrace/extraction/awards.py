@@ -26,11 +26,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from soustrace.extraction.public_bodies import (
+    BODY_HEADS,
+    COURTS,
+    Body,
+    body_signature,
+    clean_body,
+    find_bodies,
+    fold,
+)
 
 EXTRACTOR_VERSION = "1"
 MODEL = "fr_core_news_sm"
@@ -57,20 +66,9 @@ HYPOTHETICAL = {"pourrait", "pourraient", "devrait", "devraient", "envisage", "e
 TO_WORDS = {"à", "aux", "au", "to"}
 WITH_WORDS = {"avec", "with", "entre", "between"}
 
-# A public body: its head noun (accents folded, lower case), and words that are never a buyer.
-BODY_HEADS = {
-    "ministere", "ministre", "ministry", "minister", "gouvernement", "government", "etat", "conseil", "council",
-    "direction", "directorate", "caisse", "syndicat", "mairie", "ville", "city", "commune", "departement",
-    "department", "region", "prefecture", "collectivite", "communaute", "metropole", "assemblee", "senat",
-    "universite", "university", "hopital", "hospital", "chu", "gip", "office", "agence", "agency", "authority",
-    "autorite", "etablissement", "service", "services", "secretariat", "commission", "haute",
-    "institut", "centre", "matignon", "elysee", "premier",
-}
-COURTS = {"tribunal", "cour", "juge", "juridiction", "court", "judge", "parquet"}
 COMPANY_WORDS = {"societe", "entreprise", "groupe", "start-up", "startup", "prestataire", "filiale", "cabinet",
                  "editeur", "company", "firm", "vendor", "contractor", "subsidiary", "groupement", "plateforme",
                  "platform", "intermediation"}
-CONNECTORS = {"de", "des", "du", "d'", "d’", "la", "l'", "l’", "et", "of", "the", "and", "for", "pour"}
 NAME_JOINERS = {"-", "&", "'", "’", "."}
 SKIP_NAMES = {"covid-19", "covid", "rgpd", "gdpr", "france", "internet", "europe", "paris"}
 MONTHS = {m: i for i, ms in enumerate((
@@ -100,10 +98,6 @@ class AwardStatement:
     buyer_found: str  # sentence | context | unknown
     date: dt.date | None = None
     date_text: str | None = None
-
-
-def fold(s: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).casefold()
 
 
 @lru_cache(maxsize=2)
@@ -187,7 +181,7 @@ CONTRACTOR_FIRST = {"win", "holder", "chosen", "was-awarded"}
 BODY_SUBJECT = {"appel", "select"}
 
 
-# ---- names and public bodies --------------------------------------------------------------------------------
+# ---- names ------------------------------------------------------------------------------------------------
 
 def _is_name_token(tok: Any, lang: str) -> bool:
     text = tok.text
@@ -227,78 +221,6 @@ def _names(sent: Any, lang: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Body:
-    start: int  # token indices
-    end: int
-    text: str
-    named: bool
-    char: int
-
-
-def _bodies(doc: Any) -> list[_Body]:
-    """Public-body noun phrases of the whole document ("le ministère des Solidarités et de la Santé",
-    "Caisse nationale d'assurance maladie (CNAM)"), courts left out."""
-    out: list[_Body] = []
-    i = 0
-    n = len(doc)
-    while i < n:
-        head = fold(doc[i].text)
-        prev = fold(doc[i - 1].text) if i else ""
-        if head not in BODY_HEADS or prev in COURTS or (head == "premier" and fold(doc[min(i + 1, n - 1)].text)
-                                                        != "ministre"):
-            i += 1
-            continue
-        if i and doc[i].text[:1].isupper() and doc[i - 1].text[:1].isupper() and not doc[i - 1].is_sent_start:
-            i += 1  # "Amazon Web Services": a word of a company's name, not a public body's head
-            continue
-        j = i + 1
-        named = False
-        ministry = head in {"ministere", "ministre", "ministry", "minister", "secretariat"}
-        while j < n:
-            tok = doc[j]
-            low = fold(tok.text)
-            pos = getattr(tok, "pos_", "")
-            if low in COURTS or tok.is_sent_start:
-                break
-            if tok.text[:1].isupper() and not tok.is_punct:
-                named = named or low not in {"etat"} or head != "conseil"
-                j += 1
-            elif low in CONNECTORS and j + 1 < n and (doc[j + 1].text[:1].isupper() or fold(doc[j + 1].text)
-                                                       in CONNECTORS or doc[j + 1].pos_ in {"NOUN", "ADJ"}):
-                j += 1
-            elif pos in {"NOUN", "ADJ"} and tok.is_alpha and j > i + 1 and _complement(doc[j - 1]):
-                named = named or ministry
-                j += 1
-            elif pos == "ADJ" or low in {"national", "nationale", "mixte", "regional", "regionale",
-                                          "interministerielle", "general", "generale", "departemental", "municipal"}:
-                j += 1
-            else:
-                break
-        while j > i + 1 and fold(doc[j - 1].text) in CONNECTORS:
-            j -= 1
-        if j + 2 < n and doc[j].text == "(" and doc[j + 1].text.isupper() and doc[j + 2].text == ")":
-            j += 3
-            named = True
-        text = doc[i:j].text
-        if fold(text).startswith(("conseil d'etat", "conseil d’etat")):
-            i = j
-            continue
-        out.append(_Body(i, j, text, named and j - i > 1, doc[i].idx))
-        i = j
-    return out
-
-
-def _complement(prev: Any) -> bool:
-    """A lower-case word continues a body's name after a connector or another lower-case complement word
-    ("Caisse nationale d'assurance maladie", "ministre de la santé")."""
-    return fold(prev.text) in CONNECTORS or (prev.pos_ in {"NOUN", "ADJ"} and not prev.text[:1].isupper())
-
-
-def _clean_body(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 # ---- statements ---------------------------------------------------------------------------------------------
 
 def detect_lang(text: str) -> str:
@@ -312,7 +234,7 @@ def extract_awards(text: str, *, lang: str | None = None) -> list[AwardStatement
     """Every reported award stated in `text`, one per (buyer, contractor) in text order."""
     lang = lang if lang in ("fr", "en") else detect_lang(text)
     doc = _nlp(lang)(text)
-    bodies = _bodies(doc)
+    bodies = find_bodies(doc)
     matcher = _matcher(lang)
     out: list[AwardStatement] = []
     seen: set[tuple[str | None, str]] = set()
@@ -334,23 +256,12 @@ def extract_awards(text: str, *, lang: str | None = None) -> list[AwardStatement
     return _merge_buyer_spellings(out)
 
 
-HEAD_SYNONYMS = {"ministre": "ministere", "minister": "ministry", "ministres": "ministere"}
-FILLER = {"de", "des", "du", "d", "la", "le", "les", "l", "et", "of", "the", "and", "chargee", "charge", "en"}
-
-
-def _body_signature(name: str) -> frozenset[str]:
-    """A public body's words without order or fillers: "Ministre de la santé et des solidarités" and
-    "Ministère des Solidarités et de la Santé" are one buyer (a ministry is named by its minister too)."""
-    words = re.findall(r"[a-z0-9]+", fold(name))
-    return frozenset(HEAD_SYNONYMS.get(w, w) for w in words if w not in FILLER)
-
-
 def _merge_buyer_spellings(statements: list[AwardStatement]) -> list[AwardStatement]:
     """One statement per (buyer, contractor) of a document: two spellings of the same body keep the one
     stated most directly (the buyer named in the sentence over one found around it)."""
     best: dict[tuple[frozenset[str] | None, str], AwardStatement] = {}
     for st in statements:
-        key = (_body_signature(st.buyer) if st.buyer else None, fold(st.contractor))
+        key = (body_signature(st.buyer) if st.buyer else None, fold(st.contractor))
         if key not in best or st.confidence > best[key].confidence:
             best[key] = st
     keep = {id(st) for st in best.values()}
@@ -362,7 +273,7 @@ def _skip_sentence(sent: Any) -> bool:
     return text.endswith("?") or bool(re.search(r"-t-(?:il|elle|ils|elles)\b", text))
 
 
-def _statements(doc: Any, sent: Any, rule: str, s: int, e: int, bodies: list[_Body],
+def _statements(doc: Any, sent: Any, rule: str, s: int, e: int, bodies: list[Body],
                 lang: str) -> Iterable[AwardStatement]:
     if _skip_sentence(sent):
         return
@@ -386,7 +297,7 @@ def _statements(doc: Any, sent: Any, rule: str, s: int, e: int, bodies: list[_Bo
         return
     taken = {i for a, b in contractors for i in range(a, b)}
     buyer, found = _buyer(doc, sent, rule, s, bodies, taken)
-    if rule in BODY_SUBJECT and not any((b.named and b.text == buyer) or _clean_body(b.text) == buyer
+    if rule in BODY_SUBJECT and not any((b.named and b.text == buyer) or clean_body(b.text) == buyer
                                          for b in bodies if sent.start <= b.start < s):
         return
     status = "past" if window & PAST_WORDS else "current"
@@ -488,7 +399,7 @@ def _enumerated(doc: Any, sent: Any, lang: str, start: int) -> list[tuple[int, i
     return out if len(out) >= 2 else []
 
 
-def _buyer(doc: Any, sent: Any, rule: str, s: int, bodies: list[_Body],
+def _buyer(doc: Any, sent: Any, rule: str, s: int, bodies: list[Body],
            taken: set[int]) -> tuple[str | None, str]:
     in_sent = [b for b in bodies if sent.start <= b.start < sent.end and not taken & set(range(b.start, b.end))]
     if rule not in CONTRACTOR_FIRST:  # the subject, before the verb
@@ -496,7 +407,7 @@ def _buyer(doc: Any, sent: Any, rule: str, s: int, bodies: list[_Body],
     named = [b for b in in_sent if b.named]
     if named:
         pick = named[-1] if rule not in CONTRACTOR_FIRST else named[0]
-        return _clean_body(pick.text), "sentence"
+        return clean_body(pick.text), "sentence"
     orgs = [ent for ent in sent.ents if ent.label_ == "ORG" and not taken & set(range(ent.start, ent.end))
             and fold(ent.text) not in SKIP_NAMES and _not_body(doc, (ent.start, ent.end)) and not _provider(ent.text)
             and not {fold(t.text) for t in doc[max(sent.start, ent.start - 3):ent.start]} & COMPANY_WORDS]
@@ -508,9 +419,9 @@ def _buyer(doc: Any, sent: Any, rule: str, s: int, bodies: list[_Body],
     before = [b for b in bodies if b.named and b.end <= sent.start and sent.start_char - b.char < 1500]
     after = [b for b in bodies if b.named and b.start >= sent.end and b.char - sent.end_char < 400]
     if before:
-        return _clean_body(before[-1].text), "context"
+        return clean_body(before[-1].text), "context"
     if after and rule not in CONTRACTOR_FIRST:  # "le partenariat avec X [...] ordonner au ministre"
-        return _clean_body(after[0].text), "context"
+        return clean_body(after[0].text), "context"
     return None, "unknown"
 
 
