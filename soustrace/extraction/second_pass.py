@@ -37,7 +37,8 @@ _DETERMINERS = frozenset(["la", "le", "l'", "l’", "the", "der", "die", "de", "
 
 def undecided_rules(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
     """The second-pass shapes, in order; each takes only mentions still 'undecided'."""
-    for rule in (_record_rule, _copula_rule, _purpose_rule, _split_verb_rule, _paren_provider_rule, _storage_noun_rule):
+    for rule in (_record_rule, _copula_rule, _purpose_rule, _split_verb_rule, _paren_provider_rule, _storage_noun_rule,
+                 _our_servers_rule):
         rule(ctx, mentions, decided)
 
 
@@ -308,6 +309,61 @@ def _this_sites_noun(ctx: Context, noun: int, sent: Span, copula_next: bool) -> 
         return True
     definite = noun - 1 >= sent.start and doc[noun - 1].lower_ in {"l'", "l’", "le", "la", "the"}
     return copula_next and definite  # "L'hébergeur est la société X", "The host is X"
+
+
+_FIRST_PERSON = frozenset(["notre", "nos", "our", "unser", "unsere", "unseren", "nuestro", "nuestros", "nostro",
+                           "nostri", "onze", "ons"])
+_OUR_THINGS = frozenset(["serveurs", "serveur", "servers", "server", "instances", "instance", "plateforme",
+                         "plateformes", "platform", "platforms", "site", "sites", "website", "services", "service",
+                         "application", "applications", "app", "server", "infrastructure", "server-infrastruktur"])
+_RELATIVES = frozenset(["dont", "qui", "whose", "which", "where", "où", "deren", "dessen", "cuyos", "cuyas", "i cui"])
+_PLURAL_COPULA = frozenset(["sont", "are", "sind", "zijn", "sono", "son", "sunt", "étaient", "were", "waren"])
+_AT_PREPS = frozenset(["chez", "sur", "at", "with", "on", "bei", "auf", "en", "presso", "bij", "op", "la"])
+
+
+def _our_servers_rule(ctx: Context, mentions: list[Mention], decided: dict[int, Candidate | str]) -> None:
+    """The writer's own servers at a provider: "Nos serveurs sont chez l'hébergeur OVH", "… l'hébergeur OVH,
+    dont les serveurs abritent l'ensemble des instances de nos clients" (a relative clause whose hosting verb
+    has the writer's things as object). A provider described by its trade alone stays no relation."""
+    doc = ctx.doc
+    for k, m in enumerate(mentions):
+        if decided.get(k) != "undecided" or m.kind != "catalog":
+            continue
+        sent = ctx.sent_of(m.start)
+        cue = _relative_hosts_ours(ctx, m, sent) or _ours_at(ctx, m, sent)
+        if cue is None or sentence_veto(ctx, m, sent, cue) or _OF_MANY.search(strip_accents(sent.text).casefold()):
+            continue
+        line = ctx.lines[ctx.line_of(m.span(doc).start_char)]
+        decided[k] = Candidate(m, "host", "apposition", CONFIDENCE["apposition"], cue, line)
+
+
+def _relative_hosts_ours(ctx: Context, m: Mention, sent: Span) -> int | None:
+    doc = ctx.doc
+    j = m.end
+    if j < sent.end and doc[j].text == ",":
+        j += 1
+    if j >= sent.end or doc[j].lower_ not in _RELATIVES:
+        return None
+    end = sent.end
+    verb = next((i for i in range(j + 1, min(end, j + 8)) if ctx.cue_at.get(i) == "HOST_VERB"), None)
+    if verb is None:
+        return None
+    return verb if any(doc[i].lower_ in _FIRST_PERSON for i in range(verb + 1, min(end, verb + 10))) else None
+
+
+def _ours_at(ctx: Context, m: Mention, sent: Span) -> int | None:
+    """FIRST-PERSON THING (copula or hosting verb) PREP [l'hébergeur [adj]] MENTION, within 8 tokens."""
+    doc = ctx.doc
+    lo = max(sent.start, m.start - 9)
+    for i in range(lo, m.start - 1):
+        if doc[i].lower_ in _FIRST_PERSON and doc[i + 1].lower_ in _OUR_THINGS:
+            between = range(i + 2, m.start)
+            if any(_is_hard_boundary(doc[t]) for t in between):
+                return None
+            if any(doc[t].lower_ in _AT_PREPS for t in between) and any(
+                    doc[t].lower_ in _COPULA | _PLURAL_COPULA or ctx.cue_at.get(t) == "HOST_VERB" for t in between):
+                return i + 1
+    return None
 
 
 def _host_is_x(ctx: Context, m: Mention, sent: Span) -> int | None:

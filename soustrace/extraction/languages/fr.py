@@ -75,7 +75,9 @@ VOCAB = Vocabulary(
             "adresse",
         ]
     ),
-    host_verbs=frozenset(["hébergé", "hébergée", "hébergés", "hébergées", "héberge", "hébergent", "hébergeons"]),
+    # "les serveurs qui abritent le site": abriter (to house) is a hosting verb
+    host_verbs=frozenset(["hébergé", "hébergée", "hébergés", "hébergées", "héberge", "hébergent", "hébergeons"])
+    | frozenset(["abrite", "abritent", "abrité", "abritée", "abrités", "abritées"]),
     store_verbs=frozenset(["stocké", "stockée", "stockés", "stockées", "conservé", "conservées"])
     # recall (x13r): more forms
     | frozenset(["stocker", "conserver", "sauvegarder", "sauvegardées", "sauvegardés", "stockons"]),
