@@ -27,14 +27,16 @@ start-up is in it, so it grows with the number of workers on a short run).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,12 +56,13 @@ PG = os.environ.get("SOUSTRACE_TEST_PG_URL", "postgresql+psycopg://postgres@127.
 REDIS = os.environ.get("SOUSTRACE_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 
-def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[str, float]:
+@contextlib.contextmanager
+def fresh_store() -> Iterator[tuple[str, Engine]]:
+    """A new PostgreSQL schema and Redis key prefix for one run, both removed afterwards."""
     import redis
 
     prefix = f"soustrace-bench-{uuid.uuid4().hex[:8]}"
     os.environ["SOUSTRACE_QUEUE_PREFIX"] = prefix
-    os.environ["SOUSTRACE_ALLOW_PRIVATE_NETWORKS"] = "1"
     schema = f"b_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG)
     with admin.begin() as conn:
@@ -67,6 +70,21 @@ def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[st
     db_url = f"{PG}?options=-csearch_path%3D{schema}"
     engine = make_engine(db_url)
     try:
+        yield db_url, engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        client = redis.Redis.from_url(REDIS)
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[str, float]:
+    os.environ["SOUSTRACE_ALLOW_PRIVATE_NETWORKS"] = "1"
+    with fresh_store() as (db_url, engine):
         with Farm(n_sites, latency=latency, blocked_every=0) as farm:
             farm.store_sites(engine)
             load_providers(engine)
@@ -91,15 +109,6 @@ def one_run(n_workers: int, n_sites: int, latency: float, logs: Path) -> dict[st
                 last = s.scalar(select(func.max(SiteVisitRecord.finished_at)))
         crawl = (last - first).total_seconds()
         return {"workers": n_workers, "wall_s": wall, "crawl_s": crawl, "sites_per_s": n_sites / crawl}
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-        client = redis.Redis.from_url(REDIS)
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
 
 
 def ted_run(n_workers: int, n_packages: int, per_package: int, latency: float, logs: Path) -> dict[str, float]:
@@ -107,7 +116,6 @@ def ted_run(n_workers: int, n_packages: int, per_package: int, latency: float, l
     import resource
     import subprocess
 
-    import redis
     from workers import REPO, env
 
     issues: list = []
@@ -122,16 +130,8 @@ def ted_run(n_workers: int, n_packages: int, per_package: int, latency: float, l
             time.sleep(latency)
         return fake(req)
 
-    prefix = f"soustrace-bench-{uuid.uuid4().hex[:8]}"
-    os.environ["SOUSTRACE_QUEUE_PREFIX"] = prefix
-    schema = f"b_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db_url = f"{PG}?options=-csearch_path%3D{schema}"
-    engine = make_engine(db_url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    try:
+    with fresh_store() as (db_url, engine):
         with ReplayServer() as server, tempfile.TemporaryDirectory() as cache:
             server.mount("", slow)
             cli(db_url, "crawl", "ted", "--from", str(issues[0].date), "--to", str(issues[-1].date), "--country",
@@ -156,15 +156,6 @@ def ted_run(n_workers: int, n_packages: int, per_package: int, latency: float, l
         crawl = (last - first).total_seconds()
         return {"workers": n_workers, "crawl_s": crawl, "packages_per_s": n_packages / crawl,
                 "notices_per_s": stored / crawl, "cpu_per_1000": 1000 * cpu / stored}
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-        client = redis.Redis.from_url(REDIS)
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
 
 
 def startup_floor(logs: Path) -> float:
