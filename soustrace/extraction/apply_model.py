@@ -82,19 +82,23 @@ def candidate_rows(
             feats += rule_features(decided.get(k))
         rows.append((m, feats))
     for rel in extra:
-        span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
-        if span is None or not len(span):
-            continue
-        probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
-        feats = [
-            *context_features(ctx, probe, rel["start"], rel["end"], providers),
-            "extra",
-            f"extra-pid={bool(probe.pid)}",
-        ]
-        if RULE_FEATURES:
-            feats += rule_features(None, rel.get("rule"))
-        rows.append((rel, feats))
+        if (feats := extra_features(ctx, rel, providers)) is not None:
+            rows.append((rel, feats))
     return rows
+
+
+def extra_features(ctx: Context, rel: dict[str, Any], providers: Any) -> list[str] | None:
+    """The model's features of a relation found outside the mentions (an unknown name), None when its span
+    is not on tokens: one function for training and deciding, so both see the same features."""
+    span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
+    feats = [*context_features(ctx, probe, rel["start"], rel["end"], providers), "extra",
+             f"extra-pid={bool(probe.pid)}"]
+    if RULE_FEATURES:
+        feats += rule_features(None, rel.get("rule"))
+    return feats
 
 
 def nearest_cue(ctx: Context, m: Mention) -> int | None:
@@ -209,20 +213,10 @@ def _veto_only(
         if cues.NOT_A_PROVIDER.match(strip_accents(rel["surface"]).casefold()):
             continue  # "hosted … in compliance with the GDPR": a regulation, not a provider
         if model is not None and rel.get("rule") not in EXACT_EXTRA:
-            span = ctx.doc.char_span(rel["start"], rel["end"], alignment_mode="expand")
-            if span is None or not len(span):
-                continue
             if providers is None:
                 providers = provider_starts(ctx)
-            probe = Mention(span.start, span.end, rel.get("provider_id"), "unknown")
-            feats = [
-                *context_features(ctx, probe, rel["start"], rel["end"], providers),
-                "extra",
-                f"extra-pid={bool(probe.pid)}",
-            ]
-            if RULE_FEATURES:
-                feats += rule_features(None, rel.get("rule"))
-            if model.probabilities(feats)[0] >= VETO:
+            feats = extra_features(ctx, rel, providers)
+            if feats is None or model.probabilities(feats)[0] >= VETO:
                 continue
         kept.append(_with_status(ctx, rel))
     return _data_is_the_site(ctx, cands), kept
