@@ -315,8 +315,8 @@ _FIRST_PERSON = frozenset(["notre", "nos", "our", "unser", "unsere", "unseren", 
                            "nostri", "onze", "ons"])
 _OUR_THINGS = frozenset(["serveurs", "serveur", "servers", "server", "instances", "instance", "plateforme",
                          "plateformes", "platform", "platforms", "site", "sites", "website", "services", "service",
-                         "application", "applications", "app", "server", "infrastructure", "server-infrastruktur"])
-_RELATIVES = frozenset(["dont", "qui", "whose", "which", "where", "où", "deren", "dessen", "cuyos", "cuyas", "i cui"])
+                         "application", "applications", "app", "infrastructure", "server-infrastruktur"])
+_RELATIVES = frozenset(["dont", "qui", "whose", "which", "where", "où", "deren", "dessen", "cuyos", "cuyas"])
 _PLURAL_COPULA = frozenset(["sont", "are", "sind", "zijn", "sono", "son", "sunt", "étaient", "were", "waren"])
 _AT_PREPS = frozenset(["chez", "sur", "at", "with", "on", "bei", "auf", "en", "presso", "bij", "op", "la"])
 
@@ -344,11 +344,10 @@ def _relative_hosts_ours(ctx: Context, m: Mention, sent: Span) -> int | None:
         j += 1
     if j >= sent.end or doc[j].lower_ not in _RELATIVES:
         return None
-    end = sent.end
-    verb = next((i for i in range(j + 1, min(end, j + 8)) if ctx.cue_at.get(i) == "HOST_VERB"), None)
+    verb = next((i for i in range(j + 1, min(sent.end, j + 8)) if ctx.cue_at.get(i) == "HOST_VERB"), None)
     if verb is None:
         return None
-    return verb if any(doc[i].lower_ in _FIRST_PERSON for i in range(verb + 1, min(end, verb + 10))) else None
+    return verb if any(doc[i].lower_ in _FIRST_PERSON for i in range(verb + 1, min(sent.end, verb + 10))) else None
 
 
 def _ours_at(ctx: Context, m: Mention, sent: Span) -> int | None:
