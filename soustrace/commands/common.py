@@ -8,8 +8,10 @@ A read on a database that holds no soustrace schema says so on stderr and answer
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -110,6 +112,48 @@ def is_quiet(ctx: click.Context) -> bool:
 
 def is_verbose(ctx: click.Context) -> bool:
     return bool((ctx.find_root().obj or {}).get("verbose"))
+
+
+T = TypeVar("T")
+
+
+def _no_live_display(ctx: click.Context) -> bool:
+    return is_quiet(ctx) or not err_console.is_terminal
+
+
+@contextlib.contextmanager
+def progress_bar(ctx: click.Context, label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A bar on stderr for work that reports (done, total); yields that callback.
+
+    Transient and off with `--quiet` or when stderr is not a terminal, so that pipes and logs only get the
+    command's final summary line.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, disable=_no_live_display(ctx), console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def counted(ctx: click.Context, label: str, items: Iterable[T], *, every: int = 500) -> Iterator[T]:
+    """`items` passed through unchanged, with a running count, rate and elapsed time on stderr.
+
+    For streamed exports whose total is unknown until the end (a count first would read the database twice).
+    """
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(label), TextColumn("{task.completed:,.0f} {task.fields[unit]}"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, disable=_no_live_display(ctx), console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None, unit="rows", rate="")
+        n = 0
+        for n, item in enumerate(items, 1):
+            if n % every == 0:
+                speed = bar.tasks[task].speed
+                bar.update(task, completed=n, rate=f"{speed:,.0f}/s" if speed else "")
+            yield item
+        bar.update(task, completed=n)
 
 
 class DateParam(click.ParamType):

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from soustrace.commands.common import date_option, err_console, read_engine_from_ctx
+from soustrace.commands.common import counted, date_option, err_console, read_engine_from_ctx
 from soustrace.commands.output import check_path, out_option
 from soustrace.exports.awards import AWARD_FORMATS
 from soustrace.exports.graph_files import GRAPH_FORMATS
@@ -139,7 +139,8 @@ def awards(ctx: click.Context, target: Path | None, out: Path | None, fmt: str |
         raise click.UsageError("parquet cannot go to standard output: give a file name")
     engine = read_engine_from_ctx(ctx)
     try:
-        rows = iter_awards(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv, roles=roles or None)
+        rows = counted(ctx, "awards", iter_awards(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv,
+                                                  roles=roles or None))
         n = _awards_to_stdout(rows, fmt) if dash else write_awards(rows, out, fmt)
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
@@ -201,9 +202,9 @@ def ocds(ctx: click.Context, target: Path | None, out: Path | None, ocid_prefix:
 
     try:
         target = sys.stdout if str(out) == "-" else out
-        n = write_release_package(checked(iter_releases(engine, ocid_prefix=ocid_prefix, date_from=date_from,
-                                                        date_to=date_to, buyer=buyer, cpv=cpv)),
-                                  target, uri=uri, publisher=publisher)
+        releases = iter_releases(engine, ocid_prefix=ocid_prefix, date_from=date_from, date_to=date_to, buyer=buyer,
+                                 cpv=cpv)
+        n = write_release_package(counted(ctx, "ocds", checked(releases)), target, uri=uri, publisher=publisher)
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     if problems:
@@ -236,8 +237,8 @@ def ftm(ctx: click.Context, target: Path | None, out: Path | None, date_from: dt
     engine = read_engine_from_ctx(ctx)
     dash = str(out) == "-"
     try:
-        counts = write_entities(iter_entities(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv),
-                                sys.stdout if dash else out)
+        entities = iter_entities(engine, date_from=date_from, date_to=date_to, buyer=buyer, cpv=cpv)
+        counts = write_entities(counted(ctx, "ftm", entities), sys.stdout if dash else out)
     except (LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     detail = ", ".join(f"{n} {schema}" for schema, n in sorted(counts.items()))

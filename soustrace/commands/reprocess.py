@@ -6,7 +6,7 @@ import json
 
 import click
 
-from soustrace.commands.common import engine_from_ctx, err_console, is_quiet
+from soustrace.commands.common import engine_from_ctx, progress_bar
 
 
 @click.command("reprocess")
@@ -19,13 +19,8 @@ def reprocess(ctx: click.Context, source: str | None) -> None:
     Example:
       soustrace reprocess --source boamp
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from soustrace.pipelines.store import Store
 
-    columns = (TextColumn("reprocess"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, disable=is_quiet(ctx), console=err_console, transient=True) as bar:
-        task = bar.add_task("reprocess", total=None)
-        stats = Store(engine_from_ctx(ctx)).reprocess(
-            source, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with progress_bar(ctx, "reprocess") as progress:
+        stats = Store(engine_from_ctx(ctx)).reprocess(source, progress=progress)
     click.echo(json.dumps({"reprocessed": stats.revised, "parse_errors": stats.parse_errors}))

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from soustrace.commands.common import engine_from_ctx, err_console, is_quiet, read_engine_from_ctx
+from soustrace.commands.common import engine_from_ctx, progress_bar, read_engine_from_ctx
 from soustrace.commands.output import output_options, write_frame
 from soustrace.hosting.sites import SITE_KIND_ALIASES, SITE_KINDS, OrgNotFound, add_site, discover, import_sites
 from soustrace.models import Organization, Site
@@ -97,13 +97,8 @@ def list_(ctx: click.Context, kind: str | None, fmt: str, out: Path | None) -> N
 @click.pass_context
 def discover_(ctx: click.Context, no_reparse: bool) -> None:
     """Find sites in stored notices: WebsiteURI, vendors' e-mail domains, URLs named in the texts."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("discover"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, disable=is_quiet(ctx), console=err_console, transient=True) as bar:
-        task = bar.add_task("discover", total=None)
-        stats = discover(engine_from_ctx(ctx), use_default_parser=not no_reparse,
-                         progress=lambda done, total: bar.update(task, completed=done, total=total))
+    with progress_bar(ctx, "discover") as progress:
+        stats = discover(engine_from_ctx(ctx), use_default_parser=not no_reparse, progress=progress)
     click.echo(json.dumps(stats.as_dict(), indent=2))
 
 
